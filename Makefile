@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ADDRESS ?= 127.0.0.1:8000
+
+.PHONY: run test setup lint clean
+
+# The virtual environment is rebuilt whenever requirements.txt changes.
+$(BIN)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+setup: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py import_release fixtures/
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+run: setup
+	@echo
+	@echo "Serving the briefing room at http://$(ADDRESS)/ (DEBUG off); Ctrl-C stops it."
+	@echo "Create a staff account for http://$(ADDRESS)/admin/ with:"
+	@echo "    $(BIN)/python manage.py createsuperuser"
+	@echo
+	$(BIN)/gunicorn briefing.wsgi --bind $(ADDRESS) --workers 2 --access-logfile -
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: setup lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

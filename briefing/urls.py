@@ -1,0 +1,11 @@
+"""Top-level URLs: the public briefing room and the staff admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="releases:list"), name="home"),
+    path("briefing-room/", include("releases.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,64 @@
+"""Public pages: release lists with filters, and one release at its permalink path."""
+
+import datetime
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views.generic import DetailView
+from django_filters.views import FilterView
+
+from releases.filters import ReleaseDateFilter, ReleaseFilter
+from releases.models import Category, Release
+
+LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category")
+
+
+class ReleaseListView(FilterView):
+    """The newest releases, 20 a page, narrowed by the filters in the query string."""
+
+    filterset_class = ReleaseFilter
+    paginate_by = 20
+    template_name = "releases/release_list.html"
+    category = None
+
+    def get_queryset(self):
+        return Release.objects.published().select_related("category").only(*LIST_FIELDS)
+
+    def paginate_queryset(self, queryset, page_size):
+        """Paginate like ListView, but show the nearest page for a bad page number."""
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            category=self.category, categories=Category.objects.all(), **kwargs
+        )
+
+
+class CategoryReleaseListView(ReleaseListView):
+    """The same list for one category, at /briefing-room/<category>/."""
+
+    filterset_class = ReleaseDateFilter
+
+    def get_queryset(self):
+        self.category = get_object_or_404(Category, slug=self.kwargs["category"])
+        return super().get_queryset().filter(category=self.category)
+
+
+class ReleaseDetailView(DetailView):
+    """One release, at the path of its original permalink."""
+
+    context_object_name = "release"
+
+    def get_object(self, queryset=None):
+        try:
+            date = datetime.date(self.kwargs["year"], self.kwargs["month"], self.kwargs["day"])
+        except ValueError:
+            raise Http404("No such date") from None
+        return get_object_or_404(
+            Release.objects.published().select_related("category"),
+            category__slug=self.kwargs["category"],
+            date=date,
+            slug=self.kwargs["slug"],
+        )

@@ -1,0 +1,165 @@
+"""parse_release: exact values from real files, and a clear reason for bad ones."""
+
+import datetime
+
+import pytest
+
+from releases.errors import ReleaseError
+from releases.parsing import MAX_RELEASE_BYTES, parse_release
+from tests.conftest import SEED, release_text
+
+UTC = datetime.UTC
+
+
+def parse_text(text):
+    return parse_release(text.encode("utf-8"))
+
+
+def reason_for(data):
+    with pytest.raises(ReleaseError) as excinfo:
+        parse_release(data if isinstance(data, bytes) else data.encode("utf-8"))
+    return str(excinfo.value)
+
+
+def test_seed_values_are_exact():
+    release = parse_release(SEED.read_bytes())
+    assert release.title == (
+        "Statement by Senior Advisor and Chief Spokesperson Symone Sanders on Vice"
+        " President Kamala Harris\u2019s Bilateral Meeting with President Andr\xe9s Manuel"
+        " L\xf3pez Obrador of Mexico"
+    )
+    assert release.category == "statements-releases"
+    assert release.date == datetime.date(2021, 6, 8)
+    assert release.published_at == datetime.datetime(2021, 6, 8, 18, 38, tzinfo=UTC)
+    assert release.modified_at == datetime.datetime(2021, 12, 23, 21, 12, 56, tzinfo=UTC)
+    assert release.slug.startswith("statement-by-senior-advisor")
+    assert release.extra_front_matter == ""
+
+
+def test_seed_body_is_kept_as_written():
+    release = parse_release(SEED.read_bytes())
+    written = SEED.read_text(encoding="utf-8").split("---\n", 2)[2]
+    assert release.body == written
+    assert "Andr**é**s Manuel López Obrador" in release.body
+
+
+def test_bom_and_crlf_line_endings_are_accepted():
+    text = release_text(body="Line one.\nLine two.\n")
+    release = parse_release(b"\xef\xbb\xbf" + text.replace("\n", "\r\n").encode("utf-8"))
+    assert release.title == "Statement on the Harvest Festival"
+    assert release.body == "Line one.\nLine two.\n"
+
+
+def test_unknown_keys_are_kept_as_yaml():
+    text = release_text().replace("title:", "author: Press Office\ntags:\n- trade\ntitle:")
+    release = parse_text(text)
+    assert release.extra_front_matter == "author: Press Office\ntags:\n- trade\n"
+
+
+def test_category_names_become_slugs():
+    text = release_text().replace("category: statements-releases", "category: Press Briefings")
+    assert parse_text(text).category == "press-briefings"
+
+
+def test_date_comes_from_published_time_when_missing():
+    text = release_text().replace("date: '2021-03-04'\n", "")
+    assert parse_text(text).date == datetime.date(2021, 3, 4)
+
+
+def test_published_time_defaults_to_start_of_the_date_in_the_office_time_zone():
+    text = release_text().replace("published_time: 2021-03-04 10:00:00-05:00\n", "")
+    assert parse_text(text).published_at == datetime.datetime(2021, 3, 4, 5, 0, tzinfo=UTC)
+
+
+def test_time_without_offset_is_read_in_the_office_time_zone():
+    text = release_text().replace("10:00:00-05:00", "10:00:00")
+    assert parse_text(text).published_at == datetime.datetime(2021, 3, 4, 15, 0, tzinfo=UTC)
+
+
+def test_slug_falls_back_to_the_title_when_the_permalink_has_none():
+    text = release_text().replace(
+        "https://www.whitehouse.gov/briefing-room/statements-releases/2021/03/04/"
+        "statement-on-the-harvest-festival/",
+        "https://example.gov/",
+    )
+    assert parse_text(text).slug == "statement-on-the-harvest-festival"
+
+
+ALIAS_BOMB = (
+    "---\n"
+    "a: &a [x, x, x, x, x, x, x, x, x]\n"
+    "b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+    "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+    "title: Bomb\n"
+    "---\n"
+)
+
+BAD_FILES = {
+    "no front matter": ("Just a body.\n", "no front matter"),
+    "unclosed front matter": ("---\ntitle: Open\n", "not closed"),
+    "broken YAML": (
+        "---\ntitle: Fine\ncategory: a: b\n---\n",
+        "line 3: invalid YAML: mapping values are not allowed",
+    ),
+    "not a mapping": ("---\n- a\n- list\n---\n", "not a mapping"),
+    "missing title": (release_text().replace("title: Statement", "heading: S"), "title: missing"),
+    "empty title": (release_text(title="''"), "title: missing or empty"),
+    "title is not text": (release_text(title="[a, b]"), "title: expected text"),
+    "title with control characters": (release_text(title='"A\\x07B"'), "title: contains"),
+    "no date at all": (
+        release_text()
+        .replace("date: '2021-03-04'\n", "")
+        .replace("published_time: 2021-03-04 10:00:00-05:00\n", ""),
+        "date: missing",
+    ),
+    "date that is not a date": (
+        release_text().replace("'2021-03-04'", "'March 4th'"),
+        "date: 'March 4th' is not a date",
+    ),
+    "impossible date": (
+        release_text().replace("'2021-03-04'", "'2021-02-30'"),
+        "date: '2021-02-30' is not a date",
+    ),
+    "timestamp that is not a timestamp": (
+        release_text().replace("2021-03-04 10:00:00-05:00", "teatime"),
+        "published_time: 'teatime' is not a timestamp",
+    ),
+    "permalink that is not http(s)": (
+        release_text().replace("permalink: https://", "permalink: javascript://"),
+        "permalink: 'javascript://",
+    ),
+    "missing permalink": (
+        "---\ntitle: T\ncategory: blog\ndate: '2021-01-01'\n---\n",
+        "permalink: missing",
+    ),
+    "unsafe YAML tag": (
+        "---\ntitle: !!python/object/apply:os.system ['true']\n---\n",
+        "line 2: invalid YAML: could not determine a constructor",
+    ),
+    "alias bomb": (ALIAS_BOMB, "line 3: invalid YAML: aliases are not allowed"),
+    "deep nesting": ("---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\n", "nested"),
+}
+
+
+@pytest.mark.parametrize(("text", "reason"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_file_gives_its_reason(text, reason):
+    assert reason in reason_for(text)
+
+
+def test_undecodable_bytes_are_named():
+    data = release_text().encode("utf-8").replace(b"Harvest", b"Harv\xffst")
+    assert reason_for(data).startswith("not UTF-8: invalid byte 0xff at offset")
+
+
+def test_binary_content_is_refused():
+    assert "binary content" in reason_for(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+
+
+def test_file_over_the_size_limit_is_refused():
+    data = release_text(body="x" * MAX_RELEASE_BYTES).encode("utf-8")
+    assert "larger than the 2,097,152 byte limit" in reason_for(data)
+
+
+def test_reasons_are_one_line():
+    for text, _ in BAD_FILES.values():
+        assert "\n" not in reason_for(text)
