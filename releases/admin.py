@@ -1,6 +1,7 @@
 """Staff editing of releases and categories."""
 
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
 from django.utils.html import format_html
 
@@ -31,6 +32,7 @@ class ReleaseAdmin(admin.ModelAdmin):
     list_per_page = 50
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["extra_front_matter", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fieldsets = [
         (None, {"fields": ["title", "slug", "category", "body"]}),
         ("Dates", {"fields": ["date", "published_at", "modified_at"]}),
@@ -42,6 +44,12 @@ class ReleaseAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Keep the permalink fixed once set: imports find the release by it."""
+        if obj is None:
+            return self.readonly_fields
+        return [*self.readonly_fields, "permalink"]
 
     @admin.display(description="public page")
     def public_page(self, release):

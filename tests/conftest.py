@@ -29,8 +29,13 @@ title: {title}
 
 
 @pytest.fixture(autouse=True)
-def fast_password_hasher(settings):
+def test_settings(settings):
+    """Fast hashing, and static files found in place rather than collected first."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture
@@ -49,9 +54,7 @@ def release_text(
 ):
     """Return the text of a release file in the archive's format."""
     year, month, day = date.split("-")
-    permalink = (
-        f"https://www.whitehouse.gov/briefing-room/{category}/{year}/{month}/{day}/{slug}/"
-    )
+    permalink = f"https://www.whitehouse.gov/briefing-room/{category}/{year}/{month}/{day}/{slug}/"
     return RELEASE_TEMPLATE.format(
         title=title, category=category, date=date, permalink=permalink, body=body
     )

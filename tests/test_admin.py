@@ -1,0 +1,89 @@
+"""Staff editing in the Django admin."""
+
+import pytest
+from django.contrib.auth import get_user_model
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = get_user_model().objects.create_superuser("editor", "editor@example.gov", "pw")
+    client.force_login(user)
+    return client
+
+
+def change_form_data(release, **changes):
+    data = {
+        "title": release.title,
+        "slug": release.slug,
+        "category": release.category_id,
+        "body": release.body,
+        "date": release.date.isoformat(),
+        "published_at_0": release.published_at.date().isoformat(),
+        "published_at_1": "10:00:00",
+        "modified_at_0": "",
+        "modified_at_1": "",
+        "permalink": release.permalink,
+    }
+    return {**data, **changes}
+
+
+def test_anonymous_users_are_sent_to_the_login_page(client):
+    response = client.get("/admin/releases/release/")
+    assert response.status_code == 302
+    assert response.url.startswith("/admin/login/")
+
+
+def test_staff_edit_shows_on_the_public_page(staff_client, make_release):
+    release = make_release(title="Old title", body="Old text.")
+    url = f"/admin/releases/release/{release.pk}/change/"
+    data = change_form_data(release, title="New title", body="New **text**.")
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    page = staff_client.get(release.get_absolute_url()).text
+    assert "<h1>New title</h1>" in page
+    assert "<p>New <strong>text</strong>.</p>" in page
+    assert "Old text." not in page
+
+
+def test_changelist_searches_titles_and_bodies(staff_client, make_release):
+    make_release(title="On vaccines", body="Shots in arms.")
+    make_release(title="On trade", body="Tariffs and vaccines.")
+    make_release(title="On roads", body="Bridges.")
+    response = staff_client.get("/admin/releases/release/", {"q": "vaccines"})
+    shown = {release.title for release in response.context["cl"].result_list}
+    assert shown == {"On vaccines", "On trade"}
+
+
+def test_changelist_filters_by_category_and_links_to_the_public_page(staff_client, make_release):
+    briefing = make_release(title="A briefing", category="press-briefings")
+    make_release(title="A statement")
+    response = staff_client.get(
+        "/admin/releases/release/", {"category__id__exact": briefing.category_id}
+    )
+    assert [r.title for r in response.context["cl"].result_list] == ["A briefing"]
+    assert f'<a href="{briefing.get_absolute_url()}">View</a>' in response.text
+
+
+def test_permalink_is_fixed_once_the_release_exists(staff_client, make_release):
+    release = make_release()
+    url = f"/admin/releases/release/{release.pk}/change/"
+    staff_client.post(url, change_form_data(release, permalink="https://example.gov/other/"))
+    release.refresh_from_db()
+    assert release.permalink.startswith("https://www.whitehouse.gov/")
+
+
+def test_derived_html_is_not_editable(staff_client, make_release):
+    release = make_release()
+    response = staff_client.get(f"/admin/releases/release/{release.pk}/change/")
+    assert 'name="body_html"' not in response.text
+    assert 'name="body"' in response.text
+
+
+def test_category_list_counts_releases(staff_client, make_release):
+    make_release(category="press-briefings")
+    make_release(category="press-briefings")
+    response = staff_client.get("/admin/releases/category/")
+    counts = {c.slug: c.release_count for c in response.context["cl"].result_list}
+    assert counts["press-briefings"] == 2

@@ -1,0 +1,101 @@
+"""Readers and staff in a real browser: Debian's Chromium, driven by Playwright.
+
+Without Chromium these tests are skipped with the reason shown; under CI
+(``CI`` set) a missing Chromium fails them instead.
+"""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from releases.models import Release
+
+CHROMIUM = Path("/usr/bin/chromium")
+# Chromium's own background traffic has nowhere to go on a closed network.
+CHROMIUM_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        reason = f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls
+    # the tests make between browser steps are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+    del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def fixtures_imported(settings):
+    call_command("import_release", str(Path(settings.BASE_DIR, "fixtures")), verbosity=0)
+
+
+def test_reader_filters_by_category_and_dates_then_opens_a_release(page, fixtures_imported):
+    page.goto("/briefing-room/")
+    page.get_by_label("Category").select_option(label="Press Briefings")
+    page.get_by_label("From").fill("2021-02-01")
+    page.get_by_label("To").fill("2021-03-31")
+    page.get_by_role("button", name="Apply filters").click()
+
+    page.wait_for_url(re.compile(r"category=press-briefings"))
+    expected = Release.objects.filter(
+        category__slug="press-briefings", date__range=("2021-02-01", "2021-03-31")
+    )
+    results = page.locator(".release-list article")
+    assert results.count() == expected.count() > 0
+    assert set(results.locator(".meta a").all_inner_texts()) == {"Press Briefings"}
+
+    newest = expected.first()
+    results.first.locator("h3 a").click()
+    page.wait_for_url(f"**{newest.get_absolute_url()}")
+    assert page.locator("h1").inner_text() == newest.title
+
+
+def test_staff_edits_a_title_and_sees_it_on_the_public_page(page, fixtures_imported):
+    get_user_model().objects.create_superuser("editor", "editor@example.gov", "a-long-passphrase")
+    release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
+
+    page.goto("/admin/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.locator("a[href='/admin/releases/release/']").first.click()
+    page.get_by_role("textbox", name="Search").fill("Symone Sanders")
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name=re.compile("^Statement by Senior Advisor")).click()
+    page.get_by_label("Title").fill("Statement on the Vice President’s Meeting in Mexico City")
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert page.locator(".messagelist").inner_text().startswith("The release")
+
+    page.goto(release.get_absolute_url())
+    assert page.locator("h1").inner_text() == (
+        "Statement on the Vice President’s Meeting in Mexico City"
+    )
