@@ -76,6 +76,9 @@ def load_front_matter(front_matter):
         raise ReleaseError(f"invalid YAML: {exc}") from None
     except RecursionError:
         raise ReleaseError("invalid YAML: nested too deeply") from None
+    except (ValueError, OverflowError) as exc:
+        # Raised while building a value, such as a timestamp offset of +99:00.
+        raise ReleaseError(f"invalid YAML value: {exc}") from None
     if not isinstance(fields, dict):
         raise ReleaseError("front matter is not a mapping of keys to values")
     return fields

@@ -93,6 +93,10 @@ def import_file(path, *, dry_run=False):
         outcome = save_release(parsed, dry_run=dry_run)
     except ReleaseError as exc:
         return FileResult(path, Outcome.FAILED, str(exc))
+    except Exception as exc:
+        # A case the rules above missed must still cost one file, not the run.
+        reason = " ".join(str(exc).split())
+        return FileResult(path, Outcome.FAILED, f"unexpected {type(exc).__name__}: {reason}")
     return FileResult(path, outcome)
 
 

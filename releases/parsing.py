@@ -72,8 +72,8 @@ def parse_release(data):
         title=title,
         category=required_category(fields),
         date=date,
-        published_at=published_at.astimezone(datetime.UTC),
-        modified_at=utc_or_none(optional_instant(fields, "modified_time")),
+        published_at=in_utc("published_time", published_at),
+        modified_at=in_utc("modified_time", optional_instant(fields, "modified_time")),
         permalink=permalink,
         slug=slug_for(permalink, title),
         body=body,
@@ -179,8 +179,14 @@ def start_of_day(date):
     return timezone.make_aware(datetime.datetime.combine(date, datetime.time()))
 
 
-def utc_or_none(instant):
-    return instant.astimezone(datetime.UTC) if instant else None
+def in_utc(key, instant):
+    """Return *instant* in UTC (None stays None); refuse one UTC cannot hold."""
+    if instant is None:
+        return None
+    try:
+        return instant.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ReleaseError(f"{key}: {instant.isoformat()} is out of range") from None
 
 
 def slug_for(permalink, title):

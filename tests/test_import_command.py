@@ -140,6 +140,19 @@ def test_missing_path_is_reported(run_import, tmp_path):
     assert err.strip() == f"{tmp_path / 'nowhere.md'}: no such file"
 
 
+def test_special_files_in_a_directory_are_reported_not_fatal(run_import, tmp_path, write_release):
+    write_release("good.md")
+    os.mkfifo(tmp_path / "pipe.md")
+    (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
+    status, out, err = run_import(tmp_path)
+    assert status == 1
+    assert out.strip() == "created 1, updated 0, unchanged 0, failed 2"
+    assert err.splitlines() == [
+        f"{tmp_path / 'dangling.md'}: no such file",
+        f"{tmp_path / 'pipe.md'}: not a regular file",
+    ]
+
+
 def test_oversized_file_is_refused_before_reading(run_import, write_release):
     path = write_release(body="x" * (MAX_RELEASE_BYTES + 1))
     _, _, err = run_import(path)

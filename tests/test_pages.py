@@ -89,7 +89,7 @@ def test_invalid_filter_values_show_a_message(client, make_release, query, messa
     assert titles(response) == []
 
 
-@pytest.mark.parametrize("page", ["0", "x", "999", "-1", "1e9"])
+@pytest.mark.parametrize("page", ["0", "x", "999", "-1", "1e9", "\x00"])
 def test_bad_page_numbers_show_a_page(client, make_release, page):
     make_release(title="Only one")
     response = client.get(LIST, {"page": page})
@@ -215,3 +215,21 @@ def test_list_says_how_many_releases_match(client, make_release):
     for _ in range(3):
         make_release()
     assert "3 releases" in client.get(LIST).text
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"category": "\x00"},
+        {"category": "press-briefings\x00"},
+        {"category": "x" * 5000},
+        {"date_after": "2021-01-01\x00"},
+        {"date_before": "99999-01-01"},
+    ],
+    ids=["nul", "slug-then-nul", "very-long", "date-nul", "huge-year"],
+)
+def test_hostile_filter_values_are_explained_not_an_error(client, make_release, query):
+    make_release()
+    response = client.get(LIST, query)
+    assert response.status_code == 200
+    assert "Some filters could not be applied" in response.text

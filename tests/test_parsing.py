@@ -124,6 +124,14 @@ BAD_FILES = {
         release_text().replace("2021-03-04 10:00:00-05:00", "teatime"),
         "published_time: 'teatime' is not a timestamp",
     ),
+    "timestamp beyond the calendar": (
+        release_text().replace("2021-03-04 10:00:00-05:00", "9999-12-31 23:59:59-14:00"),
+        "published_time: 9999-12-31T23:59:59-14:00 is out of range",
+    ),
+    "offset beyond a day": (
+        release_text().replace("10:00:00-05:00", "10:00:00+99:00"),
+        "invalid YAML value: offset must be a timedelta",
+    ),
     "permalink that is not http(s)": (
         release_text().replace("permalink: https://", "permalink: javascript://"),
         "permalink: 'javascript://",
