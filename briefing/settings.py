@@ -52,6 +52,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "releases.middleware.ReleaseRedirectMiddleware",
 ]
 
 ROOT_URLCONF = "briefing.urls"

@@ -1,168 +1,155 @@
-"""Store release files in the database, keyed on their permalinks.
+"""Import release files into the database: the work behind ``manage.py import_release``.
 
-``import_releases`` is what ``manage.py import_release`` runs; each file is
-parsed, compared with what is stored, and written in a transaction of its own,
-so a bad file never leaves part of itself behind or stops the others.
+Files are prepared (read, recognised by digest, parsed and rendered) in
+worker processes, and stored by this one a batch at a time. Unchanged files
+are recognised by their digest alone, without being parsed again.
 """
 
-import collections
-import dataclasses
-import enum
-import os
-from pathlib import Path
+import contextlib
+import itertools
+import multiprocessing
+import signal
 
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import transaction
+from django.utils import timezone
 
-from releases.errors import ReleaseError
-from releases.models import Category, Release
-from releases.parsing import MAX_RELEASE_BYTES, parse_release
+from releases.discovery import find_release_files
+from releases.import_records import Outcome, RunRecorder
+from releases.models import ImportRun, Release
+from releases.preparing import FilePreparer, PreparedFile
+from releases.storing import BatchWriter
 
-RELEASE_SUFFIXES = {".txt", ".md"}
-STORED_FIELDS = (
-    "title",
-    "date",
-    "published_at",
-    "modified_at",
-    "slug",
-    "body",
-    "extra_front_matter",
-)
+BATCH_SIZE = 256
 
 
-class Outcome(enum.StrEnum):
-    CREATED = "created"
-    UPDATED = "updated"
-    UNCHANGED = "unchanged"
-    FAILED = "failed"
+class RolledBack(Exception):
+    """Raised to undo an all-or-nothing import in which a file failed."""
 
 
-@dataclasses.dataclass(frozen=True)
-class FileResult:
-    """What happened to one file, and why if it failed."""
+class ReleaseImport:
+    """One run of the importer over *paths*.
 
-    path: Path
-    outcome: Outcome
-    reason: str = ""
-
-
-class ImportSummary(collections.Counter):
-    """Counts of each outcome over an import run."""
-
-    def __str__(self):
-        return ", ".join(f"{outcome} {self[outcome]}" for outcome in Outcome)
-
-
-def import_releases(paths, *, dry_run=False, on_result=None):
-    """Import every release file under *paths*; return an ImportSummary.
-
-    *on_result*, if given, is called with each file's FileResult as it is done.
-    With *dry_run*, outcomes are worked out but nothing is written.
+    With *dry_run*, outcomes are worked out and nothing is written; with
+    *atomic*, nothing is kept unless every file imports. *key_map* renames
+    front-matter keys, and *jobs* is the number of processes preparing files.
     """
-    summary = ImportSummary()
-    for path in release_files(paths):
-        result = import_file(path, dry_run=dry_run)
-        summary[result.outcome] += 1
-        if on_result:
-            on_result(result)
-    return summary
 
+    def __init__(self, paths, *, dry_run=False, atomic=False, key_map=None, jobs=1, started_by=""):
+        self.paths = [str(path) for path in paths]
+        self.dry_run = dry_run
+        self.atomic = atomic
+        self.key_map = dict(key_map or {})
+        self.jobs = max(1, jobs)
+        self.started_by = started_by
+        self.run_record = None
+        self.recorder = None
 
-def release_files(paths):
-    """Yield the files named in *paths*, and the release files under directories.
+    @property
+    def summary(self):
+        return self.recorder.summary
 
-    README files in directories describe an archive and are not releases.
-    """
-    for path in map(Path, paths):
-        if not path.is_dir():
-            yield path
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                candidate = Path(root, name)
-                if candidate.suffix.lower() in RELEASE_SUFFIXES and not name.upper().startswith(
-                    "README."
-                ):
-                    yield candidate
-
-
-def import_file(path, *, dry_run=False):
-    """Import one file and return its FileResult; never raise for a bad file."""
-    try:
-        parsed = parse_release(read_release_file(path))
-        outcome = save_release(parsed, dry_run=dry_run)
-    except ReleaseError as exc:
-        return FileResult(path, Outcome.FAILED, str(exc))
-    except Exception as exc:
-        # A case the rules above missed must still cost one file, not the run.
-        reason = " ".join(str(exc).split())
-        return FileResult(path, Outcome.FAILED, f"unexpected {type(exc).__name__}: {reason}")
-    return FileResult(path, outcome)
-
-
-def read_release_file(path):
-    """Return the bytes of *path*, refusing what is not a regular file of sane size."""
-    try:
-        if not path.is_file():
-            raise ReleaseError("not a regular file" if path.exists() else "no such file")
-        if path.stat().st_size > MAX_RELEASE_BYTES:
-            raise ReleaseError(f"file is larger than the {MAX_RELEASE_BYTES:,} byte limit")
-        with path.open("rb") as file:
-            return file.read(MAX_RELEASE_BYTES + 1)
-    except OSError as exc:
-        raise ReleaseError(f"cannot read: {exc.strerror or exc}") from None
-
-
-def save_release(parsed, *, dry_run=False):
-    """Create or update the release for *parsed*; return the Outcome.
-
-    Unchanged releases are not written at all.
-    """
-    release = Release.objects.select_related("category").filter(permalink=parsed.permalink).first()
-    if release is None:
-        release, outcome = Release(permalink=parsed.permalink), Outcome.CREATED
-    elif matches(release, parsed):
-        return Outcome.UNCHANGED
-    else:
-        outcome = Outcome.UPDATED
-    check_address_is_free(release, parsed)
-    if not dry_run:
-        write_release(release, parsed)
-    return outcome
-
-
-def matches(release, parsed):
-    """Return whether *release* already holds every value of *parsed*."""
-    return release.category.slug == parsed.category and all(
-        getattr(release, field) == getattr(parsed, field) for field in STORED_FIELDS
-    )
-
-
-def check_address_is_free(release, parsed):
-    """Refuse a release whose public address another release already has."""
-    clash = (
-        Release.objects.filter(category__slug=parsed.category, date=parsed.date, slug=parsed.slug)
-        .exclude(pk=release.pk)
-        .values_list("permalink", flat=True)
-        .first()
-    )
-    if clash:
-        raise ReleaseError(f"permalink: its address is already taken by {clash}")
-
-
-def write_release(release, parsed):
-    try:
-        with transaction.atomic():
-            release.category, _ = Category.objects.get_or_create(
-                slug=parsed.category,
-                defaults={"name": Category.name_for_slug(parsed.category)},
+    def run(self, on_failure=None, on_progress=None):
+        """Import every file; call *on_failure* with each failed FileRecord as it
+        is known and *on_progress* with the number of files done in each batch.
+        Return the ImportRun, or None for a dry run."""
+        stored = Release.objects.exclude(source_hash="").values_list("source_hash", flat=True)
+        known = frozenset(stored.iterator())
+        preparer = FilePreparer(self.key_map, known)
+        if not self.dry_run:
+            self.run_record = ImportRun.objects.create(
+                started_by=self.started_by, options=self.options()
             )
-            for field in STORED_FIELDS:
-                setattr(release, field, getattr(parsed, field))
-            release.save()
-    except IntegrityError:
-        raise ReleaseError(
-            "permalink: another import stored this release at the same moment; run again"
-        ) from None
-    except DatabaseError as exc:
-        raise ReleaseError(f"could not be stored: {str(exc).splitlines()[0]}") from None
+        self.recorder = RunRecorder(None if self.atomic else self.run_record)
+        writer = BatchWriter(self.recorder, preparer, dry_run=self.dry_run)
+        try:
+            with transaction.atomic() if self.atomic else contextlib.nullcontext():
+                for batch in self.prepared_batches(preparer):
+                    for record in writer.write(batch):
+                        if record.outcome == Outcome.FAILED and on_failure:
+                            on_failure(record)
+                    if on_progress:
+                        on_progress(len(batch))
+                if self.atomic and self.summary[Outcome.FAILED]:
+                    raise RolledBack
+        except RolledBack:
+            self.finish(ImportRun.Status.ROLLED_BACK)
+        except KeyboardInterrupt:
+            self.finish(ImportRun.Status.INTERRUPTED)
+            raise
+        else:
+            self.finish(ImportRun.Status.FINISHED)
+        return self.run_record
+
+    def options(self):
+        return {
+            "paths": self.paths,
+            "atomic": self.atomic,
+            "map": self.key_map,
+            "jobs": self.jobs,
+        }
+
+    def finish(self, status):
+        if self.run_record is None:
+            return
+        if self.atomic:
+            self.recorder.write_kept(self.run_record)
+        run = self.run_record
+        run.status, run.finished_at = status, timezone.now()
+        for outcome in Outcome:
+            setattr(run, outcome.value, self.summary[outcome])
+        run.save()
+
+    def prepared_batches(self, preparer):
+        """Yield the files under the paths, prepared, as lists of (position, PreparedFile)."""
+        chunks = batched(enumerate(find_release_files(self.paths)), BATCH_SIZE)
+        if self.jobs == 1:
+            for chunk in chunks:
+                yield [(position, prepare_one(preparer, found)) for position, found in chunk]
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(self.jobs, initializer=start_worker, initargs=(preparer,)) as pool:
+            # Each chunk is prepared while the one before it is stored; two
+            # chunks in flight keep memory bounded whatever the archive's size.
+            pending = None
+            for chunk in chunks:
+                paths = [path for _, (path, problem) in chunk if problem is None]
+                preparing = pool.map_async(prepare_in_worker, paths, chunksize=16)
+                if pending:
+                    yield assemble(*pending)
+                pending = chunk, preparing
+            if pending:
+                yield assemble(*pending)
+
+
+def batched(iterable, size):
+    iterator = iter(iterable)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def prepare_one(preparer, found):
+    path, problem = found
+    return PreparedFile(str(path), reason=problem) if problem else preparer(path)
+
+
+def assemble(chunk, preparing):
+    """Pair a chunk's positions with its prepared files, in order."""
+    prepared = iter(preparing.get())
+    return [
+        (position, PreparedFile(str(path), reason=problem) if problem else next(prepared))
+        for position, (path, problem) in chunk
+    ]
+
+
+worker_preparer = None
+
+
+def start_worker(preparer):
+    """Set up a worker process: Ctrl-C is for the main process to handle."""
+    global worker_preparer
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker_preparer = preparer
+
+
+def prepare_in_worker(path):
+    return worker_preparer(path)

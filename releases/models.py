@@ -56,6 +56,17 @@ class Release(models.Model):
         editable=False,
         help_text="Front-matter keys the site does not use, as YAML.",
     )
+    # The UTC offsets the source file wrote its times with, in minutes, so that
+    # an export writes them back as they were; None where the file had no time.
+    published_offset = models.SmallIntegerField(null=True, blank=True, editable=False)
+    modified_offset = models.SmallIntegerField(null=True, blank=True, editable=False)
+    source_hash = models.CharField(
+        max_length=32,
+        blank=True,
+        db_index=True,
+        editable=False,
+        help_text="Digest of the file last imported, to skip it when it has not changed.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -98,3 +109,75 @@ class Release(models.Model):
                 "slug": self.slug,
             },
         )
+
+
+class Redirect(models.Model):
+    """An old address of a release, answered with a permanent redirect to its page."""
+
+    old_path = models.CharField(max_length=1000, unique=True)
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["old_path"]
+
+    def __str__(self):
+        return f"{self.old_path} → {self.release}"
+
+
+class ImportRun(models.Model):
+    """One run of the importer: who started it, with what options, and how it went."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        FINISHED = "finished"
+        INTERRUPTED = "interrupted"
+        ROLLED_BACK = "rolled back"
+
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.CharField(max_length=200, help_text="The command line or the user.")
+    options = models.JSONField(default=dict)
+    status = models.CharField(max_length=20, choices=Status, default=Status.RUNNING)
+    created = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    superseded = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        get_latest_by = "started_at"
+
+    def __str__(self):
+        return f"Import of {self.started_at:%Y-%m-%d %H:%M} by {self.started_by}"
+
+
+class ImportedFile(models.Model):
+    """What one import run did with one file."""
+
+    class Outcome(models.TextChoices):
+        CREATED = "created"
+        UPDATED = "updated"
+        UNCHANGED = "unchanged"
+        SUPERSEDED = "superseded"
+        FAILED = "failed"
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="files")
+    position = models.PositiveIntegerField(help_text="The file's place in the run.")
+    path = models.TextField()
+    outcome = models.CharField(max_length=20, choices=Outcome)
+    reason = models.TextField(blank=True)
+    release = models.ForeignKey(
+        Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports"
+    )
+
+    class Meta:
+        ordering = ["run", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["run", "position"], name="imported_file_position"),
+        ]
+        indexes = [models.Index(fields=["run", "outcome"], name="imported_file_outcome_idx")]
+
+    def __str__(self):
+        return f"{self.outcome}: {self.path}"

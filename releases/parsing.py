@@ -28,6 +28,9 @@ MAX_CATEGORY_LENGTH = 100
 KNOWN_KEYS = frozenset(
     {"title", "category", "date", "published_time", "modified_time", "permalink"}
 )
+# Part of every source digest: raise it when a change here could read an
+# unchanged file differently, so the next import parses every file again.
+PARSER_VERSION = 1
 DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]+")
 # C0 controls and DEL, and lone surrogates (YAML escapes can produce them):
@@ -49,36 +52,49 @@ class ParsedRelease:
     slug: str
     body: str
     extra_front_matter: str
+    published_offset: int | None = None
+    modified_offset: int | None = None
 
 
-def parse_release(data):
+def parse_release(data, key_map=None):
     """Return the ParsedRelease in file contents *data* (bytes).
 
+    *key_map* renames front-matter keys first, such as ``{"tags": "category"}``.
     Raise ReleaseError with a one-line reason if it cannot be a release.
     """
     front_matter, body = split_front_matter(decode(data))
-    fields = load_front_matter(front_matter)
-    published_at = optional_instant(fields, "published_time")
+    fields = rename_keys(load_front_matter(front_matter), key_map or {})
+    published = optional_instant(fields, "published_time")
+    modified = optional_instant(fields, "modified_time")
     date = optional_date(fields, "date")
-    if date is None and published_at is None:
+    if date is None and published is None:
         raise ReleaseError("date: missing, and there is no published_time either")
-    if date is None:
-        date = published_at.date()
-    if published_at is None:
-        published_at = start_of_day(date)
     permalink = required_permalink(fields)
     title = required_title(fields)
     return ParsedRelease(
         title=title,
         category=required_category(fields),
-        date=date,
-        published_at=in_utc("published_time", published_at),
-        modified_at=in_utc("modified_time", optional_instant(fields, "modified_time")),
+        date=date or published.date(),
+        published_at=in_utc("published_time", published or start_of_day(date)),
+        modified_at=in_utc("modified_time", modified),
         permalink=permalink,
         slug=slug_for(permalink, title),
         body=body,
         extra_front_matter=dump_extra_keys(fields),
+        published_offset=offset_minutes(published),
+        modified_offset=offset_minutes(modified),
     )
+
+
+def rename_keys(fields, key_map):
+    """Return *fields* with each key of *key_map* renamed to its value."""
+    for source, target in key_map.items():
+        if source not in fields:
+            continue
+        if target in fields:
+            raise ReleaseError(f"{source}: both {source} and {target} are given")
+        fields[target] = fields.pop(source)
+    return fields
 
 
 def decode(data):
@@ -114,8 +130,14 @@ def required_title(fields):
 
 
 def required_category(fields):
-    """Return the category's slug: 'Press Briefings' and 'press-briefings' agree."""
-    value = checked_text("category", fields.get("category"), MAX_CATEGORY_LENGTH)
+    """Return the category's slug: 'Press Briefings' and 'press-briefings' agree.
+
+    A list (as some exports write ``tags``) gives its first entry.
+    """
+    value = fields.get("category")
+    if isinstance(value, list) and value:
+        value = value[0]
+    value = checked_text("category", value, MAX_CATEGORY_LENGTH)
     slug = slugify(value)
     if not slug:
         raise ReleaseError(f"category: {value!r} has no letters or digits")
@@ -177,6 +199,13 @@ def parse_timestamp(key, value):
 def start_of_day(date):
     """Return midnight at the start of *date* in the press office's time zone."""
     return timezone.make_aware(datetime.datetime.combine(date, datetime.time()))
+
+
+def offset_minutes(instant):
+    """Return the UTC offset *instant* was written with, in minutes."""
+    if instant is None:
+        return None
+    return round(instant.utcoffset().total_seconds() / 60)
 
 
 def in_utc(key, instant):

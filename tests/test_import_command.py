@@ -28,7 +28,7 @@ def test_seed_is_stored_with_exact_values(run_import):
     status, out, _ = run_import(SEED)
     release = Release.objects.get()
     assert status == 0
-    assert out.strip() == "created 1, updated 0, unchanged 0, failed 0"
+    assert out.strip() == "created 1, updated 0, unchanged 0, superseded 0, failed 0"
     assert release.title == (
         "Statement by Senior Advisor and Chief Spokesperson Symone Sanders on Vice"
         " President Kamala Harris’s Bilateral Meeting with President Andrés Manuel"
@@ -47,7 +47,7 @@ def test_reimporting_an_unchanged_file_writes_nothing(run_import):
     before = Release.objects.values("pk", "updated_at").get()
     status, out, _ = run_import(SEED)
     assert status == 0
-    assert out.strip() == "created 0, updated 0, unchanged 1, failed 0"
+    assert out.strip() == "created 0, updated 0, unchanged 1, superseded 0, failed 0"
     assert Release.objects.values("pk", "updated_at").get() == before
 
 
@@ -59,7 +59,7 @@ def test_a_changed_file_updates_the_same_release(run_import, write_release):
     status, out, _ = run_import(path)
     release = Release.objects.get()
     assert status == 0
-    assert out.strip() == "created 0, updated 1, unchanged 0, failed 0"
+    assert out.strip() == "created 0, updated 1, unchanged 0, superseded 0, failed 0"
     assert (release.pk, release.title) == (first.pk, "Corrected title")
     assert release.body_html == "<p>Corrected text.</p>\n"
 
@@ -68,7 +68,7 @@ def test_dry_run_reports_and_writes_nothing(run_import, write_release):
     path = write_release()
     status, out, _ = run_import(path, dry_run=True)
     assert status == 0
-    assert out.strip() == "Dry run, nothing written: created 1, updated 0, unchanged 0, failed 0"
+    assert out.strip() == "Dry run, nothing written: created 1, updated 0, unchanged 0, superseded 0, failed 0"
     assert not Release.objects.exists()
 
 
@@ -96,7 +96,7 @@ def test_bad_file_is_reported_and_changes_nothing(run_import, write_release, tex
     assert reason in err
     assert err.startswith(f"{bad}: ")
     assert "Traceback" not in err
-    assert out.strip() == "created 0, updated 0, unchanged 0, failed 1"
+    assert out.strip() == "created 0, updated 0, unchanged 0, superseded 0, failed 1"
     assert database_snapshot() == before
 
 
@@ -128,7 +128,7 @@ def test_directory_imports_good_files_and_reports_bad_ones(run_import, tmp_path,
     write_release("README.md", content="# About this archive\n")
     status, out, err = run_import(tmp_path)
     assert status == 1
-    assert out.strip() == "created 2, updated 0, unchanged 0, failed 1"
+    assert out.strip() == "created 2, updated 0, unchanged 0, superseded 0, failed 1"
     broken = tmp_path / "2021" / "broken.md"
     assert err.strip() == f"{broken}: no front matter: the file must start with a '---' line"
     assert set(Release.objects.values_list("slug", flat=True)) == {"one", "two"}
@@ -146,7 +146,7 @@ def test_special_files_in_a_directory_are_reported_not_fatal(run_import, tmp_pat
     (tmp_path / "dangling.md").symlink_to(tmp_path / "gone.md")
     status, out, err = run_import(tmp_path)
     assert status == 1
-    assert out.strip() == "created 1, updated 0, unchanged 0, failed 2"
+    assert out.strip() == "created 1, updated 0, unchanged 0, superseded 0, failed 2"
     assert err.splitlines() == [
         f"{tmp_path / 'dangling.md'}: no such file",
         f"{tmp_path / 'pipe.md'}: not a regular file",
@@ -207,7 +207,7 @@ def test_archive_sample_imports_with_every_value_exact(run_import, archive_sampl
     files = sorted(archive_sample.rglob("*.md"))
     files = [path for path in files if path.name != "README.md"]
     assert (status, err) == (0, "")
-    assert out.strip() == f"created {len(files)}, updated 0, unchanged 0, failed 0"
+    assert out.strip() == f"created {len(files)}, updated 0, unchanged 0, superseded 0, failed 0"
     stored = {release.permalink: release for release in Release.objects.select_related("category")}
     for path in files:
         expected = expected_values(path)
@@ -228,7 +228,7 @@ def test_archive_sample_reimport_is_all_unchanged(run_import, archive_sample):
     run_import(archive_sample)
     status, out, _ = run_import(archive_sample)
     assert status == 0
-    assert out.strip() == f"created 0, updated 0, unchanged {Release.objects.count()}, failed 0"
+    assert out.strip() == f"created 0, updated 0, unchanged {Release.objects.count()}, superseded 0, failed 0"
 
 
 def test_command_line_exits_non_zero_with_one_line_per_bad_file(tmp_path, write_release):
@@ -242,7 +242,7 @@ def test_command_line_exits_non_zero_with_one_line_per_bad_file(tmp_path, write_
         [*manage, "import_release", str(good), str(bad)], env=env, capture_output=True, text=True
     )
     assert result.returncode == 1
-    assert result.stdout.strip() == "created 1, updated 0, unchanged 0, failed 1"
+    assert result.stdout.strip() == "created 1, updated 0, unchanged 0, superseded 0, failed 1"
     assert result.stderr.splitlines() == [
         f"{bad}: not UTF-8: invalid byte 0xff at offset 0",
         "CommandError: 1 file(s) could not be imported",

@@ -1,11 +1,31 @@
 """Import release files (YAML front matter and a Markdown body) into the database.
 
 python manage.py import_release fixtures/ path/to/release.md --dry-run
+python manage.py import_release export/ --map source_url=permalink --map tags=category
 """
+
+import argparse
+import getpass
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from releases.importer import Outcome, import_releases
+from releases.discovery import find_release_files
+from releases.import_records import Outcome
+from releases.importer import ReleaseImport
+from releases.models import ImportRun
+from releases.parsing import KNOWN_KEYS
+from releases.progress import ProgressBar
+
+
+def key_mapping(value):
+    """Parse one ``--map SOURCE=FIELD`` option."""
+    source, _, target = value.partition("=")
+    if not source or target not in KNOWN_KEYS:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not KEY=FIELD with FIELD one of {', '.join(sorted(KNOWN_KEYS))}"
+        )
+    return source, target
 
 
 class Command(BaseCommand):
@@ -23,17 +43,71 @@ class Command(BaseCommand):
             action="store_true",
             help="Report what would be created or updated, and write nothing.",
         )
+        parser.add_argument(
+            "--atomic",
+            action="store_true",
+            help="Import all the files or, if any fails, none of them.",
+        )
+        parser.add_argument(
+            "--map",
+            dest="key_map",
+            type=key_mapping,
+            action="append",
+            default=[],
+            metavar="KEY=FIELD",
+            help=f"Read front-matter key KEY as FIELD, one of: {', '.join(sorted(KNOWN_KEYS))}. "
+            "Repeat for several keys, e.g. --map source_url=permalink --map tags=category.",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=os.cpu_count() or 1,
+            help="Processes reading and parsing files (default: one per CPU).",
+        )
 
-    def handle(self, *args, paths, dry_run, verbosity, **options):
-        def report(result):
-            if result.outcome is Outcome.FAILED:
-                self.stderr.write(f"{result.path}: {result.reason}", self.style.ERROR)
-            elif verbosity >= 2:
-                self.stdout.write(f"{result.outcome}: {result.path}")
+    def handle(self, *args, paths, dry_run, atomic, key_map, jobs, verbosity, **options):
+        release_import = ReleaseImport(
+            paths,
+            dry_run=dry_run,
+            atomic=atomic,
+            key_map=dict(key_map),
+            jobs=jobs,
+            started_by=f"{getpass.getuser()} (manage.py import_release)",
+        )
+        progress = self.progress_bar(paths, verbosity)
+        try:
+            run = release_import.run(on_failure=self.report_failure, on_progress=progress.advance)
+        except KeyboardInterrupt:
+            progress.close()
+            raise CommandError(
+                f"Interrupted after {release_import.summary}: every release stored is whole; "
+                "run the same command again to finish.",
+                returncode=130,
+            ) from None
+        progress.close()
+        self.report(release_import, run, verbosity)
 
-        summary = import_releases(paths, dry_run=dry_run, on_result=report)
+    def progress_bar(self, paths, verbosity):
+        shown = verbosity >= 1 and self.stderr.isatty()
+        total = sum(1 for _ in find_release_files(paths)) if shown else 0
+        return ProgressBar(self.stderr, total, enabled=shown)
+
+    def report_failure(self, record):
+        self.stderr.write(f"{record.path}: {record.reason}", self.style.ERROR)
+
+    def report(self, release_import, run, verbosity):
+        summary = release_import.summary
+        if verbosity >= 2:
+            for record in release_import.recorder.records():
+                if record.outcome != Outcome.FAILED:
+                    reason = f" ({record.reason})" if record.reason else ""
+                    self.stdout.write(f"{record.outcome}: {record.path}{reason}")
         if verbosity >= 1:
-            prefix = "Dry run, nothing written: " if dry_run else ""
+            prefix = "Dry run, nothing written: " if release_import.dry_run else ""
             self.stdout.write(self.style.SUCCESS(f"{prefix}{summary}"))
+        if run and run.status == ImportRun.Status.ROLLED_BACK:
+            raise CommandError(
+                f"Nothing imported: {summary[Outcome.FAILED]} file(s) failed and --atomic was given"
+            )
         if summary[Outcome.FAILED]:
             raise CommandError(f"{summary[Outcome.FAILED]} file(s) could not be imported")

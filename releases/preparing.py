@@ -1,0 +1,78 @@
+"""Turn one file into what the importer stores, without the database.
+
+This is the part of an import that can run in several processes at once:
+reading, the digest that recognises an unchanged file, parsing and rendering.
+"""
+
+import dataclasses
+import hashlib
+import json
+import os
+import stat
+
+from releases.errors import ReleaseError
+from releases.parsing import MAX_RELEASE_BYTES, PARSER_VERSION, ParsedRelease, parse_release
+from releases.rendering import render_body
+
+
+@dataclasses.dataclass(frozen=True)
+class PreparedFile:
+    """One file, ready to store: parsed and rendered, known unchanged, or failed."""
+
+    path: str
+    source_hash: str = ""
+    release: ParsedRelease | None = None
+    body_html: str = ""
+    known: bool = False
+    reason: str = ""
+
+
+class FilePreparer:
+    """Prepare files for an import with *key_map*, skipping the *known_hashes*."""
+
+    def __init__(self, key_map=None, known_hashes=frozenset()):
+        self.key_map = dict(key_map or {})
+        self.known_hashes = known_hashes
+        options = json.dumps([PARSER_VERSION, sorted(self.key_map.items())]).encode()
+        self.digest_key = hashlib.blake2b(options).digest()
+
+    def __call__(self, path):
+        return self.prepare(path)
+
+    def prepare(self, path, skip_known=True):
+        """Return the PreparedFile for *path*; never raise for a bad file."""
+        path = str(path)
+        try:
+            data = read_release_file(path)
+            source_hash = self.digest(data)
+            if skip_known and source_hash in self.known_hashes:
+                return PreparedFile(path, source_hash, known=True)
+            release = parse_release(data, self.key_map)
+            return PreparedFile(path, source_hash, release, render_body(release.body))
+        except ReleaseError as exc:
+            return PreparedFile(path, reason=str(exc))
+        except Exception as exc:
+            # A case the rules missed must still cost one file, not the run.
+            reason = " ".join(str(exc).split())
+            return PreparedFile(path, reason=f"unexpected {type(exc).__name__}: {reason}")
+
+    def digest(self, data):
+        """Return the hex digest that recognises these bytes read with these options."""
+        return hashlib.blake2b(data, digest_size=16, key=self.digest_key).hexdigest()
+
+
+def read_release_file(path):
+    """Return the bytes of *path*, refusing what is not a regular file of sane size."""
+    try:
+        # Checked before opening: opening a named pipe would wait for a writer.
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            raise ReleaseError("not a regular file")
+        if status.st_size > MAX_RELEASE_BYTES:
+            raise ReleaseError(f"file is larger than the {MAX_RELEASE_BYTES:,} byte limit")
+        with open(path, "rb") as file:
+            return file.read(MAX_RELEASE_BYTES + 1)
+    except FileNotFoundError:
+        raise ReleaseError("no such file") from None
+    except OSError as exc:
+        raise ReleaseError(f"cannot read: {exc.strerror or exc}") from None

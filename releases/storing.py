@@ -1,0 +1,236 @@
+"""Decide what each prepared file does to the database, and store a batch at once.
+
+Each batch is one transaction: an interrupted import leaves whole releases
+behind, never part of one. Files are matched on their permalink; when two
+files in one run share a permalink, the one modified (or else published) last
+is stored, whatever their order.
+"""
+
+import dataclasses
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from releases.import_records import FileRecord, Outcome
+from releases.models import Category, Redirect, Release
+
+STORED_FIELDS = (
+    "title",
+    "date",
+    "published_at",
+    "modified_at",
+    "slug",
+    "body",
+    "extra_front_matter",
+    "published_offset",
+    "modified_offset",
+)
+UPDATED_FIELDS = (*STORED_FIELDS, "category", "body_html", "source_hash", "updated_at")
+
+
+@dataclasses.dataclass
+class Claim:
+    """The file that holds a permalink so far in this run."""
+
+    rank: tuple
+    position: int
+    path: str
+    outcome: Outcome
+
+
+@dataclasses.dataclass
+class Write:
+    """A release to create (no *existing* row) or to update."""
+
+    position: int
+    prepared: object
+    existing: Release | None
+
+
+def rank_of(release, source_hash):
+    """Order files with one permalink: modified (or else published) last wins.
+
+    The digest breaks ties, so that the order of the files never matters.
+    """
+    return (release.modified_at or release.published_at, source_hash)
+
+
+def matches(release, parsed):
+    """Return whether the stored *release* already holds every value of *parsed*."""
+    return release.category.slug == parsed.category and all(
+        getattr(release, field) == getattr(parsed, field) for field in STORED_FIELDS
+    )
+
+
+class BatchWriter:
+    """Settle each prepared file's outcome and store the winners, a batch at a time."""
+
+    def __init__(self, recorder, preparer, *, dry_run=False):
+        self.recorder = recorder
+        self.preparer = preparer
+        self.dry_run = dry_run
+        self.claims = {}
+        self.categories = {}
+
+    def write(self, batch):
+        """Store *batch*, a list of (position, PreparedFile); return its FileRecords."""
+        writes = self.settle_batch(batch)
+        if self.dry_run:
+            return self.recorder.commit()
+        try:
+            with transaction.atomic():
+                self.store(writes)
+                return self.recorder.commit()
+        except IntegrityError:
+            # Only another import writing the same releases at this moment
+            # gets here: the checks above catch everything a file can do.
+            self.categories = {}
+            self.fail_writes(writes, "another import stored this release at the same moment")
+            return self.recorder.commit()
+
+    def settle_batch(self, batch):
+        known = self.known_releases(batch)
+        existing = self.existing_releases(batch)
+        taken = self.taken_addresses(batch)
+        writes = {}
+        for position, prepared in batch:
+            if prepared.known and prepared.source_hash in known:
+                self.settle_known(position, prepared, known[prepared.source_hash], writes)
+                continue
+            if prepared.known:
+                # Its release changed or went since the run began: read it again.
+                prepared = self.preparer.prepare(prepared.path, skip_known=False)
+            if prepared.reason:
+                failure = FileRecord(position, prepared.path, Outcome.FAILED, prepared.reason)
+                self.recorder.stage(failure)
+                continue
+            permalink = prepared.release.permalink
+            if permalink not in existing:
+                existing[permalink] = Release.objects.filter(permalink=permalink).first()
+            self.settle_parsed(position, prepared, existing[permalink], taken, writes)
+        return writes
+
+    def known_releases(self, batch):
+        hashes = [prepared.source_hash for _, prepared in batch if prepared.known]
+        rows = Release.objects.filter(source_hash__in=hashes).only(
+            "permalink", "published_at", "modified_at", "source_hash"
+        )
+        return {release.source_hash: release for release in rows}
+
+    def existing_releases(self, batch):
+        permalinks = [prepared.release.permalink for _, prepared in batch if prepared.release]
+        rows = Release.objects.filter(permalink__in=permalinks).select_related("category")
+        return {release.permalink: release for release in rows}
+
+    def taken_addresses(self, batch):
+        slugs = {prepared.release.slug for _, prepared in batch if prepared.release}
+        rows = Release.objects.filter(slug__in=slugs).values_list(
+            "category__slug", "date", "slug", "permalink"
+        )
+        return {(category, date, slug): permalink for category, date, slug, permalink in rows}
+
+    def settle_known(self, position, prepared, release, writes):
+        """An unchanged file: it holds its permalink unless a later-modified file does."""
+        rank = rank_of(release, prepared.source_hash)
+        displaced = self.take_claim(release.permalink, rank, position, prepared.path)
+        if displaced is False:
+            return
+        writes.pop(release.permalink, None)
+        outcome = Outcome.UNCHANGED
+        if displaced and displaced.outcome == Outcome.CREATED:
+            outcome = Outcome.CREATED
+        self.claims[release.permalink] = Claim(rank, position, prepared.path, outcome)
+        self.recorder.stage(FileRecord(position, prepared.path, outcome, release_id=release.pk))
+
+    def settle_parsed(self, position, prepared, existing, taken, writes):
+        parsed = prepared.release
+        address = (parsed.category, parsed.date, parsed.slug)
+        holder = taken.get(address, parsed.permalink)
+        if holder != parsed.permalink:
+            reason = f"permalink: its address is already taken by {holder}"
+            self.recorder.stage(FileRecord(position, prepared.path, Outcome.FAILED, reason))
+            return
+        rank = rank_of(parsed, prepared.source_hash)
+        displaced = self.take_claim(parsed.permalink, rank, position, prepared.path)
+        if displaced is False:
+            return
+        writes.pop(parsed.permalink, None)
+        if existing is None:
+            outcome = Outcome.CREATED
+        elif matches(existing, parsed):
+            outcome = Outcome.UNCHANGED
+        else:
+            outcome = Outcome.UPDATED
+        if outcome != Outcome.UNCHANGED:
+            writes[parsed.permalink] = Write(position, prepared, existing)
+            taken[address] = parsed.permalink
+        if displaced and displaced.outcome == Outcome.CREATED:
+            outcome = Outcome.CREATED
+        self.claims[parsed.permalink] = Claim(rank, position, prepared.path, outcome)
+        release_id = existing.pk if existing else None
+        self.recorder.stage(FileRecord(position, prepared.path, outcome, release_id=release_id))
+
+    def take_claim(self, permalink, rank, position, path):
+        """Let the file at *position* claim *permalink* from earlier files in the run.
+
+        Return False if an earlier file keeps it (this one is superseded), else
+        the Claim it displaced, or None.
+        """
+        claim = self.claims.get(permalink)
+        if claim is None:
+            return None
+        if rank <= claim.rank:
+            reason = f"superseded by {claim.path}, modified later"
+            self.recorder.stage(FileRecord(position, path, Outcome.SUPERSEDED, reason))
+            return False
+        self.recorder.supersede(claim.position, claim.outcome, by_path=path)
+        return claim
+
+    def store(self, writes):
+        now = timezone.now()
+        releases, redirects = {}, []
+        for permalink, write in writes.items():
+            release = write.existing or Release(permalink=permalink)
+            if write.existing:
+                redirects.append((permalink, release.get_absolute_url()))
+            self.fill(release, write.prepared, now)
+            redirects.append((permalink, urlsplit(permalink).path))
+            releases[permalink] = release
+        Release.objects.bulk_create([r for r in releases.values() if r.pk is None])
+        Release.objects.bulk_update(
+            [releases[p] for p, write in writes.items() if write.existing], UPDATED_FIELDS
+        )
+        Redirect.objects.bulk_create(
+            [
+                Redirect(old_path=path, release=releases[permalink])
+                for permalink, path in redirects
+                if path != releases[permalink].get_absolute_url()
+            ],
+            ignore_conflicts=True,
+        )
+        for permalink, write in writes.items():
+            self.recorder.staged[write.position].release_id = releases[permalink].pk
+
+    def fail_writes(self, writes, reason):
+        for permalink, write in writes.items():
+            record = self.recorder.staged[write.position]
+            record.outcome, record.reason, record.release_id = Outcome.FAILED, reason, None
+            self.claims.pop(permalink, None)
+
+    def fill(self, release, prepared, now):
+        parsed = prepared.release
+        for field in STORED_FIELDS:
+            setattr(release, field, getattr(parsed, field))
+        release.category = self.category(parsed.category)
+        release.body_html = prepared.body_html
+        release.source_hash = prepared.source_hash
+        release.updated_at = now
+
+    def category(self, slug):
+        """Return the Category for *slug*, creating it on first sight."""
+        if slug not in self.categories:
+            self.categories[slug], _ = Category.objects.get_or_create(
+                slug=slug, defaults={"name": Category.name_for_slug(slug)}
+            )
+        return self.categories[slug]
