@@ -101,14 +101,13 @@ class BatchWriter:
             if prepared.known:
                 # Its release changed or went since the run began: read it again.
                 prepared = self.preparer.prepare(prepared.path, skip_known=False)
+                existing.update(self.existing_releases([(position, prepared)]))
             if prepared.reason:
                 failure = FileRecord(position, prepared.path, Outcome.FAILED, prepared.reason)
                 self.recorder.stage(failure)
                 continue
-            permalink = prepared.release.permalink
-            if permalink not in existing:
-                existing[permalink] = Release.objects.filter(permalink=permalink).first()
-            self.settle_parsed(position, prepared, existing[permalink], taken, writes)
+            existing_release = existing.get(prepared.release.permalink)
+            self.settle_parsed(position, prepared, existing_release, taken, writes)
         return writes
 
     def known_releases(self, batch):
@@ -189,28 +188,25 @@ class BatchWriter:
 
     def store(self, writes):
         now = timezone.now()
-        releases, redirects = {}, []
+        created, updated, redirects, stored = [], [], [], []
         for permalink, write in writes.items():
             release = write.existing or Release(permalink=permalink)
+            old_paths = {urlsplit(permalink).path}
             if write.existing:
-                redirects.append((permalink, release.get_absolute_url()))
+                old_paths.add(release.get_absolute_url())
             self.fill(release, write.prepared, now)
-            redirects.append((permalink, urlsplit(permalink).path))
-            releases[permalink] = release
-        Release.objects.bulk_create([r for r in releases.values() if r.pk is None])
-        Release.objects.bulk_update(
-            [releases[p] for p, write in writes.items() if write.existing], UPDATED_FIELDS
-        )
+            old_paths.discard(release.get_absolute_url())
+            redirects += [(path, release) for path in old_paths]
+            (updated if write.existing else created).append(release)
+            stored.append((write.position, release))
+        Release.objects.bulk_create(created)
+        Release.objects.bulk_update(updated, UPDATED_FIELDS)
         Redirect.objects.bulk_create(
-            [
-                Redirect(old_path=path, release=releases[permalink])
-                for permalink, path in redirects
-                if path != releases[permalink].get_absolute_url()
-            ],
+            [Redirect(old_path=path, release=release) for path, release in redirects],
             ignore_conflicts=True,
         )
-        for permalink, write in writes.items():
-            self.recorder.staged[write.position].release_id = releases[permalink].pk
+        for position, release in stored:
+            self.recorder.staged[position].release_id = release.pk
 
     def fail_writes(self, writes, reason):
         for permalink, write in writes.items():
