@@ -57,11 +57,12 @@ TITLE_FORMS = [
     "Executive Order on {topic}",
     "Fact Sheet: The Administration’s Plan for {topic}",
 ]
-WORDS = (
+PROSE = (
     "the administration will continue to work with partners across the country to deliver "
     "results for working families and to strengthen our economy while protecting public "
     "health and expanding opportunity in every community we serve today"
-).split()
+)
+WORDS = PROSE.split()
 
 
 class ArchiveGenerator:
@@ -91,15 +92,16 @@ class ArchiveGenerator:
         """Return the front matter and body of release *number*."""
         pick = self.random.choice
         category = self.random.choices(*zip(*CATEGORIES, strict=True))[0]
-        title = pick(TITLE_FORMS).format(topic=pick(TOPICS), person=pick(PEOPLE), place=pick(PLACES))
+        title = pick(TITLE_FORMS).format(
+            topic=pick(TOPICS), person=pick(PEOPLE), place=pick(PLACES)
+        )
         published = self.published_time()
         slug = f"{slugify(title)}-{number}"
         fields = {
             "category": category,
             "date": f"{published:%Y-%m-%d}",
             "permalink": (
-                f"https://www.whitehouse.gov/briefing-room/{category}/"
-                f"{published:%Y/%m/%d}/{slug}/"
+                f"https://www.whitehouse.gov/briefing-room/{category}/{published:%Y/%m/%d}/{slug}/"
             ),
             "published_time": published,
             "title": title,

@@ -2,9 +2,8 @@
 
 import re
 
-import cmarkgfm
 import nh3
-from cmarkgfm.cmark import Options
+import pyromark
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -22,11 +21,13 @@ ALLOWED_ATTRIBUTES = {
     "ol": {"start"},
 }
 HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
+# CommonMark, plus the tables and strikethrough that staff may type.
+MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 
 
 def render_body(text):
     """Return sanitized HTML for Markdown *text*."""
-    html = cmarkgfm.github_flavored_markdown_to_html(text, options=Options.CMARK_OPT_UNSAFE)
+    html = pyromark.html(text, options=MARKDOWN_OPTIONS)
     return nh3.clean(
         demote_headings(html),
         tags=ALLOWED_TAGS,

@@ -68,7 +68,9 @@ def test_dry_run_reports_and_writes_nothing(run_import, write_release):
     path = write_release()
     status, out, _ = run_import(path, dry_run=True)
     assert status == 0
-    assert out.strip() == "Dry run, nothing written: created 1, updated 0, unchanged 0, superseded 0, failed 0"
+    assert out.strip() == (
+        "Dry run, nothing written: created 1, updated 0, unchanged 0, superseded 0, failed 0"
+    )
     assert not Release.objects.exists()
 
 
@@ -228,7 +230,8 @@ def test_archive_sample_reimport_is_all_unchanged(run_import, archive_sample):
     run_import(archive_sample)
     status, out, _ = run_import(archive_sample)
     assert status == 0
-    assert out.strip() == f"created 0, updated 0, unchanged {Release.objects.count()}, superseded 0, failed 0"
+    count = Release.objects.count()
+    assert out.strip() == f"created 0, updated 0, unchanged {count}, superseded 0, failed 0"
 
 
 def test_command_line_exits_non_zero_with_one_line_per_bad_file(tmp_path, write_release):

@@ -1,0 +1,123 @@
+"""Measure the importer against its ceilings, on SQLite and PostgreSQL, in one run.
+
+Used by ``manage.py benchmark_import`` (``make bench``). Each import runs as
+the real command in a process of its own, so that its wall time and its peak
+memory are what an operator would see.
+"""
+
+import dataclasses
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+from django.conf import settings
+
+from releases.archive_generator import ArchiveGenerator
+from releases.discovery import find_release_files
+from releases.parsing import parse_release
+from releases.preparing import FilePreparer, read_release_file
+
+MANAGE = [sys.executable, str(Path(settings.BASE_DIR, "manage.py"))]
+# Runs a command and prints the peak resident memory, in KB, of the largest
+# process it started. A small process of its own does the starting, so the
+# benchmark's own memory is not counted in.
+PEAK_MEMORY = """
+import resource, subprocess, sys
+status = subprocess.call(sys.argv[1:])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+sys.exit(status)
+"""
+
+
+@dataclasses.dataclass
+class Measurement:
+    """One timed run over *files* files."""
+
+    files: int
+    seconds: float
+    peak_rss_mb: float = 0.0
+
+    @property
+    def rate(self):
+        return self.files / self.seconds
+
+
+def archive_files(directory):
+    return [str(path) for path, problem in find_release_files([directory]) if problem is None]
+
+
+def parse_only(files):
+    """Read and parse every file in this process, with no database: the ceiling."""
+    started = time.perf_counter()
+    for path in files:
+        parse_release(read_release_file(path))
+    return Measurement(len(files), time.perf_counter() - started)
+
+
+def prepare_only(files):
+    """Read, digest, parse and render every file in one process, with no database."""
+    preparer = FilePreparer()
+    started = time.perf_counter()
+    for path in files:
+        preparer(path)
+    return Measurement(len(files), time.perf_counter() - started)
+
+
+def run_import(database_url, directory, files):
+    """Run ``manage.py import_release`` on *directory*; return its Measurement."""
+    environment = {**os.environ, "DATABASE_URL": database_url}
+    command = [sys.executable, "-c", PEAK_MEMORY, *MANAGE, "import_release", str(directory)]
+    started = time.perf_counter()
+    result = subprocess.run(
+        [*command, "-v0"], env=environment, stdout=subprocess.PIPE, text=True, check=True
+    )
+    seconds = time.perf_counter() - started
+    return Measurement(len(files), seconds, int(result.stdout.split()[-1]) / 1024)
+
+
+def change_one_percent(files):
+    """Add a sentence to the body of every hundredth file; return how many changed."""
+    changed = files[::100]
+    for path in changed:
+        with open(path, "a", encoding="utf-8") as file:
+            file.write("\nThis release was corrected after publication.\n")
+    return len(changed)
+
+
+class Databases:
+    """Empty databases to import into, made afresh for each benchmark run."""
+
+    def __init__(self, workdir, postgres_url):
+        self.workdir = Path(workdir)
+        self.postgres_url = postgres_url.rstrip("/")
+
+    def sqlite(self):
+        path = self.workdir / "benchmark.sqlite3"
+        for leftover in self.workdir.glob("benchmark.sqlite3*"):
+            leftover.unlink()
+        return self.migrated(f"sqlite:///{path}")
+
+    def postgresql(self, name="briefing_benchmark"):
+        with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        return self.migrated(f"{self.postgres_url}/{name}")
+
+    def migrated(self, url):
+        environment = {**os.environ, "DATABASE_URL": url}
+        subprocess.run([*MANAGE, "migrate", "-v0"], env=environment, check=True)
+        return url
+
+
+def generate_archive(directory, count):
+    started = time.perf_counter()
+    ArchiveGenerator().write(directory, count)
+    return time.perf_counter() - started
+
+
+def temporary_directory():
+    return tempfile.TemporaryDirectory(prefix="briefing-benchmark-")

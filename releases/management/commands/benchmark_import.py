@@ -1,0 +1,73 @@
+"""Benchmark the importer: its ceilings, and three imports on SQLite and PostgreSQL.
+
+python manage.py benchmark_import --count 20000
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from releases import benchmarking
+
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate an archive and print parse-only throughput, first import, unchanged "
+        "re-import, re-import after 1% changed, and peak memory, on SQLite and PostgreSQL."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=20_000, help="Files to generate.")
+        parser.add_argument(
+            "--databases",
+            default="sqlite,postgresql",
+            help="Comma-separated: sqlite, postgresql (default: both).",
+        )
+        parser.add_argument(
+            "--postgres-url",
+            default=DEFAULT_POSTGRES,
+            help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
+        )
+
+    def handle(self, *args, count, databases, postgres_url, **options):
+        with benchmarking.temporary_directory() as workdir:
+            archive = Path(workdir, "archive")
+            seconds = benchmarking.generate_archive(archive, count)
+            files = benchmarking.archive_files(archive)
+            size = sum(Path(path).stat().st_size for path in files) / 2**20
+            self.say(f"Archive: {len(files):,} files, {size:,.0f} MB, written in {seconds:.0f} s")
+            parse = benchmarking.parse_only(files)
+            prepare = benchmarking.prepare_only(files)
+            self.say("Ceilings, in one process with no database:")
+            self.say(f"  parse-only (read, YAML, validate)       {parse.rate:8,.0f} files/s")
+            self.say(f"  prepare-only (also digest, render HTML)  {prepare.rate:8,.0f} files/s")
+            makers = benchmarking.Databases(workdir, postgres_url)
+            for name in databases.split(","):
+                url = getattr(makers, name.strip())()
+                self.benchmark(name.strip(), url, archive, files, parse, prepare)
+
+    def benchmark(self, name, url, archive, files, parse, prepare):
+        self.say(f"\n{name}:")
+        self.say(
+            f"  {'':28}{'files/s':>9}{'x parse':>9}{'x prepare':>11}{'seconds':>9}{'peak MB':>9}"
+        )
+        first = benchmarking.run_import(url, archive, files)
+        self.row("first import", first, parse, prepare)
+        again = benchmarking.run_import(url, archive, files)
+        self.row("unchanged re-import", again, parse, prepare)
+        changed = benchmarking.change_one_percent(files)
+        after = benchmarking.run_import(url, archive, files)
+        self.row(f"re-import, {changed:,} changed", after, parse, prepare)
+
+    def row(self, label, measurement, parse, prepare):
+        self.say(
+            f"  {label:28}{measurement.rate:9,.0f}{measurement.rate / parse.rate:9.2f}"
+            f"{measurement.rate / prepare.rate:11.2f}{measurement.seconds:9.1f}"
+            f"{measurement.peak_rss_mb:9.0f}"
+        )
+
+    def say(self, text):
+        self.stdout.write(text)
+        self.stdout.flush()
