@@ -3,9 +3,10 @@
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
+from django.urls import reverse
 from django.utils.html import format_html
 
-from releases.models import Category, Release
+from releases.models import Category, ImportedFile, ImportRun, Redirect, Release
 
 
 @admin.register(Category)
@@ -54,3 +55,53 @@ class ReleaseAdmin(admin.ModelAdmin):
     @admin.display(description="public page")
     def public_page(self, release):
         return format_html('<a href="{}">View</a>', release.get_absolute_url())
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "release", "created_at"]
+    search_fields = ["old_path", "release__title"]
+    list_select_related = ["release"]
+    raw_id_fields = ["release"]
+    readonly_fields = ["created_at"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin for records that only the importer writes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "started_by",
+        "status",
+        "created",
+        "updated",
+        "unchanged",
+        "superseded",
+        "failed",
+        "file_list",
+    ]
+    list_filter = ["status"]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="files")
+    def file_list(self, run):
+        url = reverse("admin:releases_importedfile_changelist")
+        return format_html('<a href="{}?run__id__exact={}">Files</a>', url, run.pk)
+
+
+@admin.register(ImportedFile)
+class ImportedFileAdmin(ReadOnlyAdmin):
+    list_display = ["path", "outcome", "reason", "release", "run"]
+    list_filter = ["outcome", "run"]
+    list_select_related = ["release", "run"]
+    search_fields = ["path", "reason"]
+    show_full_result_count = False

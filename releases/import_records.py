@@ -75,9 +75,15 @@ class RunRecorder:
             self.kept[position].outcome = Outcome.SUPERSEDED
             self.kept[position].reason = reason
 
-    def write_kept(self, run):
-        """Write the records kept in memory to *run*, as an all-or-nothing run ends."""
+    def write_kept(self, run, *, committed):
+        """Write the records kept in memory to *run*, as an all-or-nothing run ends.
+
+        Unless the run was *committed*, the releases they name were rolled back.
+        """
         self.run = run
+        if not committed:
+            for record in self.kept.values():
+                record.release_id = None
         ImportedFile.objects.bulk_create(self.rows(self.kept.values()), batch_size=1000)
         self.kept = {}
 

@@ -97,7 +97,8 @@ class ReleaseImport:
         if self.run_record is None:
             return
         if self.atomic:
-            self.recorder.write_kept(self.run_record)
+            committed = status == ImportRun.Status.FINISHED
+            self.recorder.write_kept(self.run_record, committed=committed)
         run = self.run_record
         run.status, run.finished_at = status, timezone.now()
         for outcome in Outcome:

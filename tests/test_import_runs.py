@@ -1,0 +1,319 @@
+"""Archive imports: duplicates, all-or-nothing runs, renamed keys, redirects, run records."""
+
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.core.management.base import OutputWrapper
+
+from releases import importer
+from releases.archive_generator import ArchiveGenerator
+from releases.models import ImportedFile, ImportRun, Redirect, Release
+from releases.progress import ProgressBar
+from releases.rendering import render_body
+from releases.storing import BatchWriter
+from tests.conftest import release_text
+
+pytestmark = pytest.mark.django_db
+
+
+def versioned(title, modified):
+    """A release file whose title and modified_time vary, with one permalink."""
+    text = release_text(title=title)
+    return text.replace("title:", f"modified_time: {modified}\ntitle:")
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Two files a batch, so that a run of a few files spans several batches."""
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_duplicate_permalinks_keep_the_one_modified_last(run_import, write_release, newest_first):
+    old = versioned("Old title", "2021-03-05 09:00:00-05:00")
+    new = versioned("New title", "2021-03-06 09:00:00-05:00")
+    first, second = (new, old) if newest_first else (old, new)
+    write_release("a.md", content=first)
+    path = write_release("b.md", content=second).parent
+    status, out, _ = run_import(path, jobs=1)
+    assert status == 0
+    assert out.strip() == "created 1, updated 0, unchanged 0, superseded 1, failed 0"
+    assert Release.objects.get().title == "New title"
+
+
+def test_duplicates_in_different_batches_are_settled_the_same(
+    run_import, write_release, small_batches
+):
+    write_release("a.md", content=versioned("Old title", "2021-03-05 09:00:00-05:00"))
+    for number in range(3):
+        write_release(f"b{number}.md", slug=f"filler-{number}")
+    path = write_release("c.md", content=versioned("New title", "2021-03-06 09:00:00-05:00"))
+    status, out, _ = run_import(path.parent, jobs=1)
+    assert status == 0
+    assert out.strip() == "created 4, updated 0, unchanged 0, superseded 1, failed 0"
+    assert Release.objects.get(slug="statement-on-the-harvest-festival").title == "New title"
+    outcomes = dict(ImportedFile.objects.values_list("path", "outcome"))
+    assert outcomes[str(path.parent / "a.md")] == "superseded"
+    assert outcomes[str(path)] == "created"
+    assert len(outcomes) == 5
+
+
+def test_superseded_file_says_which_file_won(run_import, write_release):
+    write_release("a.md", content=versioned("Old title", "2021-03-05 09:00:00-05:00"))
+    newer = write_release("b.md", content=versioned("New title", "2021-03-06 09:00:00-05:00"))
+    _, out, _ = run_import(newer.parent, jobs=1, verbosity=2)
+    assert f"superseded: {newer.parent / 'a.md'} (superseded by {newer}, modified later)" in out
+
+
+def test_without_modified_time_the_later_publication_wins(run_import, write_release):
+    write_release("a.md", content=release_text(title="Later").replace("10:00:00", "11:00:00"))
+    path = write_release("b.md", content=release_text(title="Earlier"))
+    run_import(path.parent, jobs=1)
+    assert Release.objects.get().title == "Later"
+
+
+def test_atomic_run_with_a_bad_file_writes_nothing(write_release):
+    write_release("good.md")
+    path = write_release("bad.md", content="no front matter\n")
+    message = "Nothing imported: 1 file\\(s\\) failed and --atomic was given"
+    with pytest.raises(CommandError, match=message):
+        call_command("import_release", str(path.parent), "--atomic", stderr=io.StringIO())
+    assert not Release.objects.exists()
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.ROLLED_BACK
+    assert run.files.count() == 2
+
+
+def test_atomic_run_of_good_files_imports_them_all(run_import, write_release):
+    write_release("one.md", slug="one")
+    path = write_release("two.md", slug="two")
+    status, _, _ = run_import(path.parent, atomic=True, jobs=1)
+    assert status == 0
+    assert Release.objects.count() == 2
+    assert ImportRun.objects.get().status == ImportRun.Status.FINISHED
+
+
+NEWER_EXPORT = """\
+---
+date: '2025-02-03'
+published_time: 2025-02-03 10:00:00-05:00
+source_url: https://archive.example.org/articles/2025/02/america-first-trade/
+tags:
+- Fact Sheets
+title: 'Fact Sheet: America First Trade'
+---
+The President signed a memorandum.
+"""
+
+
+def test_renamed_keys_import_with_map(run_import, write_release):
+    path = write_release(content=NEWER_EXPORT)
+    status, _, _ = run_import(path, key_map=[("source_url", "permalink"), ("tags", "category")])
+    release = Release.objects.get()
+    assert status == 0
+    assert release.permalink == "https://archive.example.org/articles/2025/02/america-first-trade/"
+    assert release.category.slug == "fact-sheets"
+    assert release.category.name == "Fact Sheets"
+    assert release.slug == "america-first-trade"
+
+
+def test_renamed_keys_without_map_are_refused(run_import, write_release):
+    _, _, err = run_import(write_release(content=NEWER_EXPORT))
+    assert "permalink: missing or empty" in err
+
+
+def test_map_to_an_unknown_field_is_refused(write_release):
+    with pytest.raises(CommandError, match="is not KEY=FIELD"):
+        call_command("import_release", str(write_release()), "--map", "source_url=url")
+
+
+def test_permalink_of_another_shape_redirects_to_the_release(client, run_import, write_release):
+    run_import(
+        write_release(content=NEWER_EXPORT),
+        key_map=[("source_url", "permalink"), ("tags", "category")],
+    )
+    release = Release.objects.get()
+    response = client.get("/articles/2025/02/america-first-trade/")
+    assert response.status_code == 301
+    assert response.url == "/briefing-room/fact-sheets/2025/02/03/america-first-trade/"
+    assert release.get_absolute_url() == response.url
+    assert client.get(response.url).status_code == 200
+    assert client.get("/articles/2025/02/no-such-release/").status_code == 404
+
+
+def test_release_moved_by_a_reimport_redirects_from_its_old_address(
+    client, run_import, write_release
+):
+    path = write_release()
+    run_import(path)
+    old_address = Release.objects.get().get_absolute_url()
+    write_release(content=release_text().replace("category: statements-releases", "category: blog"))
+    run_import(path)
+    release = Release.objects.get()
+    assert release.category.slug == "blog"
+    response = client.get(old_address)
+    assert (response.status_code, response.url) == (301, release.get_absolute_url())
+    assert Redirect.objects.filter(release=release).count() == 1
+
+
+def test_each_run_is_recorded_with_its_files(run_import, write_release):
+    write_release("good.md")
+    path = write_release("bad.md", content="---\ntitle: [\n---\n")
+    run_import(path.parent, jobs=1)
+    run = ImportRun.objects.get()
+    assert (run.status, run.created, run.failed) == (ImportRun.Status.FINISHED, 1, 1)
+    assert run.started_by.endswith("(manage.py import_release)")
+    assert run.options["paths"] == [str(path.parent)]
+    assert run.finished_at >= run.started_at
+    files = {row.path: row for row in run.files.all()}
+    assert files[str(path.parent / "good.md")].release == Release.objects.get()
+    assert files[str(path)].outcome == "failed"
+    assert files[str(path)].reason.startswith("line 3: invalid YAML")
+
+
+def test_dry_run_is_not_recorded(run_import, write_release):
+    run_import(write_release(), dry_run=True)
+    assert not ImportRun.objects.exists()
+
+
+def test_staff_see_runs_newest_first_and_filter_files_by_outcome(client, run_import, write_release):
+    write_release("good.md")
+    path = write_release("bad.md", content="nothing\n")
+    run_import(path.parent, jobs=1)
+    run_import(path.parent, jobs=1)
+    client.force_login(get_user_model().objects.create_superuser("staff", "s@example.gov", "pw"))
+    runs = client.get("/admin/releases/importrun/").context["cl"].result_list
+    assert [run.unchanged for run in runs] == [1, 0]
+    latest = runs[0]
+    response = client.get(
+        "/admin/releases/importedfile/", {"run__id__exact": latest.pk, "outcome__exact": "failed"}
+    )
+    assert [row.path for row in response.context["cl"].result_list] == [str(path)]
+
+
+def test_unchanged_file_keeps_a_staff_correction(run_import, write_release):
+    path = write_release()
+    run_import(path)
+    Release.objects.update(title="Corrected by staff")
+    _, out, _ = run_import(path)
+    assert "unchanged 1" in out
+    assert Release.objects.get().title == "Corrected by staff"
+
+
+def test_worker_processes_store_the_same_values(run_import, tmp_path):
+    ArchiveGenerator(seed=3).write(tmp_path / "archive", 40)
+    run_import(tmp_path / "archive", jobs=1)
+    one_process = list(Release.objects.order_by("permalink").values())
+    Release.objects.all().delete()
+    status, out, _ = run_import(tmp_path / "archive", jobs=2)
+    assert status == 0
+    assert out.strip() == "created 40, updated 0, unchanged 0, superseded 0, failed 0"
+    two_processes = list(Release.objects.order_by("permalink").values())
+    ignored = {"id", "created_at", "updated_at"}
+    strip = [{k: v for k, v in row.items() if k not in ignored} for row in one_process]
+    assert strip == [{k: v for k, v in row.items() if k not in ignored} for row in two_processes]
+
+
+def test_symlink_loops_are_reported_not_fatal(run_import, write_release):
+    path = write_release("archive/one.md")
+    (path.parent / "again").symlink_to(path.parent)
+    status, out, err = run_import(path.parent, jobs=1)
+    assert status == 1
+    assert (
+        err.strip()
+        == f"{path.parent / 'again'}: symbolic link loop: this directory contains itself"
+    )
+    assert out.strip() == "created 1, updated 0, unchanged 0, superseded 0, failed 1"
+
+
+def test_interrupted_import_keeps_whole_releases_and_a_rerun_finishes(
+    run_import, write_release, small_batches, monkeypatch
+):
+    for number in range(5):
+        path = write_release(f"{number}.md", slug=f"release-{number}")
+    calls = []
+    store = BatchWriter.store
+
+    def interrupt_second_batch(self, writes):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return store(self, writes)
+
+    monkeypatch.setattr(BatchWriter, "store", interrupt_second_batch)
+    with pytest.raises(CommandError, match="Interrupted after created 2,") as interrupted:
+        call_command("import_release", str(path.parent), "--jobs", "1", stdout=io.StringIO())
+    assert interrupted.value.returncode == 130
+    assert Release.objects.count() == 2
+    assert ImportRun.objects.get().status == ImportRun.Status.INTERRUPTED
+    monkeypatch.setattr(BatchWriter, "store", store)
+    _, out, _ = run_import(path.parent, jobs=1)
+    assert out.strip() == "created 3, updated 0, unchanged 2, superseded 0, failed 0"
+
+
+def test_killed_import_leaves_only_whole_releases(tmp_path):
+    """Kill the real command midway, as a power cut or the OOM killer would."""
+    archive = tmp_path / "archive"
+    ArchiveGenerator(seed=5).write(archive, 2000)
+    database = tmp_path / "killed.sqlite3"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{database}"}
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
+    process = subprocess.Popen([*manage, "import_release", str(archive), "-v0"], env=env)
+    deadline = time.monotonic() + 60
+    while stored_count(database) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    with sqlite3.connect(database) as connection:
+        rows = connection.execute("SELECT body, body_html FROM releases_release").fetchall()
+    assert 0 < len(rows) < 2000
+    assert all(body_html == render_body(body) for body, body_html in rows)
+    result = subprocess.run(
+        [*manage, "import_release", str(archive)], env=env, capture_output=True, text=True
+    )
+    created, unchanged = 2000 - len(rows), len(rows)
+    assert result.stdout.strip() == (
+        f"created {created}, updated 0, unchanged {unchanged}, superseded 0, failed 0"
+    )
+
+
+def stored_count(database):
+    try:
+        with sqlite3.connect(database) as connection:
+            return connection.execute("SELECT count(*) FROM releases_release").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_shows_files_rate_and_time_left_on_a_terminal():
+    ticks = iter([0.0, 2.0])
+    stream = Terminal()
+    bar = ProgressBar(OutputWrapper(stream), total=400, clock=lambda: next(ticks))
+    bar.advance(100)
+    assert (
+        stream.getvalue()
+        == "\r[######------------------] 100/400 files  25%  50 files/s  0:06 left"
+    )
+
+
+def test_progress_bar_is_quiet_when_not_a_terminal():
+    stream = io.StringIO()
+    bar = ProgressBar(OutputWrapper(stream), total=10)
+    bar.advance(5)
+    bar.close()
+    assert stream.getvalue() == ""
