@@ -5,7 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 ADDRESS ?= 127.0.0.1:8000
 
-.PHONY: run test setup lint clean
+BENCH_FILES ?= 20000
+
+.PHONY: run test setup lint bench clean
 
 # The virtual environment is rebuilt whenever requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -34,6 +36,10 @@ lint: $(BIN)/.installed
 
 test: setup lint
 	$(BIN)/pytest
+
+# Import throughput and memory on SQLite and PostgreSQL; BENCH_FILES=100000 for the large run.
+bench: $(BIN)/.installed
+	$(BIN)/python manage.py benchmark_import --count $(BENCH_FILES)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
