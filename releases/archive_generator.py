@@ -13,8 +13,9 @@ import textwrap
 import zoneinfo
 from pathlib import Path
 
-import yaml
 from django.utils.text import slugify
+
+from releases.exporting import dump_front_matter
 
 OFFICE_ZONE = zoneinfo.ZoneInfo("America/New_York")
 CATEGORIES = [
@@ -148,7 +149,4 @@ class ArchiveGenerator:
 
 def format_release(fields, body):
     """Return a release file's text: PyYAML's dump of *fields*, then *body*."""
-    front_matter = yaml.dump(
-        fields, Dumper=yaml.SafeDumper, default_flow_style=False, allow_unicode=False
-    )
-    return f"---\n{front_matter}---\n{body}"
+    return f"---\n{dump_front_matter(fields)}---\n{body}"
