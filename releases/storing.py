@@ -7,6 +7,8 @@ is stored, whatever their order.
 """
 
 import dataclasses
+import datetime
+import typing
 from urllib.parse import urlsplit
 
 from django.db import IntegrityError, transaction
@@ -37,6 +39,15 @@ class Claim:
     position: int
     path: str
     outcome: Outcome
+
+
+class KnownRelease(typing.NamedTuple):
+    """What the batch needs of a stored release whose file has not changed."""
+
+    pk: int
+    permalink: str
+    published_at: datetime.datetime
+    modified_at: datetime.datetime | None
 
 
 @dataclasses.dataclass
@@ -111,11 +122,12 @@ class BatchWriter:
         return writes
 
     def known_releases(self, batch):
+        """Return the stored releases of the batch's unchanged files, by digest."""
         hashes = [prepared.source_hash for _, prepared in batch if prepared.known]
-        rows = Release.objects.filter(source_hash__in=hashes).only(
-            "permalink", "published_at", "modified_at", "source_hash"
+        rows = Release.objects.filter(source_hash__in=hashes).values_list(
+            "source_hash", "pk", "permalink", "published_at", "modified_at"
         )
-        return {release.source_hash: release for release in rows}
+        return {source_hash: KnownRelease(*row) for source_hash, *row in rows}
 
     def existing_releases(self, batch):
         permalinks = [prepared.release.permalink for _, prepared in batch if prepared.release]
