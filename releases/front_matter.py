@@ -71,14 +71,44 @@ def load_front_matter(front_matter):
     except yaml.MarkedYAMLError as exc:
         # The front matter's first line is the rest of the opening '---' line.
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ReleaseError(f"line {line}: invalid YAML: {exc.problem}") from None
+        raise ReleaseError(f"line {line}: invalid YAML: {one_line(exc.problem)}") from None
+    except yaml.reader.ReaderError as exc:
+        raise ReleaseError(
+            f"invalid YAML: {exc.reason} {exc.character!r} at character {exc.position}"
+        ) from None
     except yaml.YAMLError as exc:
-        raise ReleaseError(f"invalid YAML: {exc}") from None
+        raise ReleaseError(f"invalid YAML: {one_line(exc)}") from None
     except RecursionError:
-        raise ReleaseError("invalid YAML: nested too deeply") from None
-    except (ValueError, OverflowError) as exc:
-        # Raised while building a value, such as a timestamp offset of +99:00.
-        raise ReleaseError(f"invalid YAML value: {exc}") from None
+        raise ReleaseError(f"invalid YAML: nested more than {MAX_NESTING} levels deep") from None
+    except Exception as exc:
+        # PyYAML's constructors raise plain exceptions for a value that does
+        # not fit its tag, such as `!!int x` or a timestamp offset of +99:00.
+        raise ReleaseError(f"invalid YAML value: {one_line(exc)}") from None
     if not isinstance(fields, dict):
         raise ReleaseError("front matter is not a mapping of keys to values")
+    if nested_deeper_than(fields, MAX_NESTING):
+        # libyaml, the fast path, builds block-style nesting of any depth.
+        raise ReleaseError(f"invalid YAML: nested more than {MAX_NESTING} levels deep")
     return fields
+
+
+def nested_deeper_than(value, limit):
+    """Return whether *value* nests lists and mappings more than *limit* levels deep."""
+    level = [value]
+    for _ in range(limit):
+        level = [child for item in level for child in children(item)]
+        if not level:
+            return False
+    return True
+
+
+def children(value):
+    if isinstance(value, dict):
+        return value.values()
+    if isinstance(value, list):
+        return value
+    return ()
+
+
+def one_line(value):
+    return " ".join(str(value).split())
