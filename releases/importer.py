@@ -32,15 +32,16 @@ class ReleaseImport:
 
     With *dry_run*, outcomes are worked out and nothing is written; with
     *atomic*, nothing is kept unless every file imports. *key_map* renames
-    front-matter keys, and *jobs* is the number of processes preparing files.
+    front-matter keys, and *jobs* is the number of worker processes preparing
+    files (0: this process prepares them itself).
     """
 
-    def __init__(self, paths, *, dry_run=False, atomic=False, key_map=None, jobs=1, started_by=""):
+    def __init__(self, paths, *, dry_run=False, atomic=False, key_map=None, jobs=0, started_by=""):
         self.paths = [str(path) for path in paths]
         self.dry_run = dry_run
         self.atomic = atomic
         self.key_map = dict(key_map or {})
-        self.jobs = max(1, jobs)
+        self.jobs = max(0, jobs)
         self.started_by = started_by
         self.run_record = None
         self.recorder = None
@@ -63,8 +64,9 @@ class ReleaseImport:
         self.recorder = RunRecorder(None if self.atomic else self.run_record)
         writer = BatchWriter(self.recorder, preparer, dry_run=self.dry_run)
         try:
-            with infrequent_checkpoints(), self.transaction():
-                for batch in self.prepared_batches(preparer):
+            batches = contextlib.closing(self.prepared_batches(preparer))
+            with infrequent_checkpoints(), self.transaction(), batches as prepared:
+                for batch in prepared:
                     for record in writer.write(batch):
                         if record.outcome == Outcome.FAILED and on_failure:
                             on_failure(record)
@@ -108,7 +110,7 @@ class ReleaseImport:
     def prepared_batches(self, preparer):
         """Yield the files under the paths, prepared, as lists of (position, PreparedFile)."""
         chunks = batched(enumerate(find_release_files(self.paths)), BATCH_SIZE)
-        if self.jobs == 1:
+        if self.jobs == 0:
             for chunk in chunks:
                 yield [(position, prepare_one(preparer, found)) for position, found in chunk]
             return

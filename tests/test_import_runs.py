@@ -44,7 +44,7 @@ def test_duplicate_permalinks_keep_the_one_modified_last(run_import, write_relea
     first, second = (new, old) if newest_first else (old, new)
     write_release("a.md", content=first)
     path = write_release("b.md", content=second).parent
-    status, out, _ = run_import(path, jobs=1)
+    status, out, _ = run_import(path, jobs=0)
     assert status == 0
     assert out.strip() == "created 1, updated 0, unchanged 0, superseded 1, failed 0"
     assert Release.objects.get().title == "New title"
@@ -57,7 +57,7 @@ def test_duplicates_in_different_batches_are_settled_the_same(
     for number in range(3):
         write_release(f"b{number}.md", slug=f"filler-{number}")
     path = write_release("c.md", content=versioned("New title", "2021-03-06 09:00:00-05:00"))
-    status, out, _ = run_import(path.parent, jobs=1)
+    status, out, _ = run_import(path.parent, jobs=0)
     assert status == 0
     assert out.strip() == "created 4, updated 0, unchanged 0, superseded 1, failed 0"
     assert Release.objects.get(slug="statement-on-the-harvest-festival").title == "New title"
@@ -70,14 +70,14 @@ def test_duplicates_in_different_batches_are_settled_the_same(
 def test_superseded_file_says_which_file_won(run_import, write_release):
     write_release("a.md", content=versioned("Old title", "2021-03-05 09:00:00-05:00"))
     newer = write_release("b.md", content=versioned("New title", "2021-03-06 09:00:00-05:00"))
-    _, out, _ = run_import(newer.parent, jobs=1, verbosity=2)
+    _, out, _ = run_import(newer.parent, jobs=0, verbosity=2)
     assert f"superseded: {newer.parent / 'a.md'} (superseded by {newer}, modified later)" in out
 
 
 def test_without_modified_time_the_later_publication_wins(run_import, write_release):
     write_release("a.md", content=release_text(title="Later").replace("10:00:00", "11:00:00"))
     path = write_release("b.md", content=release_text(title="Earlier"))
-    run_import(path.parent, jobs=1)
+    run_import(path.parent, jobs=0)
     assert Release.objects.get().title == "Later"
 
 
@@ -96,7 +96,7 @@ def test_atomic_run_with_a_bad_file_writes_nothing(write_release):
 def test_atomic_run_of_good_files_imports_them_all(run_import, write_release):
     write_release("one.md", slug="one")
     path = write_release("two.md", slug="two")
-    status, _, _ = run_import(path.parent, atomic=True, jobs=1)
+    status, _, _ = run_import(path.parent, atomic=True, jobs=0)
     assert status == 0
     assert Release.objects.count() == 2
     assert ImportRun.objects.get().status == ImportRun.Status.FINISHED
@@ -168,7 +168,7 @@ def test_release_moved_by_a_reimport_redirects_from_its_old_address(
 def test_each_run_is_recorded_with_its_files(run_import, write_release):
     write_release("good.md")
     path = write_release("bad.md", content="---\ntitle: [\n---\n")
-    run_import(path.parent, jobs=1)
+    run_import(path.parent, jobs=0)
     run = ImportRun.objects.get()
     assert (run.status, run.created, run.failed) == (ImportRun.Status.FINISHED, 1, 1)
     assert run.started_by.endswith("(manage.py import_release)")
@@ -188,8 +188,8 @@ def test_dry_run_is_not_recorded(run_import, write_release):
 def test_staff_see_runs_newest_first_and_filter_files_by_outcome(client, run_import, write_release):
     write_release("good.md")
     path = write_release("bad.md", content="nothing\n")
-    run_import(path.parent, jobs=1)
-    run_import(path.parent, jobs=1)
+    run_import(path.parent, jobs=0)
+    run_import(path.parent, jobs=0)
     client.force_login(get_user_model().objects.create_superuser("staff", "s@example.gov", "pw"))
     runs = client.get("/admin/releases/importrun/").context["cl"].result_list
     assert [run.unchanged for run in runs] == [1, 0]
@@ -211,7 +211,7 @@ def test_unchanged_file_keeps_a_staff_correction(run_import, write_release):
 
 def test_worker_processes_store_the_same_values(run_import, tmp_path):
     ArchiveGenerator(seed=3).write(tmp_path / "archive", 40)
-    run_import(tmp_path / "archive", jobs=1)
+    run_import(tmp_path / "archive", jobs=0)
     one_process = list(Release.objects.order_by("permalink").values())
     Release.objects.all().delete()
     status, out, _ = run_import(tmp_path / "archive", jobs=2)
@@ -226,7 +226,7 @@ def test_worker_processes_store_the_same_values(run_import, tmp_path):
 def test_symlink_loops_are_reported_not_fatal(run_import, write_release):
     path = write_release("archive/one.md")
     (path.parent / "again").symlink_to(path.parent)
-    status, out, err = run_import(path.parent, jobs=1)
+    status, out, err = run_import(path.parent, jobs=0)
     assert status == 1
     assert (
         err.strip()
@@ -251,12 +251,12 @@ def test_interrupted_import_keeps_whole_releases_and_a_rerun_finishes(
 
     monkeypatch.setattr(BatchWriter, "store", interrupt_second_batch)
     with pytest.raises(CommandError, match="Interrupted after created 2,") as interrupted:
-        call_command("import_release", str(path.parent), "--jobs", "1", stdout=io.StringIO())
+        call_command("import_release", str(path.parent), "--jobs", "0", stdout=io.StringIO())
     assert interrupted.value.returncode == 130
     assert Release.objects.count() == 2
     assert ImportRun.objects.get().status == ImportRun.Status.INTERRUPTED
     monkeypatch.setattr(BatchWriter, "store", store)
-    _, out, _ = run_import(path.parent, jobs=1)
+    _, out, _ = run_import(path.parent, jobs=0)
     assert out.strip() == "created 3, updated 0, unchanged 2, superseded 0, failed 0"
 
 

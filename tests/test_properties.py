@@ -345,7 +345,7 @@ def test_bad_files_beside_a_good_one_store_only_the_good_one(files):
         Path(directory, "good.md").write_text(release_text(title=good_title), encoding="utf-8")
         for number, data in enumerate(files):
             Path(directory, f"bad-{number}.md").write_bytes(data)
-        importer = ReleaseImport([directory], jobs=1)
+        importer = ReleaseImport([directory], jobs=0)
         importer.run()
         rows = list(Release.objects.all())
         assert [row.title for row in rows] == [good_title]

@@ -62,7 +62,8 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             default=os.cpu_count() or 1,
-            help="Processes reading and parsing files (default: one per CPU).",
+            help="Worker processes that read, parse and render files (default: one per CPU; "
+            "0 does all the work in this process).",
         )
 
     def handle(self, *args, paths, dry_run, atomic, key_map, jobs, verbosity, **options):
