@@ -121,7 +121,10 @@ class ReleaseImport:
             pending = None
             for chunk in chunks:
                 paths = [path for _, (path, problem) in chunk if problem is None]
-                preparing = pool.map_async(prepare_in_worker, paths, chunksize=16)
+                # One task per worker and chunk: each task costs the pool more
+                # than preparing a file does.
+                share = max(1, -(-len(paths) // self.jobs))
+                preparing = pool.map_async(prepare_in_worker, paths, chunksize=share)
                 if pending:
                     yield assemble(*pending)
                 pending = chunk, preparing
