@@ -29,6 +29,7 @@ STORED_FIELDS = (
     "modified_offset",
 )
 UPDATED_FIELDS = (*STORED_FIELDS, "category", "body_html", "source_hash", "updated_at")
+STATEMENT_ROWS = 64
 
 
 @dataclasses.dataclass
@@ -211,8 +212,10 @@ class BatchWriter:
             redirects += [(path, release) for path in old_paths]
             (updated if write.existing else created).append(release)
             stored.append((write.position, release))
-        Release.objects.bulk_create(created)
-        Release.objects.bulk_update(updated, UPDATED_FIELDS)
+        # Statements of a few dozen releases: one of a whole batch would have
+        # the database driver hold ~10 MB of parameters several times over.
+        Release.objects.bulk_create(created, batch_size=STATEMENT_ROWS)
+        Release.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=STATEMENT_ROWS)
         Redirect.objects.bulk_create(
             [Redirect(old_path=path, release=release) for path, release in redirects],
             ignore_conflicts=True,
