@@ -27,6 +27,11 @@ class ProgressBar:
             self.stream.write(f"\r{self.line()}", ending="")
             self.stream.flush()
 
+    def clear(self):
+        """Blank the bar's line, so that a message can take it; the next advance redraws it."""
+        if self.enabled:
+            self.stream.write("\r\x1b[K", ending="")
+
     def close(self):
         if self.enabled:
             self.stream.write("")

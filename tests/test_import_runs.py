@@ -311,6 +311,13 @@ def test_progress_bar_shows_files_rate_and_time_left_on_a_terminal():
     )
 
 
+def test_progress_bar_makes_way_for_a_message_on_a_terminal():
+    stream = Terminal()
+    bar = ProgressBar(OutputWrapper(stream), total=10)
+    bar.clear()
+    assert stream.getvalue() == "\r\x1b[K"
+
+
 def test_progress_bar_is_quiet_when_not_a_terminal():
     stream = io.StringIO()
     bar = ProgressBar(OutputWrapper(stream), total=10)

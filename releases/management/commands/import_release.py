@@ -75,7 +75,7 @@ class Command(BaseCommand):
             jobs=jobs,
             started_by=f"{getpass.getuser()} (manage.py import_release)",
         )
-        progress = self.progress_bar(paths, verbosity)
+        self.progress = progress = self.progress_bar(paths, verbosity)
         try:
             run = release_import.run(on_failure=self.report_failure, on_progress=progress.advance)
         except KeyboardInterrupt:
@@ -94,6 +94,7 @@ class Command(BaseCommand):
         return ProgressBar(self.stderr, total, enabled=shown)
 
     def report_failure(self, record):
+        self.progress.clear()
         self.stderr.write(f"{record.path}: {record.reason}", self.style.ERROR)
 
     def report(self, release_import, run, verbosity):
