@@ -99,8 +99,7 @@ def rename_keys(fields, key_map):
 
 def decode(data):
     """Return *data* as text with LF line endings; refuse what is not UTF-8 text."""
-    if len(data) > MAX_RELEASE_BYTES:
-        raise ReleaseError(f"file is larger than the {MAX_RELEASE_BYTES:,} byte limit")
+    check_size(len(data))
     if b"\0" in data:
         raise ReleaseError("binary content (NUL bytes): not a text file")
     try:
@@ -110,6 +109,12 @@ def decode(data):
             f"not UTF-8: invalid byte 0x{data[exc.start]:02x} at offset {exc.start}"
         ) from None
     return text.replace("\r\n", "\n")
+
+
+def check_size(size):
+    """Refuse a file of *size* bytes if it is over the limit."""
+    if size > MAX_RELEASE_BYTES:
+        raise ReleaseError(f"file is larger than the {MAX_RELEASE_BYTES:,} byte limit")
 
 
 def checked_text(key, value, max_length):

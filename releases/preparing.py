@@ -11,7 +11,13 @@ import os
 import stat
 
 from releases.errors import ReleaseError
-from releases.parsing import MAX_RELEASE_BYTES, PARSER_VERSION, ParsedRelease, parse_release
+from releases.parsing import (
+    MAX_RELEASE_BYTES,
+    PARSER_VERSION,
+    ParsedRelease,
+    check_size,
+    parse_release,
+)
 from releases.rendering import render_body
 
 
@@ -68,8 +74,7 @@ def read_release_file(path):
         status = os.stat(path)
         if not stat.S_ISREG(status.st_mode):
             raise ReleaseError("not a regular file")
-        if status.st_size > MAX_RELEASE_BYTES:
-            raise ReleaseError(f"file is larger than the {MAX_RELEASE_BYTES:,} byte limit")
+        check_size(status.st_size)
         with open(path, "rb") as file:
             return file.read(MAX_RELEASE_BYTES + 1)
     except FileNotFoundError:
