@@ -59,7 +59,7 @@ def parse_only(files):
 
 
 def prepare_only(files):
-    """Read, digest, parse and render every file in one process, with no database."""
+    """Read, digest and parse every file in one process, with no database."""
     preparer = FilePreparer()
     started = time.perf_counter()
     for path in files:

@@ -3,6 +3,7 @@
 import collections
 import dataclasses
 
+from releases.bulk_insert import BulkInsert
 from releases.models import ImportedFile
 
 Outcome = ImportedFile.Outcome
@@ -40,6 +41,9 @@ class RunRecorder:
         self.summary = ImportSummary()
         self.staged = {}
         self.kept = {}
+        self.insert_rows = BulkInsert(
+            ImportedFile, ("run", "position", "path", "outcome", "reason", "release")
+        )
 
     def stage(self, record):
         self.staged[record.position] = record
@@ -48,7 +52,7 @@ class RunRecorder:
         """Store the staged records and return them; call it last in the batch's transaction."""
         records = list(self.staged.values())
         if self.run:
-            ImportedFile.objects.bulk_create(self.rows(records))
+            self.insert_rows(self.rows(records))
         else:
             self.kept.update((record.position, record) for record in records)
         self.summary.update(record.outcome for record in records)
@@ -84,7 +88,7 @@ class RunRecorder:
         if not committed:
             for record in self.kept.values():
                 record.release_id = None
-        ImportedFile.objects.bulk_create(self.rows(self.kept.values()), batch_size=1000)
+        self.insert_rows(self.rows(self.kept.values()))
         self.kept = {}
 
     def records(self):
@@ -97,14 +101,15 @@ class RunRecorder:
             yield FileRecord(*row)
 
     def rows(self, records):
+        """Return ImportedFile rows for *records*, as BulkInsert takes them."""
         return [
-            ImportedFile(
-                run=self.run,
-                position=record.position,
-                path=record.path,
-                outcome=record.outcome,
-                reason=record.reason,
-                release_id=record.release_id,
+            (
+                self.run.pk,
+                record.position,
+                record.path,
+                str(record.outcome),
+                record.reason,
+                record.release_id,
             )
             for record in records
         ]

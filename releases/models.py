@@ -4,7 +4,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from releases.rendering import render_body
+from releases.rendering import cached_render
 
 
 class Category(models.Model):
@@ -50,7 +50,6 @@ class Release(models.Model):
         help_text="The release's original address; imports match on it.",
     )
     body = models.TextField(blank=True, help_text="Markdown, as written.")
-    body_html = models.TextField(editable=False)
     extra_front_matter = models.TextField(
         blank=True,
         editable=False,
@@ -91,24 +90,27 @@ class Release(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        self.body_html = render_body(self.body)
-        update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "body" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "body_html"}
-        super().save(*args, **kwargs)
-
     def get_absolute_url(self):
-        return reverse(
-            "releases:detail",
-            kwargs={
-                "category": self.category.slug,
-                "year": self.date.year,
-                "month": self.date.month,
-                "day": self.date.day,
-                "slug": self.slug,
-            },
-        )
+        return release_path(self.category.slug, self.date, self.slug)
+
+    @property
+    def body_html(self):
+        """The body as HTML that is safe to put on a page."""
+        return cached_render(self.body)
+
+
+def release_path(category_slug, date, slug):
+    """Return the public address of the release filed under these values."""
+    return reverse(
+        "releases:detail",
+        kwargs={
+            "category": category_slug,
+            "year": date.year,
+            "month": date.month,
+            "day": date.day,
+            "slug": slug,
+        },
+    )
 
 
 class Redirect(models.Model):

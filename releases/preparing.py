@@ -1,7 +1,7 @@
 """Turn one file into what the importer stores, without the database.
 
 This is the part of an import that can run in several processes at once:
-reading, the digest that recognises an unchanged file, parsing and rendering.
+reading, the digest that recognises an unchanged file, and parsing.
 """
 
 import dataclasses
@@ -18,17 +18,15 @@ from releases.parsing import (
     check_size,
     parse_release,
 )
-from releases.rendering import render_body
 
 
 @dataclasses.dataclass(frozen=True)
 class PreparedFile:
-    """One file, ready to store: parsed and rendered, known unchanged, or failed."""
+    """One file, ready to store: parsed, known unchanged, or failed."""
 
     path: str
     source_hash: str = ""
     release: ParsedRelease | None = None
-    body_html: str = ""
     known: bool = False
     reason: str = ""
 
@@ -54,7 +52,7 @@ class FilePreparer:
             if skip_known and source_hash in self.known_hashes:
                 return PreparedFile(path, source_hash, known=True)
             release = parse_release(data, self.key_map)
-            return PreparedFile(path, source_hash, release, render_body(release.body))
+            return PreparedFile(path, source_hash, release)
         except ReleaseError as exc:
             return PreparedFile(path, reason=str(exc))
         except Exception as exc:

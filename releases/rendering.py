@@ -1,9 +1,15 @@
-"""Turn a release body's Markdown into HTML that is safe to put on a page."""
+"""Turn a release body's Markdown into HTML that is safe to put on a page.
 
+Bodies are stored as written and rendered when shown, so a change to the
+rules below reaches every release at once, with nothing to re-import.
+"""
+
+import hashlib
 import re
 
 import nh3
 import pyromark
+from django.core.cache import cache
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -23,6 +29,10 @@ ALLOWED_ATTRIBUTES = {
 HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
+# Part of each cache key: raise it when a change here renders a body differently.
+RENDERER_VERSION = 1
+# Keys never go stale (they name the text); the timeout only bounds the memory.
+RENDER_CACHE_SECONDS = 24 * 60 * 60
 # Built once: configuring the sanitizer costs more than running it on a body.
 sanitizer = nh3.Cleaner(
     tags=ALLOWED_TAGS,
@@ -40,3 +50,14 @@ def render_body(text):
 def demote_headings(html):
     """Start the body's headings at h2: the release title is the page's h1."""
     return HEADING_TAG.sub(lambda match: f"<{match[1]}h{int(match[2]) + 1}", html)
+
+
+def cached_render(text):
+    """Return render_body(*text*), from the cache when this text was rendered before."""
+    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    key = f"body-html:{RENDERER_VERSION}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_body(text)
+        cache.set(key, html, timeout=RENDER_CACHE_SECONDS)
+    return html

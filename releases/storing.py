@@ -14,8 +14,9 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from releases.bulk_insert import BulkInsert
 from releases.import_records import FileRecord, Outcome
-from releases.models import Category, Redirect, Release
+from releases.models import Category, Redirect, Release, release_path
 
 STORED_FIELDS = (
     "title",
@@ -28,7 +29,15 @@ STORED_FIELDS = (
     "published_offset",
     "modified_offset",
 )
-UPDATED_FIELDS = (*STORED_FIELDS, "category", "body_html", "source_hash", "updated_at")
+UPDATED_FIELDS = (*STORED_FIELDS, "category", "source_hash", "updated_at")
+INSERTED_FIELDS = (
+    *STORED_FIELDS,
+    "permalink",
+    "category",
+    "source_hash",
+    "created_at",
+    "updated_at",
+)
 STATEMENT_ROWS = 64
 
 
@@ -58,6 +67,7 @@ class Write:
     position: int
     prepared: object
     existing: Release | None
+    release_id: int | None = None
 
 
 def rank_of(release, source_hash):
@@ -84,6 +94,7 @@ class BatchWriter:
         self.dry_run = dry_run
         self.claims = {}
         self.categories = {}
+        self.insert_releases = BulkInsert(Release, INSERTED_FIELDS)
 
     def write(self, batch):
         """Store *batch*, a list of (position, PreparedFile); return its FileRecords."""
@@ -201,27 +212,44 @@ class BatchWriter:
 
     def store(self, writes):
         now = timezone.now()
-        created, updated, redirects, stored = [], [], [], []
-        for permalink, write in writes.items():
-            release = write.existing or Release(permalink=permalink)
-            old_paths = {urlsplit(permalink).path}
-            if write.existing:
-                old_paths.add(release.get_absolute_url())
+        created = [write for write in writes.values() if write.existing is None]
+        updated = [write for write in writes.values() if write.existing]
+        self.insert_releases([self.new_row(write.prepared, now) for write in created])
+        new_ids = self.ids_of(write.prepared.release.permalink for write in created)
+        redirects = []
+        for write in created:
+            parsed = write.prepared.release
+            write.release_id = new_ids[parsed.permalink]
+            old_path = urlsplit(parsed.permalink).path
+            if old_path != release_path(parsed.category, parsed.date, parsed.slug):
+                redirects.append((old_path, write.release_id))
+        for write in updated:
+            release = write.existing
+            old_paths = {urlsplit(release.permalink).path, release.get_absolute_url()}
             self.fill(release, write.prepared, now)
             old_paths.discard(release.get_absolute_url())
-            redirects += [(path, release) for path in old_paths]
-            (updated if write.existing else created).append(release)
-            stored.append((write.position, release))
-        # Statements of a few dozen releases: one of a whole batch would have
-        # the database driver hold ~10 MB of parameters several times over.
-        Release.objects.bulk_create(created, batch_size=STATEMENT_ROWS)
-        Release.objects.bulk_update(updated, UPDATED_FIELDS, batch_size=STATEMENT_ROWS)
+            redirects += [(path, release.pk) for path in old_paths]
+            write.release_id = release.pk
+        Release.objects.bulk_update(
+            [write.existing for write in updated], UPDATED_FIELDS, batch_size=STATEMENT_ROWS
+        )
         Redirect.objects.bulk_create(
-            [Redirect(old_path=path, release=release) for path, release in redirects],
+            [Redirect(old_path=path, release_id=release_id) for path, release_id in redirects],
             ignore_conflicts=True,
         )
-        for position, release in stored:
-            self.recorder.staged[position].release_id = release.pk
+        for write in writes.values():
+            self.recorder.staged[write.position].release_id = write.release_id
+
+    def new_row(self, prepared, now):
+        """Return the values of INSERTED_FIELDS for a new release from *prepared*."""
+        parsed = prepared.release
+        category_id = self.category(parsed.category).pk
+        stored = [getattr(parsed, field) for field in STORED_FIELDS]
+        return (*stored, parsed.permalink, category_id, prepared.source_hash, now, now)
+
+    def ids_of(self, permalinks):
+        rows = Release.objects.filter(permalink__in=list(permalinks))
+        return dict(rows.values_list("permalink", "pk"))
 
     def fail_writes(self, writes, reason):
         for permalink, write in writes.items():
@@ -234,7 +262,6 @@ class BatchWriter:
         for field in STORED_FIELDS:
             setattr(release, field, getattr(parsed, field))
         release.category = self.category(parsed.category)
-        release.body_html = prepared.body_html
         release.source_hash = prepared.source_hash
         release.updated_at = now
 

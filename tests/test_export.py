@@ -25,7 +25,6 @@ SNAPSHOT_FIELDS = (
     "modified_at",
     "permalink",
     "body",
-    "body_html",
     "extra_front_matter",
     "published_offset",
     "modified_offset",

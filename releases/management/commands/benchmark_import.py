@@ -42,7 +42,7 @@ class Command(BaseCommand):
             prepare = benchmarking.prepare_only(files)
             self.say("Ceilings, in one process with no database:")
             self.say(f"  parse-only (read, YAML, validate)       {parse.rate:8,.0f} files/s")
-            self.say(f"  prepare-only (also digest, render HTML)  {prepare.rate:8,.0f} files/s")
+            self.say(f"  prepare-only (also digest)          {prepare.rate:8,.0f} files/s")
             makers = benchmarking.Databases(workdir, postgres_url)
             for name in databases.split(","):
                 url = getattr(makers, name.strip())()

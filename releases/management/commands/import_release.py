@@ -62,7 +62,7 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             default=os.cpu_count() or 1,
-            help="Worker processes that read, parse and render files (default: one per CPU; "
+            help="Worker processes that read and parse files (default: one per CPU; "
             "0 does all the work in this process).",
         )
 
