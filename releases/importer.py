@@ -5,6 +5,7 @@ worker processes, and stored by this one a batch at a time. Unchanged files
 are recognised by their digest alone, without being parsed again.
 """
 
+import collections
 import contextlib
 import itertools
 import multiprocessing
@@ -18,8 +19,10 @@ from releases.import_records import Outcome, RunRecorder
 from releases.models import ImportRun, Release
 from releases.preparing import FilePreparer, PreparedFile
 from releases.storing import BatchWriter
+from releases.table_statistics import TableStatistics
 
 BATCH_SIZE = 256
+CHUNKS_IN_FLIGHT = 4
 WAL_CHECKPOINT_PAGES = 50_000  # about 200 MB of log between checkpoints
 
 
@@ -63,6 +66,7 @@ class ReleaseImport:
             )
         self.recorder = RunRecorder(None if self.atomic else self.run_record)
         writer = BatchWriter(self.recorder, preparer, dry_run=self.dry_run)
+        statistics = TableStatistics(len(known), enabled=not self.dry_run)
         try:
             batches = contextlib.closing(self.prepared_batches(preparer))
             with infrequent_checkpoints(), self.transaction(), batches as prepared:
@@ -70,6 +74,7 @@ class ReleaseImport:
                     for record in writer.write(batch):
                         if record.outcome == Outcome.FAILED and on_failure:
                             on_failure(record)
+                    statistics.grown(self.summary[Outcome.CREATED])
                     if on_progress:
                         on_progress(len(batch))
                 if self.atomic and self.summary[Outcome.FAILED]:
@@ -116,20 +121,20 @@ class ReleaseImport:
             return
         context = multiprocessing.get_context("fork")
         with context.Pool(self.jobs, initializer=start_worker, initargs=(preparer,)) as pool:
-            # Each chunk is prepared while the one before it is stored; two
-            # chunks in flight keep memory bounded whatever the archive's size.
-            pending = None
+            # Chunks are prepared while the ones before them are stored. A few
+            # in flight keep the workers busy through a slow batch; a few only,
+            # so that memory stays bounded whatever the archive's size.
+            in_flight = collections.deque()
             for chunk in chunks:
                 paths = [path for _, (path, problem) in chunk if problem is None]
                 # One task per worker and chunk: each task costs the pool more
                 # than preparing a file does.
                 share = max(1, -(-len(paths) // self.jobs))
-                preparing = pool.map_async(prepare_in_worker, paths, chunksize=share)
-                if pending:
-                    yield assemble(*pending)
-                pending = chunk, preparing
-            if pending:
-                yield assemble(*pending)
+                in_flight.append((chunk, pool.map_async(prepare_in_worker, paths, chunksize=share)))
+                if len(in_flight) == CHUNKS_IN_FLIGHT:
+                    yield assemble(*in_flight.popleft())
+            while in_flight:
+                yield assemble(*in_flight.popleft())
 
 
 @contextlib.contextmanager

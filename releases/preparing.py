@@ -9,8 +9,10 @@ import hashlib
 import json
 import os
 import stat
+from urllib.parse import urlsplit
 
 from releases.errors import ReleaseError
+from releases.models import release_path
 from releases.parsing import (
     MAX_RELEASE_BYTES,
     PARSER_VERSION,
@@ -27,6 +29,9 @@ class PreparedFile:
     path: str
     source_hash: str = ""
     release: ParsedRelease | None = None
+    # The permalink's path where it is not the release's address here, so
+    # that it can redirect there.
+    old_path: str = ""
     known: bool = False
     reason: str = ""
 
@@ -52,7 +57,7 @@ class FilePreparer:
             if skip_known and source_hash in self.known_hashes:
                 return PreparedFile(path, source_hash, known=True)
             release = parse_release(data, self.key_map)
-            return PreparedFile(path, source_hash, release)
+            return PreparedFile(path, source_hash, release, old_path(release))
         except ReleaseError as exc:
             return PreparedFile(path, reason=str(exc))
         except Exception as exc:
@@ -63,6 +68,13 @@ class FilePreparer:
     def digest(self, data):
         """Return the hex digest that recognises these bytes read with these options."""
         return hashlib.blake2b(data, digest_size=16, key=self.digest_key).hexdigest()
+
+
+def old_path(release):
+    """Return the path of *release*'s permalink if it is not the release's address."""
+    path = urlsplit(release.permalink).path
+    address = release_path(release.category, release.date, release.slug)
+    return "" if path == address else path
 
 
 def read_release_file(path):

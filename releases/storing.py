@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from releases.bulk_insert import BulkInsert
 from releases.import_records import FileRecord, Outcome
-from releases.models import Category, Redirect, Release, release_path
+from releases.models import Category, Redirect, Release
 
 STORED_FIELDS = (
     "title",
@@ -218,11 +218,9 @@ class BatchWriter:
         new_ids = self.ids_of(write.prepared.release.permalink for write in created)
         redirects = []
         for write in created:
-            parsed = write.prepared.release
-            write.release_id = new_ids[parsed.permalink]
-            old_path = urlsplit(parsed.permalink).path
-            if old_path != release_path(parsed.category, parsed.date, parsed.slug):
-                redirects.append((old_path, write.release_id))
+            write.release_id = new_ids[write.prepared.release.permalink]
+            if write.prepared.old_path:
+                redirects.append((write.prepared.old_path, write.release_id))
         for write in updated:
             release = write.existing
             old_paths = {urlsplit(release.permalink).path, release.get_absolute_url()}

@@ -39,33 +39,30 @@ class Command(BaseCommand):
             size = sum(Path(path).stat().st_size for path in files) / 2**20
             self.say(f"Archive: {len(files):,} files, {size:,.0f} MB, written in {seconds:.0f} s")
             parse = benchmarking.parse_only(files)
-            prepare = benchmarking.prepare_only(files)
-            self.say("Ceilings, in one process with no database:")
-            self.say(f"  parse-only (read, YAML, validate)       {parse.rate:8,.0f} files/s")
-            self.say(f"  prepare-only (also digest)          {prepare.rate:8,.0f} files/s")
+            self.say(
+                f"Parse-only (read, YAML, validate; one process, no database): "
+                f"{parse.rate:,.0f} files/s"
+            )
             makers = benchmarking.Databases(workdir, postgres_url)
             for name in databases.split(","):
                 url = getattr(makers, name.strip())()
-                self.benchmark(name.strip(), url, archive, files, parse, prepare)
+                self.benchmark(name.strip(), url, archive, files, parse)
 
-    def benchmark(self, name, url, archive, files, parse, prepare):
+    def benchmark(self, name, url, archive, files, parse):
         self.say(f"\n{name}:")
-        self.say(
-            f"  {'':28}{'files/s':>9}{'x parse':>9}{'x prepare':>11}{'seconds':>9}{'peak MB':>9}"
-        )
+        self.say(f"  {'':28}{'files/s':>9}{'x parse':>9}{'seconds':>9}{'peak MB':>9}")
         first = benchmarking.run_import(url, archive, files)
-        self.row("first import", first, parse, prepare)
+        self.row("first import", first, parse)
         again = benchmarking.run_import(url, archive, files)
-        self.row("unchanged re-import", again, parse, prepare)
+        self.row("unchanged re-import", again, parse)
         changed = benchmarking.change_one_percent(files)
         after = benchmarking.run_import(url, archive, files)
-        self.row(f"re-import, {changed:,} changed", after, parse, prepare)
+        self.row(f"re-import, {changed:,} changed", after, parse)
 
-    def row(self, label, measurement, parse, prepare):
+    def row(self, label, measurement, parse):
         self.say(
             f"  {label:28}{measurement.rate:9,.0f}{measurement.rate / parse.rate:9.2f}"
-            f"{measurement.rate / prepare.rate:11.2f}{measurement.seconds:9.1f}"
-            f"{measurement.peak_rss_mb:9.0f}"
+            f"{measurement.seconds:9.1f}{measurement.peak_rss_mb:9.0f}"
         )
 
     def say(self, text):
