@@ -25,6 +25,7 @@ class FileRecord:
     outcome: Outcome
     reason: str = ""
     release_id: int | None = None
+    source_hash: str = ""
 
 
 class RunRecorder:
@@ -42,7 +43,8 @@ class RunRecorder:
         self.staged = {}
         self.kept = {}
         self.insert_rows = BulkInsert(
-            ImportedFile, ("run", "position", "path", "outcome", "reason", "release")
+            ImportedFile,
+            ("run", "position", "path", "outcome", "reason", "release", "source_hash"),
         )
 
     def stage(self, record):
@@ -110,6 +112,7 @@ class RunRecorder:
                 str(record.outcome),
                 record.reason,
                 record.release_id,
+                record.source_hash,
             )
             for record in records
         ]

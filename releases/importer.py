@@ -17,12 +17,12 @@ from django.utils import timezone
 from releases.discovery import find_release_files
 from releases.import_records import Outcome, RunRecorder
 from releases.models import ImportRun, Release
-from releases.preparing import FilePreparer, PreparedFile
+from releases.preparing import FilePreparer, KnownDigests, PreparedFile
 from releases.storing import BatchWriter
 from releases.table_statistics import TableStatistics
 
-BATCH_SIZE = 256
-CHUNKS_IN_FLIGHT = 4
+BATCH_SIZE = 512
+CHUNKS_IN_FLIGHT = 3
 WAL_CHECKPOINT_PAGES = 50_000  # about 200 MB of log between checkpoints
 
 
@@ -58,7 +58,7 @@ class ReleaseImport:
         is known and *on_progress* with the number of files done in each batch.
         Return the ImportRun, or None for a dry run."""
         stored = Release.objects.exclude(source_hash="").values_list("source_hash", flat=True)
-        known = frozenset(stored.iterator())
+        known = KnownDigests(stored.iterator())
         preparer = FilePreparer(self.key_map, known)
         if not self.dry_run:
             self.run_record = ImportRun.objects.create(

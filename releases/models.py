@@ -173,6 +173,9 @@ class ImportedFile(models.Model):
     release = models.ForeignKey(
         Release, on_delete=models.SET_NULL, null=True, blank=True, related_name="imports"
     )
+    source_hash = models.CharField(
+        max_length=32, blank=True, help_text="Digest of the file as this run read it."
+    )
 
     class Meta:
         ordering = ["run", "position"]

@@ -4,6 +4,8 @@ This is the part of an import that can run in several processes at once:
 reading, the digest that recognises an unchanged file, and parsing.
 """
 
+import array
+import bisect
 import dataclasses
 import hashlib
 import json
@@ -34,6 +36,31 @@ class PreparedFile:
     old_path: str = ""
     known: bool = False
     reason: str = ""
+
+
+class KnownDigests:
+    """The digests of the stored releases' files, in 8 bytes each.
+
+    A frozenset of the hex digests took over a hundred bytes a release. Only
+    the first half of each digest is kept: a file that matches by it alone
+    is confirmed against the full digest when it is stored, and read again
+    if that differs.
+    """
+
+    def __init__(self, digests):
+        self.prefixes = array.array("Q", sorted(prefix(digest) for digest in digests))
+
+    def __contains__(self, digest):
+        key = prefix(digest)
+        index = bisect.bisect_left(self.prefixes, key)
+        return index < len(self.prefixes) and self.prefixes[index] == key
+
+    def __len__(self):
+        return len(self.prefixes)
+
+
+def prefix(digest):
+    return int(digest[:16], 16)
 
 
 class FilePreparer:

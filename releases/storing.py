@@ -51,6 +51,42 @@ class Claim:
     outcome: Outcome
 
 
+class MemoryClaims(dict):
+    """Every claim of the run, by permalink: for runs that keep their records in memory."""
+
+    def load(self, releases):
+        """Nothing to load: every claim is here already."""
+
+    def end_batch(self):
+        """Keep every claim: later batches need them."""
+
+
+class RecordedClaims(dict):
+    """The claims of a run recorded in the database, so that memory stays flat.
+
+    Only the current batch's claims are held, by permalink. A claim from an
+    earlier batch is the run's record of a file that holds a release: it is
+    read back for the releases a batch touches.
+    """
+
+    def __init__(self, run):
+        super().__init__()
+        self.run = run
+
+    def load(self, releases):
+        """Read back the claims on *releases*: {pk: (permalink, modified or else published)}."""
+        holding = [Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED]
+        rows = self.run.files.filter(release__in=list(releases), outcome__in=holding)
+        fields = ("release", "position", "path", "outcome", "source_hash")
+        for release_id, position, path, outcome, source_hash in rows.values_list(*fields):
+            permalink, instant = releases[release_id]
+            rank = (instant, source_hash)
+            self.setdefault(permalink, Claim(rank, position, path, Outcome(outcome)))
+
+    def end_batch(self):
+        self.clear()
+
+
 class KnownRelease(typing.NamedTuple):
     """What the batch needs of a stored release whose file has not changed."""
 
@@ -92,13 +128,19 @@ class BatchWriter:
         self.recorder = recorder
         self.preparer = preparer
         self.dry_run = dry_run
-        self.claims = {}
+        self.claims = RecordedClaims(recorder.run) if recorder.run else MemoryClaims()
         self.categories = {}
         self.insert_releases = BulkInsert(Release, INSERTED_FIELDS)
 
     def write(self, batch):
         """Store *batch*, a list of (position, PreparedFile); return its FileRecords."""
         writes = self.settle_batch(batch)
+        try:
+            return self.store_batch(writes)
+        finally:
+            self.claims.end_batch()
+
+    def store_batch(self, writes):
         if self.dry_run:
             return self.recorder.commit()
         try:
@@ -116,6 +158,7 @@ class BatchWriter:
         known = self.known_releases(batch)
         existing = self.existing_releases(batch)
         taken = self.taken_addresses(batch)
+        self.load_claims([*known.values(), *existing.values()])
         writes = {}
         for position, prepared in batch:
             if prepared.known and prepared.source_hash in known:
@@ -124,7 +167,9 @@ class BatchWriter:
             if prepared.known:
                 # Its release changed or went since the run began: read it again.
                 prepared = self.preparer.prepare(prepared.path, skip_known=False)
-                existing.update(self.existing_releases([(position, prepared)]))
+                found = self.existing_releases([(position, prepared)])
+                self.load_claims(found.values())
+                existing.update(found)
             if prepared.reason:
                 failure = FileRecord(position, prepared.path, Outcome.FAILED, prepared.reason)
                 self.recorder.stage(failure)
@@ -132,6 +177,14 @@ class BatchWriter:
             existing_release = existing.get(prepared.release.permalink)
             self.settle_parsed(position, prepared, existing_release, taken, writes)
         return writes
+
+    def load_claims(self, releases):
+        self.claims.load(
+            {
+                release.pk: (release.permalink, release.modified_at or release.published_at)
+                for release in releases
+            }
+        )
 
     def known_releases(self, batch):
         """Return the stored releases of the batch's unchanged files, by digest."""
@@ -164,7 +217,9 @@ class BatchWriter:
         if displaced and displaced.outcome == Outcome.CREATED:
             outcome = Outcome.CREATED
         self.claims[release.permalink] = Claim(rank, position, prepared.path, outcome)
-        self.recorder.stage(FileRecord(position, prepared.path, outcome, release_id=release.pk))
+        self.recorder.stage(
+            FileRecord(position, prepared.path, outcome, "", release.pk, prepared.source_hash)
+        )
 
     def settle_parsed(self, position, prepared, existing, taken, writes):
         parsed = prepared.release
@@ -192,7 +247,9 @@ class BatchWriter:
             outcome = Outcome.CREATED
         self.claims[parsed.permalink] = Claim(rank, position, prepared.path, outcome)
         release_id = existing.pk if existing else None
-        self.recorder.stage(FileRecord(position, prepared.path, outcome, release_id=release_id))
+        self.recorder.stage(
+            FileRecord(position, prepared.path, outcome, "", release_id, prepared.source_hash)
+        )
 
     def take_claim(self, permalink, rank, position, path):
         """Let the file at *position* claim *permalink* from earlier files in the run.

@@ -16,7 +16,7 @@ from django.core.management.base import OutputWrapper
 
 from releases import importer
 from releases.archive_generator import ArchiveGenerator
-from releases.models import ImportedFile, ImportRun, Redirect, Release
+from releases.models import ImportRun, Redirect, Release
 from releases.parsing import parse_release
 from releases.progress import ProgressBar
 from releases.storing import BatchWriter
@@ -50,21 +50,51 @@ def test_duplicate_permalinks_keep_the_one_modified_last(run_import, write_relea
     assert Release.objects.get().title == "New title"
 
 
+@pytest.mark.parametrize("newest_first", [True, False])
+@pytest.mark.parametrize("rerun", [False, True])
 def test_duplicates_in_different_batches_are_settled_the_same(
-    run_import, write_release, small_batches
+    run_import, write_release, small_batches, newest_first, rerun
 ):
-    write_release("a.md", content=versioned("Old title", "2021-03-05 09:00:00-05:00"))
+    """Claims from earlier batches are read back from the run's records."""
+    old = versioned("Old title", "2021-03-05 09:00:00-05:00")
+    new = versioned("New title", "2021-03-06 09:00:00-05:00")
+    write_release("a.md", content=new if newest_first else old)
     for number in range(3):
         write_release(f"b{number}.md", slug=f"filler-{number}")
-    path = write_release("c.md", content=versioned("New title", "2021-03-06 09:00:00-05:00"))
-    status, out, _ = run_import(path.parent, jobs=0)
+    last = write_release("c.md", content=old if newest_first else new)
+    winner, loser = (last.parent / "a.md", last) if newest_first else (last, last.parent / "a.md")
+    if rerun:
+        run_import(last.parent, jobs=0)
+    status, out, _ = run_import(last.parent, jobs=0)
     assert status == 0
-    assert out.strip() == "created 4, updated 0, unchanged 0, superseded 1, failed 0"
+    # On a re-run, an older file read first rewrites the release before the
+    # newer one restores it: that is one update, which the summary owns up to.
+    winner_outcome = "created"
+    if rerun:
+        winner_outcome = "unchanged" if newest_first else "updated"
+    expected = {"created": 3, "updated": 0, "unchanged": 0, "superseded": 1, "failed": 0}
+    if rerun:
+        expected.update(created=0, unchanged=3)
+    expected[winner_outcome] += 1
+    assert out.strip() == ", ".join(f"{outcome} {count}" for outcome, count in expected.items())
     assert Release.objects.get(slug="statement-on-the-harvest-festival").title == "New title"
-    outcomes = dict(ImportedFile.objects.values_list("path", "outcome"))
-    assert outcomes[str(path.parent / "a.md")] == "superseded"
-    assert outcomes[str(path)] == "created"
-    assert len(outcomes) == 5
+    run = ImportRun.objects.latest()
+    records = {row.path: row for row in run.files.all()}
+    assert records[str(loser)].outcome == "superseded"
+    assert records[str(loser)].reason == f"superseded by {winner}, modified later"
+    assert records[str(winner)].outcome == winner_outcome
+    assert len(records) == 5
+
+
+def test_file_matching_half_a_stored_digest_is_read_again(run_import, write_release):
+    path = write_release("a.md", title="From the file")
+    run_import(path, jobs=0)
+    digest = Release.objects.get().source_hash
+    Release.objects.update(title="Edited by staff", source_hash=digest[:16] + "0" * 16)
+    status, out, _ = run_import(path, jobs=0)
+    assert status == 0
+    assert out.strip() == "created 0, updated 1, unchanged 0, superseded 0, failed 0"
+    assert Release.objects.get().title == "From the file"
 
 
 def test_superseded_file_says_which_file_won(run_import, write_release):
