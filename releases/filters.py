@@ -4,6 +4,10 @@ import django_filters
 from django import forms
 
 from releases.models import Category, Release
+from releases.search import search_releases
+from releases.search_query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+
+ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
 
 
 class DateInput(forms.DateInput):
@@ -12,12 +16,38 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class ReleaseDateFilter(django_filters.FilterSet):
-    """Narrow releases to a range of listing dates (``date_after``, ``date_before``).
+class SearchField(forms.CharField):
+    """The search box: its value is cleaned into a parsed SearchQuery, or None."""
 
-    Two filters rather than one DateFromToRangeFilter, so that each input has
-    its own label and a bad value is reported against the input it came from.
+    widget = forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH})
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return parse_search(value)
+        except SearchQueryError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+
+class SearchFilter(django_filters.Filter):
+    field_class = SearchField
+
+
+class ReleaseDateFilter(django_filters.FilterSet):
+    """Search releases (``q``) and narrow them to a range of listing dates.
+
+    Two date filters (``date_after``, ``date_before``) rather than one
+    DateFromToRangeFilter, so that each input has its own label and a bad
+    value is reported against the input it came from. A search is ordered by
+    relevance unless ``sort=newest``.
     """
+
+    q = SearchFilter(method="search", label="Search")
+    sort = django_filters.ChoiceFilter(
+        choices=ORDERINGS, method="order", label="Order", empty_label=None
+    )
 
     date_after = django_filters.DateFilter(
         field_name="date", lookup_expr="gte", label="From", widget=DateInput
@@ -33,6 +63,19 @@ class ReleaseDateFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.label_suffix = ""
+
+    def search(self, queryset, name, query):
+        return search_releases(queryset, query).order_by("-search_rank", *Release._meta.ordering)
+
+    def order(self, queryset, name, value):
+        if value == "newest":
+            return queryset.order_by(*Release._meta.ordering)
+        return queryset
+
+    @property
+    def search_query(self):
+        """The parsed search, or None when there is none (or it is invalid)."""
+        return self.form.cleaned_data.get("q") if self.is_valid() else None
 
 
 class ReleaseFilter(ReleaseDateFilter):

@@ -190,3 +190,43 @@ class ImportedFile(models.Model):
 
     def __str__(self):
         return f"{self.outcome}: {self.path}"
+
+
+class FullTextIndexField(models.TextField):
+    """The hidden column of an SQLite FTS5 table that bears the table's name."""
+
+
+@FullTextIndexField.register_lookup
+class Match(models.Lookup):
+    """``document__match=expression``: an FTS5 full-text query."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class SearchEntry(models.Model):
+    """A release's entry in SQLite's full-text index, which triggers keep in step.
+
+    Only the SQLite search joins it; on PostgreSQL the index is a column of
+    the release table and this table does not exist.
+    """
+
+    release = models.OneToOneField(
+        Release,
+        on_delete=models.DO_NOTHING,
+        primary_key=True,
+        db_column="rowid",
+        related_name="search_entry",
+    )
+    document = FullTextIndexField(db_column="release_search")
+
+    class Meta:
+        managed = False
+        db_table = "release_search"
+
+    def __str__(self):
+        return f"Search entry of release {self.release_id}"

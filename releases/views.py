@@ -2,13 +2,14 @@
 
 import datetime
 
-from django.http import Http404
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
+from releases.search import add_highlights
 
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category")
 
@@ -21,6 +22,22 @@ class ReleaseListView(FilterView):
     template_name = "releases/release_list.html"
     category = None
 
+    def get(self, request, *args, **kwargs):
+        # A form submits its empty fields too; send the reader to the same
+        # list without them, so that the address is clean to share.
+        query = request.GET.copy()
+        for key in list(query):
+            values = [value for value in query.getlist(key) if value.strip()]
+            if values:
+                query.setlist(key, values)
+            else:
+                del query[key]
+        if query != request.GET:
+            return HttpResponseRedirect(
+                f"{request.path}?{query.urlencode()}" if query else request.path
+            )
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self):
         return Release.objects.published().select_related("category").only(*LIST_FIELDS)
 
@@ -31,9 +48,15 @@ class ReleaseListView(FilterView):
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            category=self.category, categories=Category.objects.all(), **kwargs
+        context = super().get_context_data(
+            category=self.category,
+            categories=Category.objects.all(),
+            search=self.filterset.search_query,
+            **kwargs,
         )
+        if context["search"]:
+            add_highlights(context["object_list"], context["search"])
+        return context
 
 
 class CategoryReleaseListView(ReleaseListView):

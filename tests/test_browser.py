@@ -63,9 +63,10 @@ def test_reader_filters_by_category_and_dates_then_opens_a_release(page, fixture
     page.get_by_label("Category").select_option(label="Press Briefings")
     page.get_by_label("From").fill("2021-02-01")
     page.get_by_label("To").fill("2021-03-31")
-    page.get_by_role("button", name="Apply filters").click()
+    page.get_by_role("button", name="Search").click()
 
     page.wait_for_url(re.compile(r"category=press-briefings"))
+    assert "q=" not in page.url, "the empty search box is left out of the address"
     expected = Release.objects.filter(
         category__slug="press-briefings", date__range=("2021-02-01", "2021-03-31")
     )
@@ -77,6 +78,24 @@ def test_reader_filters_by_category_and_dates_then_opens_a_release(page, fixture
     results.first.locator("h3 a").click()
     page.wait_for_url(f"**{newest.get_absolute_url()}")
     assert page.locator("h1").inner_text() == newest.title
+
+
+def test_reader_searches_and_switches_to_newest_first(page, fixtures_imported):
+    page.goto("/briefing-room/")
+    page.get_by_role("searchbox", name="Search").fill('"climate change"')
+    page.get_by_role("searchbox", name="Search").press("Enter")
+    page.wait_for_url(re.compile(r"q=%22climate"))
+    assert page.locator("h2#results-heading").inner_text() == 'Results for “"climate change"”'
+    hits = page.locator(".release-list article")
+    assert hits.count() > 0
+    assert page.locator(".snippet mark").first.inner_text().lower().startswith("climate")
+
+    page.get_by_role("link", name="newest first").click()
+    page.wait_for_url(re.compile(r"sort=newest"))
+    dates = page.locator(".release-list time").evaluate_all(
+        "nodes => nodes.map(node => node.getAttribute('datetime'))"
+    )
+    assert dates == sorted(dates, reverse=True)
 
 
 def test_staff_edits_a_title_and_sees_it_on_the_public_page(page, fixtures_imported):

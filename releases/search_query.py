@@ -1,0 +1,91 @@
+"""Read what a reader typed in the search box: words, "quoted phrases" and prefixes.
+
+The query is parsed here, once, into terms that every release must match,
+and each database's search writes the terms out in its own syntax. So both
+databases accept the same queries and treat them alike.
+"""
+
+import dataclasses
+import re
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 10
+# A quoted phrase (a missing closing quote is forgiven) or a bare token.
+TOKEN = re.compile(r'"([^"]*)"?|([^\s"]+)')
+WORD = re.compile(r"[^\W_]+")
+# Control characters separate words, like spaces: they are never part of one
+# (and PostgreSQL refuses NUL outright).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# PostgreSQL's English stop words (tsearch_data/english.stop). Its search
+# ignores them; SQLite's would match nearly every release on them, so they
+# are dropped here for both.
+STOP_WORDS = frozenset(
+    """
+    i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
+    she her hers herself it its itself they them their theirs themselves what which who whom
+    this that these those am is are was were be been being have has had having do does did
+    doing a an the and but if or because as until while of at by for with about against
+    between into through during before after above below to from up down in out on off over
+    under again further then once here there when where why how all any both each few more
+    most other some such no nor not only own same so than too very s t can will just don
+    should now
+    """.split()  # noqa: SIM905 (a word list reads better as text)
+)
+
+
+class SearchQueryError(ValueError):
+    """A query that cannot be searched for, with the reason to show the reader."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Term:
+    """Words that must appear together, in this order; the last may be a *prefix*.
+
+    *text* is the term as typed (without a prefix's ``*``), for a database
+    that splits it into words itself.
+    """
+
+    text: str
+    words: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchQuery:
+    """A parsed query: every term must match."""
+
+    text: str
+    terms: tuple[Term, ...]
+
+    def __str__(self):
+        return self.text
+
+
+def parse_search(text):
+    """Return the SearchQuery for *text*; raise SearchQueryError if it has nothing to find."""
+    text = " ".join(CONTROL.sub(" ", text).split())
+    if len(text) > MAX_QUERY_LENGTH:
+        raise SearchQueryError(f"Search for at most {MAX_QUERY_LENGTH} characters.")
+    terms = [term for match in TOKEN.finditer(text) if (term := read_term(*match.groups()))]
+    if not terms:
+        raise SearchQueryError(
+            "There is nothing to search for: use words of letters or digits "
+            "(very common words such as “the” are ignored)."
+        )
+    if len(terms) > MAX_TERMS:
+        raise SearchQueryError(f"Search for at most {MAX_TERMS} words or phrases.")
+    return SearchQuery(text, tuple(dict.fromkeys(terms)))
+
+
+def read_term(phrase, token):
+    """Return the Term for a quoted *phrase* or a bare *token*, or None if it has no words.
+
+    A token such as ``covid-19`` is the phrase of its words, as both
+    databases split it; a token ending in ``*`` is a prefix.
+    """
+    prefix = phrase is None and token.endswith("*")
+    text = token.rstrip("*") if phrase is None else phrase
+    words = tuple(word.lower() for word in WORD.findall(text))
+    if not words or (not prefix and all(word in STOP_WORDS for word in words)):
+        return None
+    return Term(text, words, prefix)

@@ -1,0 +1,214 @@
+"""Full-text search on the list pages: the same queries and results on SQLite and PostgreSQL."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from releases.models import Release
+from releases.search_query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/briefing-room/"
+
+
+def titles(response):
+    return [release.title for release in response.context["release_list"]]
+
+
+def search(client, q, **params):
+    response = client.get(LIST, {"q": q, **params})
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def releases(make_release):
+    make_release(
+        title="Statement on Migration Policy",
+        body="The administration set out its approach.",
+        date=datetime.date(2021, 6, 1),
+    )
+    make_release(
+        title="Remarks on the Economy",
+        body="Migration was mentioned once, in passing, among many other topics.",
+        date=datetime.date(2021, 6, 20),
+        category="speeches-remarks",
+    )
+    make_release(
+        title="Fact Sheet: Climate Change",
+        body="A plan on climate change and clean energy for migrants and workers.",
+        date=datetime.date(2022, 1, 10),
+    )
+    make_release(
+        title="Readout of a Call",
+        body="They discussed change in the climate of trade talks.",
+        date=datetime.date(2020, 2, 3),
+    )
+
+
+def test_a_word_finds_titles_and_bodies_and_titles_rank_first(client, releases):
+    found = titles(search(client, "migration"))
+    assert found == ["Statement on Migration Policy", "Remarks on the Economy"]
+
+
+def test_words_are_stemmed(client, releases):
+    assert "Fact Sheet: Climate Change" in titles(search(client, "migrant"))
+
+
+def test_every_word_must_match(client, releases):
+    assert titles(search(client, "climate energy")) == ["Fact Sheet: Climate Change"]
+
+
+def test_a_quoted_phrase_must_match_in_order(client, releases):
+    assert titles(search(client, '"climate change"')) == ["Fact Sheet: Climate Change"]
+    assert len(titles(search(client, "climate change"))) == 2
+
+
+def test_a_prefix_matches_every_word_it_begins(client, releases):
+    found = titles(search(client, "migra*", sort="newest"))
+    assert found == [
+        "Fact Sheet: Climate Change",
+        "Remarks on the Economy",
+        "Statement on Migration Policy",
+    ]
+
+
+def test_search_combines_with_category_and_dates(client, releases):
+    by_category = search(client, "migration", category="speeches-remarks")
+    assert titles(by_category) == ["Remarks on the Economy"]
+    by_date = search(client, "migra*", date_after="2021-06-10", date_before="2021-12-31")
+    assert titles(by_date) == ["Remarks on the Economy"]
+    category_page = client.get("/briefing-room/speeches-remarks/", {"q": "migration"})
+    assert titles(category_page) == ["Remarks on the Economy"]
+
+
+def test_newest_first_is_one_link_away(client, releases):
+    by_relevance = search(client, "migration")
+    assert 'href="?q=migration&amp;sort=newest"' in by_relevance.text
+    newest = search(client, "migration", sort="newest")
+    assert titles(newest) == ["Remarks on the Economy", "Statement on Migration Policy"]
+
+
+def test_hits_show_a_snippet_with_the_match_marked(client, releases):
+    html = search(client, "passing").text
+    assert "in <mark>passing</mark>, among many" in html
+    assert "<mark>Migration</mark> Policy" in search(client, "migration").text
+
+
+def test_snippets_and_titles_stay_text(client, make_release):
+    make_release(
+        title="<b>Bold</b> harvest",
+        body='**Harvest** <script>alert("x")</script> [link](javascript:alert(1)) report.',
+    )
+    html = search(client, "harvest").text
+    assert "<script>" not in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; <mark>harvest</mark>" in html
+    snippet = html.split('<p class="snippet">')[1].split("</p>")[0]
+    assert "<mark>Harvest</mark>" in snippet
+    assert "**" not in snippet
+    assert "javascript" not in snippet
+
+
+def test_the_index_follows_edits_and_deletions(client, make_release):
+    release = make_release(title="Statement on rural broadband")
+    assert titles(search(client, "broadband")) == ["Statement on rural broadband"]
+    release.title = "Statement on rural roads"
+    release.save()
+    assert titles(search(client, "broadband")) == []
+    assert titles(search(client, "roads")) == ["Statement on rural roads"]
+    release.delete()
+    assert titles(search(client, "roads")) == []
+
+
+def test_the_index_follows_imports(client, run_import, write_release):
+    path = write_release(body="A report on wheat.\n")
+    run_import(path, jobs=0)
+    assert len(titles(search(client, "wheat"))) == 1
+    write_release(body="A report on barley.\n")
+    run_import(path, jobs=0)
+    assert titles(search(client, "wheat")) == []
+    assert len(titles(search(client, "barley"))) == 1
+
+
+def test_scheduled_releases_are_not_found(client, make_release):
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=1)
+    make_release(title="Embargoed statement", published_at=later)
+    assert titles(search(client, "embargoed")) == []
+
+
+@pytest.mark.parametrize(
+    "q",
+    ["the", "of the", '""', "***", "!!!", "-"],
+)
+def test_a_query_with_nothing_to_find_is_explained(client, make_release, q):
+    make_release()
+    response = search(client, q)
+    assert "There is nothing to search for" in response.text
+    assert titles(response) == []
+
+
+def test_an_over_long_query_is_explained(client, make_release):
+    make_release()
+    response = search(client, "word " * MAX_QUERY_LENGTH)
+    assert f"Search for at most {MAX_QUERY_LENGTH} characters" in response.text
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        'NEAR(climate change, 2) OR "',
+        "title:climate ^change",
+        "climate AND NOT change | !x & y:*",
+        "clim\x00ate",
+        "'); DROP TABLE releases_release; --",
+        "é* ü 中文 😀",
+        '"unclosed phrase',
+        "a" * 200,
+    ],
+    ids=["fts5-near", "fts5-column", "tsquery-operators", "nul", "sql", "unicode", "quote", "long"],
+)
+def test_any_query_gets_a_page_not_an_error(client, releases, q):
+    response = search(client, q)
+    assert Release.objects.count() == 4
+    assert "release" in response.text
+
+
+def test_operators_are_read_as_words(client, releases):
+    assert titles(search(client, "climate AND change OR x")) == []
+    # "not" is too common a word to search for, not an operator.
+    both = titles(search(client, "climate change"))
+    assert len(both) == 2
+    assert titles(search(client, "climate NOT change")) == both
+
+
+def test_empty_fields_are_left_out_of_the_address(client):
+    response = client.get(LIST, {"q": "", "category": "", "date_after": "2021-01-01"})
+    assert response.status_code == 302
+    assert response.url == f"{LIST}?date_after=2021-01-01"
+    assert client.get(LIST, {"q": " ", "date_before": ""}).url == LIST
+
+
+def test_search_query_count_does_not_grow_with_hits_shown(client, make_release):
+    make_release(title="Harvest one")
+    with CaptureQueriesContext(connection) as one:
+        search(client, "harvest")
+    for number in range(25):
+        make_release(title=f"Harvest {number}", category="press-briefings")
+    with CaptureQueriesContext(connection) as many:
+        response = search(client, "harvest")
+    assert len(titles(response)) == 20
+    assert len(many) == len(one)
+
+
+def test_parsed_terms():
+    query = parse_search('"Climate change"  migra* covid-19 the')
+    assert [(term.words, term.prefix) for term in query.terms] == [
+        (("climate", "change"), False),
+        (("migra",), True),
+        (("covid", "19"), False),
+    ]
+    with pytest.raises(SearchQueryError):
+        parse_search("the and of")
