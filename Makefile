@@ -6,8 +6,9 @@ BIN := $(VENV)/bin
 ADDRESS ?= 127.0.0.1:8000
 
 BENCH_FILES ?= 20000
+SEARCH_FILES ?= 100000
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench bench-search clean
 
 # The virtual environment is rebuilt whenever requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -40,6 +41,9 @@ test: setup lint
 # Import throughput and memory on SQLite and PostgreSQL; BENCH_FILES=100000 for the large run.
 bench: $(BIN)/.installed
 	$(BIN)/python manage.py benchmark_import --count $(BENCH_FILES)
+
+bench-search: $(BIN)/.installed
+	$(BIN)/python manage.py benchmark_search --count $(SEARCH_FILES)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

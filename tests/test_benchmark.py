@@ -22,3 +22,21 @@ def test_benchmark_prints_each_import_against_parse_only():
         row = re.search(rf"^  {label} +([\d,]+) +(\d+\.\d\d) +\d+\.\d +(\d+)$", out, re.M)
         assert row, f"no figures for {label}:\n{out}"
         assert int(row[3]) > 0
+
+
+def test_search_benchmark_prints_median_and_p95_for_each_search():
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    result = subprocess.run(
+        [*manage, "benchmark_search", "--count", "40", "--databases", "sqlite", "--repeats", "3"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    rows = re.findall(r"^  (.+?) +([\d,]+) +(\d+\.\d) +(\d+\.\d)$", result.stdout, re.M)
+    labels = [label for label, *_ in rows]
+    assert "common word" in labels
+    assert "rare word (10 releases)" in labels
+    matches = {label: int(count.replace(",", "")) for label, count, *_ in rows}
+    assert matches["rare word (10 releases)"] == 10
+    assert matches["absent word"] == 0
+    assert matches["common word"] == 40

@@ -1,0 +1,81 @@
+"""Benchmark search on a generated archive, on SQLite and PostgreSQL.
+
+python manage.py benchmark_search --count 100000
+"""
+
+import os
+import subprocess
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from releases import benchmarking, search_benchmark
+
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate and import an archive, then print the median and 95th percentile time of "
+        "searches on the list page (rare and common words, phrases, prefixes, filters)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, default=100_000, help="Files to generate.")
+        parser.add_argument(
+            "--databases",
+            default="sqlite,postgresql",
+            help="Comma-separated: sqlite, postgresql (default: both).",
+        )
+        parser.add_argument(
+            "--postgres-url",
+            default=DEFAULT_POSTGRES,
+            help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
+        )
+        parser.add_argument("--repeats", type=int, default=20, help="Requests per search.")
+        parser.add_argument(
+            "--here",
+            action="store_true",
+            help="Time the searches on the database configured now (DATABASE_URL), "
+            "without generating or importing anything.",
+        )
+
+    def handle(self, *args, count, databases, postgres_url, repeats, here, **options):
+        if here:
+            self.time_here(repeats)
+            return
+        with benchmarking.temporary_directory() as workdir:
+            archive = Path(workdir, "archive")
+            seconds = benchmarking.generate_archive(archive, count)
+            files = benchmarking.archive_files(archive)
+            self.say(f"Archive: {len(files):,} files, written in {seconds:.0f} s")
+            makers = benchmarking.Databases(workdir, postgres_url)
+            for name in databases.split(","):
+                url = getattr(makers, name.strip())()
+                imported = benchmarking.run_import(url, archive, files)
+                self.say(f"\n{name.strip()}: imported in {imported.seconds:.0f} s")
+                self.time_elsewhere(url, repeats)
+
+    def time_elsewhere(self, url, repeats):
+        """Time the searches in a process of their own, configured for *url*."""
+        command = [*benchmarking.MANAGE, "benchmark_search", "--here", f"--repeats={repeats}"]
+        result = subprocess.run(
+            command,
+            env={**os.environ, "DATABASE_URL": url},
+            stdout=subprocess.PIPE,
+            text=True,
+            check=True,
+        )
+        self.stdout.write(result.stdout, ending="")
+
+    def time_here(self, repeats):
+        search_benchmark.add_rare_releases()
+        self.say(f"  {'search':38}{'matches':>9}{'median ms':>11}{'p95 ms':>9}")
+        for timing in search_benchmark.time_searches(repeats):
+            self.say(
+                f"  {timing.label:38}{timing.matches:9,}{timing.median:11.1f}{timing.p95:9.1f}"
+            )
+
+    def say(self, text):
+        self.stdout.write(text)
+        self.stdout.flush()

@@ -1,0 +1,86 @@
+"""Time searches on the list page of a large archive: ``manage.py benchmark_search``.
+
+Each search is a whole request through Django's test client (filters, the
+count, the page, the highlighted snippets and the template), repeated, and
+reported as its median and 95th percentile in milliseconds.
+"""
+
+import dataclasses
+import datetime
+import statistics
+import time
+
+from django.db import transaction
+from django.test import Client
+from django.test.utils import setup_test_environment
+
+from releases.models import Category, Release
+
+# A word no release uses, and one only RARE_RELEASES use.
+ABSENT_WORD = "zeppelin"
+RARE_WORD = "quinoa"
+RARE_RELEASES = 10
+SEARCHES = [
+    ("common word", {"q": "community"}),
+    ("common word, newest first", {"q": "community", "sort": "newest"}),
+    ("common phrase", {"q": '"working families"'}),
+    ("common prefix", {"q": "econ*"}),
+    ("title word (2%)", {"q": "Reykjavík"}),
+    ("common word, filtered", {"q": "community", "category": "press-briefings",
+                               "date_after": "2015-01-01", "date_before": "2016-12-31"}),
+    ("common word, page 50", {"q": "community", "page": "50"}),
+    (f"rare word ({RARE_RELEASES} releases)", {"q": RARE_WORD}),
+    ("absent word", {"q": ABSENT_WORD}),
+]  # fmt: skip
+
+
+@dataclasses.dataclass
+class Timing:
+    label: str
+    matches: int
+    milliseconds: list
+
+    @property
+    def median(self):
+        return statistics.median(self.milliseconds)
+
+    @property
+    def p95(self):
+        return statistics.quantiles(self.milliseconds, n=20, method="inclusive")[-1]
+
+
+def add_rare_releases():
+    """Add the few releases that use RARE_WORD, once."""
+    if Release.objects.filter(slug__startswith="rare-release-").exists():
+        return
+    category = Category.objects.get(slug="statements-releases")
+    published = datetime.datetime(2020, 5, 1, 15, tzinfo=datetime.UTC)
+    with transaction.atomic():
+        for number in range(RARE_RELEASES):
+            Release.objects.create(
+                title=f"Statement number {number} on food security",
+                slug=f"rare-release-{number}",
+                category=category,
+                date=published.date(),
+                published_at=published,
+                permalink=f"https://example.gov/briefing-room/rare-release-{number}/",
+                body=f"The {RARE_WORD} harvest and other crops.",
+            )
+
+
+def time_searches(repeats):
+    """Return a Timing for each of SEARCHES against the configured database."""
+    setup_test_environment()
+    client = Client()
+    timings = []
+    for label, params in SEARCHES:
+        client.get("/briefing-room/", params)  # warm the caches once, as a live site's are
+        milliseconds = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            response = client.get("/briefing-room/", params)
+            milliseconds.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise RuntimeError(f"{label}: status {response.status_code}")
+        timings.append(Timing(label, response.context["paginator"].count, milliseconds))
+    return timings
