@@ -12,7 +12,20 @@ app_name = "releases"
 
 urlpatterns = [
     path("", views.ReleaseListView.as_view(), name="list"),
+    # Years come before categories: "2021" would otherwise read as a category.
+    path("<yyyy:year>/", views.ArchiveListView.as_view(), name="year"),
+    path("<yyyy:year>/<nn:month>/", views.ArchiveListView.as_view(), name="month"),
     path("<slug:category>/", views.CategoryReleaseListView.as_view(), name="category"),
+    path(
+        "<slug:category>/<yyyy:year>/",
+        views.CategoryArchiveListView.as_view(),
+        name="category_year",
+    ),
+    path(
+        "<slug:category>/<yyyy:year>/<nn:month>/",
+        views.CategoryArchiveListView.as_view(),
+        name="category_month",
+    ),
     path(
         "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/",
         views.ReleaseDetailView.as_view(),

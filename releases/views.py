@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
 from releases.search import add_highlights
@@ -56,7 +57,26 @@ class ReleaseListView(FilterView):
         )
         if context["search"]:
             add_highlights(context["object_list"], context["search"])
+        if self.filterset.is_valid():
+            context.update(self.facets())
         return context
+
+    def facets(self):
+        """Counts by category (unless one is chosen by the address) and by year.
+
+        Each counts the list as filtered by everything but its own filter, so
+        that the reader sees where else the search would lead.
+        """
+        facets = {"year_facet": year_counts(self.filtered_without("date_after", "date_before"))}
+        if self.category is None:
+            facets["category_facet"] = category_counts(self.filtered_without("category"))
+        return facets
+
+    def filtered_without(self, *names):
+        data = self.request.GET.copy()
+        for name in names:
+            data.pop(name, None)
+        return self.filterset_class(data, queryset=self.get_queryset()).qs
 
 
 class CategoryReleaseListView(ReleaseListView):
@@ -65,8 +85,48 @@ class CategoryReleaseListView(ReleaseListView):
     filterset_class = ReleaseDateFilter
 
     def get_queryset(self):
-        self.category = get_object_or_404(Category, slug=self.kwargs["category"])
+        if self.category is None:
+            self.category = get_object_or_404(Category, slug=self.kwargs["category"])
         return super().get_queryset().filter(category=self.category)
+
+
+class ArchiveMixin:
+    """Narrow a list to the year (and month) in its address: /briefing-room/2021/06/.
+
+    A period with no releases is a 404, so that crawlers do not walk empty years.
+    """
+
+    def get_queryset(self):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        queryset = super().get_queryset().filter(date__year=year)
+        if month is not None:
+            if not 1 <= month <= 12:
+                raise Http404("No such month")
+            queryset = queryset.filter(date__month=month)
+        return queryset
+
+    def get(self, request, *args, **kwargs):
+        if not self.get_queryset().exists():
+            raise Http404("No releases in this period")
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        period = datetime.date(year, month or 1, 1)
+        context = super().get_context_data(
+            archive_title=f"{period:%B %Y}" if month else str(year), **kwargs
+        )
+        if month is None:
+            context["month_facet"] = month_counts(self.object_list, year)
+        return context
+
+
+class ArchiveListView(ArchiveMixin, ReleaseListView):
+    """All releases of a year or a month."""
+
+
+class CategoryArchiveListView(ArchiveMixin, CategoryReleaseListView):
+    """One category's releases of a year or a month."""
 
 
 class ReleaseDetailView(DetailView):

@@ -140,7 +140,9 @@ def test_release_page_is_at_its_permalink_path(client, make_release):
     assert "<h1>Remarks on the Economy</h1>" in response.text
     assert "<p>The economy <strong>grew</strong>.</p>" in response.text
     assert 'href="/briefing-room/speeches-remarks/">Speeches and Remarks</a>' in response.text
-    assert "Published <time datetime=" in response.text
+    assert 'Published <a href="/briefing-room/2021/06/" title="More releases from June 2021">' in (
+        response.text
+    )
     assert ">June 8, 2021</time>" in response.text
     assert ">December 23, 2021</time>" in response.text
 

@@ -1,0 +1,106 @@
+"""Year and month archives, and the counts by category, year and month beside a list."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/briefing-room/"
+
+
+def titles(response):
+    return [release.title for release in response.context["release_list"]]
+
+
+def facet(response, name):
+    return [(item.label, item.count) for item in response.context[name]]
+
+
+@pytest.fixture
+def releases(make_release):
+    make_release(title="June briefing", category="press-briefings", date=datetime.date(2021, 6, 8))
+    make_release(title="June statement", date=datetime.date(2021, 6, 20), body="On trade.")
+    make_release(title="July statement", date=datetime.date(2021, 7, 1), body="On trade.")
+    make_release(title="Old statement", date=datetime.date(2019, 2, 2), body="On trade.")
+
+
+def test_year_archive_lists_its_year_with_counts_by_month(client, releases):
+    response = client.get("/briefing-room/2021/")
+    assert titles(response) == ["July statement", "June statement", "June briefing"]
+    assert "<h1>The Briefing Room: 2021</h1>" in response.text
+    assert facet(response, "month_facet") == [("June", 2), ("July", 1)]
+    assert 'href="/briefing-room/2021/06/">June</a>' in response.text
+
+
+def test_month_archive_and_category_archives(client, releases):
+    assert titles(client.get("/briefing-room/2021/06/")) == ["June statement", "June briefing"]
+    category_year = client.get("/briefing-room/press-briefings/2021/")
+    assert titles(category_year) == ["June briefing"]
+    assert "<h1>Press Briefings: 2021</h1>" in category_year.text
+    category_month = client.get("/briefing-room/statements-releases/2021/07/")
+    assert titles(category_month) == ["July statement"]
+
+
+def test_archives_combine_with_search(client, releases):
+    response = client.get("/briefing-room/2021/", {"q": "trade"})
+    assert titles(response) == ["July statement", "June statement"]
+    assert facet(response, "month_facet") == [("June", 1), ("July", 1)]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/briefing-room/1999/",
+        "/briefing-room/2021/13/",
+        "/briefing-room/2021/00/",
+        "/briefing-room/2021/05/",
+        "/briefing-room/press-briefings/2019/",
+        "/briefing-room/nope/2021/",
+    ],
+)
+def test_empty_or_impossible_periods_are_404(client, releases, path):
+    assert client.get(path).status_code == 404
+
+
+def test_release_page_links_its_date_to_the_month(client, releases):
+    response = client.get(LIST)
+    release = response.context["release_list"][0]
+    page = client.get(release.get_absolute_url()).text
+    assert '<a href="/briefing-room/2021/07/"' in page
+
+
+def test_facets_count_the_search_and_each_other_filter(client, releases):
+    response = client.get(LIST, {"q": "trade"})
+    assert facet(response, "category_facet") == [("Statements and Releases", 3)]
+    assert facet(response, "year_facet") == [("2021", 2), ("2019", 1)]
+    narrowed = client.get(LIST, {"q": "trade", "date_after": "2021-01-01"})
+    # A facet ignores its own filter, so every year stays in reach.
+    assert facet(narrowed, "year_facet") == [("2021", 2), ("2019", 1)]
+    assert facet(narrowed, "category_facet") == [("Statements and Releases", 2)]
+    assert "date_after=2019-01-01&amp;date_before=2019-12-31" in narrowed.text
+
+
+def test_facet_links_keep_the_search_and_mark_the_current_choice(client, releases):
+    response = client.get(LIST, {"category": "press-briefings"})
+    assert facet(response, "category_facet") == [
+        ("Statements and Releases", 3),
+        ("Press Briefings", 1),
+    ]
+    assert 'href="?category=press-briefings" aria-current="true">Press Briefings</a>' in (
+        response.text
+    )
+
+
+def test_facets_take_a_fixed_number_of_queries(client, make_release):
+    make_release(date=datetime.date(2020, 1, 1))
+    with CaptureQueriesContext(connection) as few:
+        client.get(LIST, {"q": "body"})
+    for year in range(2010, 2020):
+        make_release(category=f"category-{year}", date=datetime.date(year, 1, 1))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(LIST, {"q": "body"})
+    assert len(response.context["year_facet"]) == 11
+    assert len(many) == len(few)
