@@ -73,9 +73,14 @@ class ReleaseDateFilter(django_filters.FilterSet):
         return queryset
 
     @property
+    def usable(self):
+        """Whether the list can be shown: no filters given, or only valid ones."""
+        return not self.is_bound or self.is_valid()
+
+    @property
     def search_query(self):
         """The parsed search, or None when there is none (or it is invalid)."""
-        return self.form.cleaned_data.get("q") if self.is_valid() else None
+        return self.form.cleaned_data.get("q") if self.is_bound and self.is_valid() else None
 
 
 class ReleaseFilter(ReleaseDateFilter):

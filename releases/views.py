@@ -2,17 +2,18 @@
 
 import datetime
 
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from releases import alternates
 from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
 from releases.search import add_highlights
 
-LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category")
+LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
 
 
 class ReleaseListView(FilterView):
@@ -37,7 +38,56 @@ class ReleaseListView(FilterView):
             return HttpResponseRedirect(
                 f"{request.path}?{query.urlencode()}" if query else request.path
             )
+        key = request.GET.get("format")
+        if key is not None:
+            return self.render_alternate(key)
         return super().get(request, *args, **kwargs)
+
+    def render_alternate(self, key):
+        """Answer with the list as a feed, JSON or CSV (``format=atom|rss|json|csv``)."""
+        if key not in alternates.FORMATS:
+            raise Http404("No such format")
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if not self.filterset.usable:
+            errors = {name: list(messages) for name, messages in self.filterset.errors.items()}
+            return JsonResponse(
+                {"errors": errors}, status=400, json_dumps_params={"ensure_ascii": False}
+            )
+        releases = self.filterset.qs
+        if key in alternates.FEED_CLASSES:
+            # A feed is read for what is new, whatever the list's order.
+            releases = releases.only(*LIST_FIELDS, "body").order_by(*Release._meta.ordering)
+            page_url = self.address_with(format=None)
+            return alternates.feed_response(
+                key, self.request, self.list_title(), page_url, releases
+            )
+        if key == "csv":
+            return alternates.csv_response(self.request, releases, "releases.csv")
+        _, page, _, _ = self.paginate_queryset(releases, self.paginate_by)
+        return alternates.json_response(
+            self.request, page, lambda number: self.address_with(page=number)
+        )
+
+    def address_with(self, **changes):
+        """Return this list's absolute address with *changes* to its query (None removes)."""
+        query = self.request.GET.copy()
+        for key, value in changes.items():
+            query.pop(key, None)
+            if value is not None:
+                query[key] = value
+        suffix = f"?{query.urlencode()}" if query else ""
+        return self.request.build_absolute_uri(f"{self.request.path}{suffix}")
+
+    def list_title(self):
+        """A title that says what this list holds, for its feeds."""
+        parts = ["Briefing Room"]
+        if self.category:
+            parts.append(self.category.name)
+        if self.kwargs.get("year"):
+            parts.append(self.archive_title())
+        if search := self.filterset.search_query:
+            parts.append(f"“{search}”")
+        return ": ".join(parts)
 
     def get_queryset(self):
         return Release.objects.published().select_related("category").only(*LIST_FIELDS)
@@ -53,11 +103,15 @@ class ReleaseListView(FilterView):
             category=self.category,
             categories=Category.objects.all(),
             search=self.filterset.search_query,
+            alternate_links=[
+                (format, self.address_with(format=format.key, page=None))
+                for format in alternates.FORMATS.values()
+            ],
             **kwargs,
         )
         if context["search"]:
             add_highlights(context["object_list"], context["search"])
-        if self.filterset.is_valid():
+        if self.filterset.usable:
             context.update(self.facets())
         return context
 
@@ -110,14 +164,14 @@ class ArchiveMixin:
             raise Http404("No releases in this period")
         return super().get(request, *args, **kwargs)
 
-    def get_context_data(self, **kwargs):
+    def archive_title(self):
         year, month = self.kwargs["year"], self.kwargs.get("month")
-        period = datetime.date(year, month or 1, 1)
-        context = super().get_context_data(
-            archive_title=f"{period:%B %Y}" if month else str(year), **kwargs
-        )
-        if month is None:
-            context["month_facet"] = month_counts(self.object_list, year)
+        return f"{datetime.date(year, month, 1):%B %Y}" if month else str(year)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(archive_title=self.archive_title(), **kwargs)
+        if self.kwargs.get("month") is None:
+            context["month_facet"] = month_counts(self.object_list, self.kwargs["year"])
         return context
 
 

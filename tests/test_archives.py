@@ -104,3 +104,9 @@ def test_facets_take_a_fixed_number_of_queries(client, make_release):
         response = client.get(LIST, {"q": "body"})
     assert len(response.context["year_facet"]) == 11
     assert len(many) == len(few)
+
+
+def test_the_unfiltered_list_shows_its_facets(client, releases):
+    response = client.get(LIST)
+    assert facet(response, "year_facet") == [("2021", 3), ("2019", 1)]
+    assert facet(response, "category_facet")[0] == ("Statements and Releases", 3)

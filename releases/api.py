@@ -1,0 +1,32 @@
+"""The read-only JSON API: /api/releases/ (filters, search, pages) and /api/releases/<id>/."""
+
+from django.http import JsonResponse
+from django.urls import path
+
+from releases.alternates import release_data
+from releases.models import Release
+from releases.views import ReleaseListView
+
+
+class ReleaseApiListView(ReleaseListView):
+    """The list pages' releases as JSON: the same query string, the same results."""
+
+    def get(self, request, *args, **kwargs):
+        return self.render_alternate("json")
+
+
+def release_detail(request, pk):
+    """One published release as JSON, with its Markdown body and the HTML rendered from it."""
+    release = Release.objects.published().select_related("category").filter(pk=pk).first()
+    if release is None:
+        return JsonResponse({"error": f"No published release has id {pk}."}, status=404)
+    data = release_data(request, release)
+    data.update(body=release.body, body_html=release.body_html)
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+app_name = "api"
+urlpatterns = [
+    path("releases/", ReleaseApiListView.as_view(), name="releases"),
+    path("releases/<int:pk>/", release_detail, name="release"),
+]
