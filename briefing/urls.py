@@ -1,12 +1,24 @@
 """Top-level URLs: the public briefing room, its JSON API and the staff admin."""
 
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import RedirectView
+
+from releases.robots import robots_txt
+from releases.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="releases:list"), name="home"),
     path("briefing-room/", include("releases.urls")),
     path("api/", include("releases.api")),
     path("admin/", admin.site.urls),
+    path("robots.txt", robots_txt, name="robots"),
+    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
 ]

@@ -26,6 +26,9 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan", "scope"},
     "ol": {"start"},
 }
+# Markdown's markup and raw HTML tags, which plain text (a snippet, a summary) leaves out.
+RAW_TAG = re.compile(r"<[^>]*>")
+MARKUP = re.compile(r"\]\([^)\s]*\)?|[*_#>`\[\]|]+")
 HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
@@ -61,3 +64,8 @@ def cached_render(text):
         html = render_body(text)
         cache.set(key, html, timeout=RENDER_CACHE_SECONDS)
     return html
+
+
+def plain_text(markdown):
+    """Return *markdown* without its markup, as one line of words."""
+    return " ".join(MARKUP.sub("", RAW_TAG.sub(" ", markdown)).split())

@@ -7,7 +7,6 @@ writes a parsed SearchQuery out in each database's syntax.
 
 import functools
 import operator
-import re
 
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
 from django.contrib.postgres.search import SearchQuery as TsQuery
@@ -18,13 +17,12 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from releases.models import Release
+from releases.rendering import plain_text
 
 # Marks put around matches by the database, turned into <mark> once the
 # text around them is escaped.
 START, STOP = "\x02", "\x03"
 SNIPPET_WORDS = 30
-# Markdown's markup is noise in a one-line snippet.
-MARKDOWN_MARKUP = re.compile(r"\]\([^)\s]*\)?|[*_#>`\[\]]+")
 
 
 def search_releases(queryset, query):
@@ -46,7 +44,7 @@ def add_highlights(releases, query):
     for release in releases:
         title, snippet = found.get(release.pk, (release.title, ""))
         release.title_html = marked(title)
-        release.snippet_html = marked(MARKDOWN_MARKUP.sub("", snippet))
+        release.snippet_html = marked(plain_text(snippet))
 
 
 def marked(text):

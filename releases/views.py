@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from releases import alternates
+from releases import alternates, sharing
 from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
@@ -187,6 +187,23 @@ class ReleaseDetailView(DetailView):
     """One release, at the path of its original permalink."""
 
     context_object_name = "release"
+
+    def get_context_data(self, **kwargs):
+        release = self.object
+        url = self.request.build_absolute_uri(release.get_absolute_url())
+        same_category = Release.objects.published().filter(category=release.category_id)
+        neighbourhood = same_category.select_related("category").only(
+            "title", "slug", "date", "published_at", "category__slug", "category__name"
+        )
+        older, newer = sharing.neighbours(release, neighbourhood)
+        return super().get_context_data(
+            canonical_url=url,
+            summary=sharing.summary(release),
+            structured_data=sharing.structured_data(release, url),
+            older=older,
+            newer=newer,
+            **kwargs,
+        )
 
     def get_object(self, queryset=None):
         try:

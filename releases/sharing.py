@@ -1,0 +1,57 @@
+"""What a release page tells other sites: its summary, neighbours and structured data."""
+
+import json
+
+from django.db.models import Q
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from releases.rendering import plain_text
+
+SUMMARY_WORDS = 40
+PUBLISHER = "The Press Office"
+
+
+def summary(release):
+    """Return the opening words of *release*'s body as plain text, for link previews."""
+    return Truncator(plain_text(release.body[:2000])).words(SUMMARY_WORDS, truncate="…")
+
+
+def neighbours(release, queryset):
+    """Return (older, newer): the releases either side of *release* in *queryset*'s order.
+
+    The order is the lists' (date, then publication time, then id), so that
+    releases of the same day step through in the order readers see them.
+    """
+    date, published, pk = release.date, release.published_at, release.pk
+    older = queryset.filter(
+        Q(date__lt=date)
+        | Q(date=date, published_at__lt=published)
+        | Q(date=date, published_at=published, pk__lt=pk)
+    ).order_by("-date", "-published_at", "-pk")
+    newer = queryset.filter(
+        Q(date__gt=date)
+        | Q(date=date, published_at__gt=published)
+        | Q(date=date, published_at=published, pk__gt=pk)
+    ).order_by("date", "published_at", "pk")
+    return older.first(), newer.first()
+
+
+def structured_data(release, url):
+    """Return schema.org NewsArticle JSON-LD for *release*, safe inside a <script>."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": release.title,
+        "url": url,
+        "mainEntityOfPage": url,
+        "datePublished": release.published_at.isoformat(),
+        "dateModified": (release.modified_at or release.published_at).isoformat(),
+        "articleSection": release.category.name,
+        "description": summary(release),
+        "author": {"@type": "Organization", "name": PUBLISHER},
+        "publisher": {"@type": "Organization", "name": PUBLISHER},
+    }
+    text = json.dumps(data, ensure_ascii=False)
+    # As Django's json_script does: no "</script>" or markup can end the element early.
+    return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))

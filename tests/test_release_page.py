@@ -1,0 +1,93 @@
+"""A release page worth sharing: canonical address, link previews, structured data, neighbours."""
+
+import datetime
+import json
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def trio(make_release):
+    first = make_release(
+        title="First briefing", category="press-briefings", date=datetime.date(2021, 6, 1)
+    )
+    middle = make_release(
+        title="Middle briefing",
+        category="press-briefings",
+        date=datetime.date(2021, 6, 2),
+        body="The **President** spoke about <u>ports</u> and [trade](https://example.gov/).\n\n"
+        + "More words. " * 60,
+        modified_at=datetime.datetime(2021, 6, 3, 9, tzinfo=datetime.UTC),
+    )
+    make_release(title="A statement between", date=datetime.date(2021, 6, 2))
+    last = make_release(
+        title="Last briefing", category="press-briefings", date=datetime.date(2021, 6, 9)
+    )
+    return first, middle, last  # fmt: skip
+
+
+def meta(html, attribute, name):
+    match = re.search(rf'<meta {attribute}="{re.escape(name)}" content="([^"]*)">', html)
+    return match and match[1]
+
+
+def test_release_page_has_canonical_link_and_link_previews(client, trio):
+    _, middle, _ = trio
+    html = client.get(middle.get_absolute_url()).text
+    url = f"http://testserver{middle.get_absolute_url()}"
+    assert f'<link rel="canonical" href="{url}">' in html
+    assert meta(html, "property", "og:title") == "Middle briefing"
+    assert meta(html, "property", "og:url") == url
+    assert meta(html, "property", "og:type") == "article"
+    assert meta(html, "property", "article:section") == "Press Briefings"
+    assert meta(html, "name", "twitter:card") == "summary"
+    description = meta(html, "name", "description")
+    assert description.startswith("The President spoke about ports and trade. More words.")
+    assert description.endswith("…")
+    assert meta(html, "property", "og:description") == description
+
+
+def test_release_page_has_news_article_structured_data(client, trio):
+    _, middle, _ = trio
+    html = client.get(middle.get_absolute_url()).text
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1]
+    data = json.loads(script)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "Middle briefing"
+    assert data["articleSection"] == "Press Briefings"
+    assert data["url"] == f"http://testserver{middle.get_absolute_url()}"
+    assert data["datePublished"] == "2021-06-02T15:00:00+00:00"
+    assert data["dateModified"] == "2021-06-03T09:00:00+00:00"
+
+
+def test_structured_data_cannot_close_its_script(client, make_release):
+    release = make_release(title="</script><script>alert(1)</script>")
+    html = client.get(release.get_absolute_url()).text
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1]
+    assert json.loads(script)["headline"] == "</script><script>alert(1)</script>"
+    assert "<script>alert(1)" not in html
+
+
+def test_previous_and_next_stay_in_the_category(client, trio):
+    first, middle, last = trio
+    html = client.get(middle.get_absolute_url()).text
+    assert f'<a href="{first.get_absolute_url()}" rel="prev">' in html
+    assert f'<a href="{last.get_absolute_url()}" rel="next">' in html
+    assert "A statement between" not in html
+    first_page = client.get(first.get_absolute_url()).text
+    assert 'rel="prev"' not in first_page
+    assert f'<a href="{middle.get_absolute_url()}" rel="next">' in first_page
+
+
+def test_scheduled_release_is_not_a_neighbour(client, trio, make_release):
+    _, _, last = trio
+    make_release(
+        title="Embargoed briefing",
+        category="press-briefings",
+        date=datetime.date(2021, 6, 10),
+        published_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
+    )
+    assert 'rel="next"' not in client.get(last.get_absolute_url()).text
