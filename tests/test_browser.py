@@ -118,3 +118,65 @@ def test_staff_edits_a_title_and_sees_it_on_the_public_page(page, fixtures_impor
     assert page.locator("h1").inner_text() == (
         "Statement on the Vice President’s Meeting in Mexico City"
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/briefing-room/",
+        "/briefing-room/?q=vaccine&category=press-briefings",
+        "/briefing-room/?q=the",
+        "/briefing-room/2021/",
+        "/briefing-room/press-briefings/2021/03/",
+        "SEED",
+        "/no-such-page/",
+    ],
+    ids=["list", "search", "bad-search", "year", "category-month", "release", "not-found"],
+)
+def test_pages_pass_an_accessibility_audit(page, fixtures_imported, path):
+    from axe_playwright_python.sync_playwright import Axe
+
+    if path == "SEED":
+        path = Release.objects.get(
+            slug__startswith="statement-by-senior-advisor"
+        ).get_absolute_url()
+    page.goto(path)
+    results = Axe().run(page)
+    assert len(results.response["passes"]) > 10, "axe-core did not run its rules"
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_keyboard_alone_searches_and_opens_a_result_with_focus_always_visible(
+    page, fixtures_imported
+):
+    page.goto("/briefing-room/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
+    assert_focus_is_visible(page)
+    page.keyboard.press("Enter")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "q":
+            break
+    assert_focus_is_visible(page)
+    page.keyboard.type("vaccine")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"q=vaccine"))
+    first_result = page.locator(".release-list h3 a").first
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.closest('.release-list') !== null"):
+            break
+    assert page.evaluate("document.activeElement.href") == first_result.evaluate("a => a.href")
+    assert_focus_is_visible(page)
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/briefing-room/[a-z-]+/\d{4}/\d\d/\d\d/"))
+
+
+def assert_focus_is_visible(page):
+    style, width = page.evaluate(
+        "(() => { const s = getComputedStyle(document.activeElement);"
+        " return [s.outlineStyle, s.outlineWidth]; })()"
+    )
+    assert style != "none"
+    assert width != "0px"
