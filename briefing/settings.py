@@ -111,3 +111,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Email alerts. Links in them point at BRIEFING_SITE_URL, the address
+# readers use; mail goes to the SMTP server at EMAIL_HOST:EMAIL_PORT.
+BRIEFING_SITE_URL = os.environ.get("BRIEFING_SITE_URL", "http://127.0.0.1:8000")
+DEFAULT_FROM_EMAIL = os.environ.get("BRIEFING_FROM_EMAIL", "Briefing Room <alerts@localhost>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))

@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from releases import subscription_views
 from releases.robots import robots_txt
 from releases.sitemaps import SITEMAPS
 
@@ -12,6 +13,17 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="releases:list"), name="home"),
     path("briefing-room/", include("releases.urls")),
     path("api/", include("releases.api")),
+    path("subscriptions/", subscription_views.subscribe, name="subscribe"),
+    path(
+        "subscriptions/<str:token>/confirm/",
+        subscription_views.confirm,
+        name="subscription-confirm",
+    ),
+    path(
+        "subscriptions/<str:token>/unsubscribe/",
+        subscription_views.unsubscribe,
+        name="subscription-unsubscribe",
+    ),
     path("admin/", admin.site.urls),
     path("robots.txt", robots_txt, name="robots"),
     path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),

@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from releases.models import Category, ImportedFile, ImportRun, Redirect, Release
+from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
 
 
 @admin.register(Category)
@@ -105,3 +105,17 @@ class ImportedFileAdmin(ReadOnlyAdmin):
     list_select_related = ["release", "run"]
     search_fields = ["path", "reason"]
     show_full_result_count = False
+
+
+@admin.register(Subscription)
+class SubscriptionAdmin(admin.ModelAdmin):
+    """Readers' alerts: staff can see and remove them; readers make them."""
+
+    list_display = ["email", "list_path", "created_at", "confirmed_at"]
+    list_filter = [("confirmed_at", admin.EmptyFieldListFilter), "category"]
+    search_fields = ["email", "query"]
+    list_select_related = ["category"]
+    readonly_fields = ["email", "category", "query", "created_at", "confirmed_at"]
+
+    def has_add_permission(self, request):
+        return False

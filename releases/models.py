@@ -230,3 +230,49 @@ class SearchEntry(models.Model):
 
     def __str__(self):
         return f"Search entry of release {self.release_id}"
+
+
+class Subscription(models.Model):
+    """A reader's email alert for one list: its category and its search and filters.
+
+    It mails nothing until the reader follows the link in the confirmation
+    email (double opt-in); the token in its links is its only key.
+    """
+
+    email = models.EmailField()
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
+    )
+    query = models.CharField(
+        max_length=1000, blank=True, help_text="The list's search and filters, as a query string."
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email}: {self.list_path()}"
+
+    def list_path(self):
+        """The list this subscription follows, as a path and query string."""
+        path = self.category.get_absolute_url() if self.category else reverse("releases:list")
+        return f"{path}?{self.query}" if self.query else path
+
+
+class Alert(models.Model):
+    """A release mailed to a subscription: each release is mailed to each subscriber once."""
+
+    subscription = models.ForeignKey(Subscription, on_delete=models.CASCADE, related_name="alerts")
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="alerts")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "release"], name="alert_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.release} to {self.subscription.email}"

@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -12,6 +12,7 @@ from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
 from releases.search import add_highlights
+from releases.subscriptions import subscription_query
 
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
 
@@ -107,6 +108,7 @@ class ReleaseListView(FilterView):
                 (format, self.address_with(format=format.key, page=None))
                 for format in alternates.FORMATS.values()
             ],
+            subscribe_fields=self.subscribe_fields(),
             **kwargs,
         )
         if context["search"]:
@@ -114,6 +116,14 @@ class ReleaseListView(FilterView):
         if self.filterset.usable:
             context.update(self.facets())
         return context
+
+    def subscribe_fields(self):
+        """The hidden fields that tell the subscribe form which list it is on."""
+        query = QueryDict(subscription_query(self.request.GET, self.category))
+        fields = list(query.items())
+        if self.category:
+            fields.append(("category", self.category.slug))
+        return fields
 
     def facets(self):
         """Counts by category (unless one is chosen by the address) and by year.

@@ -1,0 +1,33 @@
+"""Mail each confirmed subscriber the new releases on their list, once.
+
+python manage.py send_alerts    (run it from cron, every few minutes)
+"""
+
+import smtplib
+
+from django.core.management.base import BaseCommand, CommandError
+
+from releases.models import Subscription
+from releases.subscriptions import send_alert
+
+
+class Command(BaseCommand):
+    help = "Email each confirmed subscription the releases new on its list since the last run."
+
+    def handle(self, *args, **options):
+        mailed = releases = failed = 0
+        confirmed = Subscription.objects.filter(confirmed_at__isnull=False).select_related(
+            "category"
+        )
+        for subscription in confirmed.iterator():
+            try:
+                count = send_alert(subscription)
+            except (smtplib.SMTPException, OSError) as exc:
+                failed += 1
+                self.stderr.write(f"{subscription.email}: not sent, will retry next run: {exc}")
+                continue
+            mailed += bool(count)
+            releases += count
+        self.stdout.write(f"Mailed {mailed} subscriber(s) about {releases} release(s).")
+        if failed:
+            raise CommandError(f"{failed} alert(s) could not be sent")

@@ -1,0 +1,194 @@
+"""Email alerts for any list, through Django's mail framework to a real SMTP server."""
+
+import datetime
+import email
+import re
+import socket
+from email import policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.core.management import CommandError, call_command
+
+from releases.models import Alert, Subscription
+
+pytestmark = pytest.mark.django_db
+
+
+class Mailbox:
+    """An aiosmtpd handler keeping every message it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def take(self):
+        messages, self.messages = self.messages, []
+        return messages
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox(settings):
+    """A local SMTP server for the test; Django's mail goes to it."""
+    handler = Mailbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.BRIEFING_SITE_URL = "https://briefing.example.gov"
+    yield handler
+    controller.stop()
+
+
+def link(message, pattern):
+    return re.search(pattern, message.get_content())[0]
+
+
+def local(url):
+    return re.sub(r"^https?://[^/]+", "", url)
+
+
+def subscribe(client, mailbox, **fields):
+    """Subscribe through the list page's form and confirm through the emailed link."""
+    response = client.post("/subscriptions/", {"email": "reader@example.org", **fields})
+    assert response.status_code == 200
+    assert "Check your email" in response.text
+    (confirmation,) = mailbox.take()
+    assert confirmation["To"] == "reader@example.org"
+    confirm = local(link(confirmation, r"http://testserver/subscriptions/\S+/confirm/"))
+    assert "Confirm" in client.get(confirm).text
+    assert Subscription.objects.get().confirmed_at is None, "a visit alone must not confirm"
+    assert "Alert confirmed" in client.post(confirm).text
+    return Subscription.objects.get()
+
+
+def later(days=0):
+    return datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=days, seconds=-1)
+
+
+def test_list_page_has_a_subscribe_form_for_its_search(client, make_release):
+    make_release()
+    html = client.get("/briefing-room/", {"q": "trade", "category": "press-briefings", "page": 1})
+    form = html.text.split('<form class="subscribe"')[1].split("</form>")[0]
+    assert 'action="/subscriptions/"' in form
+    assert '<input type="hidden" name="q" value="trade">' in form
+    assert '<input type="hidden" name="category" value="press-briefings">' in form
+    assert 'name="page"' not in form
+
+
+def test_new_matching_releases_are_mailed_once(client, mailbox, make_release, capsys):
+    make_release(title="Old trade statement", body="Trade.")
+    subscription = subscribe(client, mailbox, q="trade")
+    call_command("send_alerts")
+    assert mailbox.take() == [], "releases from before the subscription are not news"
+
+    make_release(title="New trade statement", body="Trade again.")
+    make_release(title="New schools statement", body="Schools.")
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    text = alert.get_content()
+    assert alert["Subject"] == "1 new release in the Briefing Room"
+    assert "New trade statement" in text
+    assert "schools" not in text.lower()
+    assert "https://briefing.example.gov/briefing-room/statements-releases/" in text
+
+    call_command("send_alerts")
+    assert mailbox.take() == [], "a release is mailed once"
+    assert Alert.objects.filter(subscription=subscription).count() == 1
+    assert "Mailed 0 subscriber(s) about 0 release(s)." in capsys.readouterr().out
+
+
+def test_a_scheduled_release_is_mailed_when_it_is_published(client, mailbox, make_release):
+    subscribe(client, mailbox)
+    release = make_release(title="Embargoed", published_at=later(days=1))
+    call_command("send_alerts")
+    assert mailbox.take() == []
+    release.published_at = later()
+    release.save()
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    assert "Embargoed" in alert.get_content()
+
+
+def test_category_page_alerts_follow_that_category(client, mailbox, make_release):
+    subscribe(client, mailbox, category="press-briefings")
+    assert Subscription.objects.get().list_path() == "/briefing-room/press-briefings/"
+    make_release(title="A statement")
+    make_release(title="A briefing", category="press-briefings")
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    assert "A briefing" in alert.get_content()
+    assert "A statement" not in alert.get_content()
+
+
+def test_one_click_unsubscribe(client, mailbox, make_release):
+    subscribe(client, mailbox)
+    make_release(title="Something new")
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    assert alert["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    unsubscribe = local(alert["List-Unsubscribe"].strip().strip("<>"))
+    assert unsubscribe in alert.get_content().replace("https://briefing.example.gov", "")
+    # What a mail client's one-click button does (RFC 8058): a POST, no cookie, no token.
+    response = client.post(unsubscribe, {"List-Unsubscribe": "One-Click"})
+    assert "Unsubscribed" in response.text
+    assert not Subscription.objects.exists()
+    make_release(title="Something newer")
+    call_command("send_alerts")
+    assert mailbox.take() == []
+    assert client.get(unsubscribe).status_code == 404
+
+
+def test_subscribing_twice_sends_one_subscription(client, mailbox):
+    subscribe(client, mailbox, q="trade")
+    response = client.post("/subscriptions/", {"email": "reader@example.org", "q": "trade"})
+    assert response.status_code == 200
+    assert mailbox.take() == [], "already confirmed: nothing to confirm again"
+    assert Subscription.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"email": "not an address"}, "Enter a valid email address."),
+        (
+            {"email": "a@example.org", "q": "the"},
+            "The search or filters of this list are not valid",
+        ),
+        ({"email": "a@example.org", "date_after": "soon"}, "not valid"),
+    ],
+)
+def test_bad_subscriptions_are_explained(client, mailbox, fields, message):
+    response = client.post("/subscriptions/", fields)
+    assert response.status_code == 400
+    assert message in response.text
+    assert mailbox.take() == []
+    assert not Subscription.objects.exists()
+
+
+def test_unknown_tokens_are_404(client):
+    assert client.get("/subscriptions/nope/confirm/").status_code == 404
+    assert client.post("/subscriptions/nope/unsubscribe/").status_code == 404
+
+
+def test_failed_sending_records_nothing_and_is_retried(client, mailbox, make_release, settings):
+    subscribe(client, mailbox)
+    make_release(title="Something new")
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = free_port()  # nobody listens there
+    with pytest.raises(CommandError, match="1 alert"):
+        call_command("send_alerts")
+    assert not Alert.objects.exists()
+    settings.EMAIL_PORT = port
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    assert "Something new" in alert.get_content()
