@@ -7,6 +7,8 @@ import re
 
 import feedparser
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -138,3 +140,24 @@ def test_bad_filters_in_a_format_get_a_reason(client, releases, path):
 
 def test_unknown_format_is_404(client, releases):
     assert client.get(LIST, {"format": "xml"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"format": "atom"}, {"format": "rss"}, {"format": "json"}, {"format": "csv"}],
+    ids=["atom", "rss", "json", "csv"],
+)
+def test_formats_take_a_fixed_number_of_queries(client, make_release, params):
+    make_release()
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(LIST, params)
+            if response.streaming:
+                b"".join(response.streaming_content)
+        return len(captured)
+
+    few = queries()
+    for number in range(30):
+        make_release(category=f"category-{number % 4}")
+    assert queries() == few

@@ -5,6 +5,8 @@ import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,14 @@ def test_scheduled_release_is_not_a_neighbour(client, trio, make_release):
         published_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1),
     )
     assert 'rel="next"' not in client.get(last.get_absolute_url()).text
+
+
+def test_release_page_takes_a_fixed_number_of_queries(client, trio, make_release):
+    _, middle, _ = trio
+    with CaptureQueriesContext(connection) as before:
+        client.get(middle.get_absolute_url())
+    for day in range(1, 28):
+        make_release(category="press-briefings", date=datetime.date(2021, 5, day))
+    with CaptureQueriesContext(connection) as after:
+        client.get(middle.get_absolute_url())
+    assert len(after) == len(before) == 3
