@@ -63,6 +63,7 @@ class ReleaseDateFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.form.label_suffix = ""
+        self.form.order_fields(["q"])
 
     def search(self, queryset, name, query):
         return search_releases(queryset, query).order_by("-search_rank", *Release._meta.ordering)
