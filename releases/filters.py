@@ -66,12 +66,17 @@ class ReleaseDateFilter(django_filters.FilterSet):
         self.form.order_fields(["q"])
 
     def search(self, queryset, name, query):
-        return search_releases(queryset, query).order_by("-search_rank", *Release._meta.ordering)
+        return search_releases(queryset, query)
 
     def order(self, queryset, name, value):
-        if value == "newest":
-            return queryset.order_by(*Release._meta.ordering)
+        # The list shows a search best match first unless this says "newest"
+        # (see ranked_by_relevance); either way the queryset stays newest first.
         return queryset
+
+    @property
+    def ranked_by_relevance(self):
+        """Whether the list is a search to show best match first."""
+        return self.search_query is not None and self.form.cleaned_data.get("sort") != "newest"
 
     @property
     def usable(self):

@@ -11,8 +11,8 @@ import operator
 from django.contrib.postgres.search import SearchHeadline, SearchRank, SearchVectorField
 from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.db import connection
-from django.db.models import Expression
-from django.db.models.expressions import Col, RawSQL
+from django.db.models import BooleanField, Expression
+from django.db.models.expressions import Col
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -22,16 +22,25 @@ from releases.rendering import plain_text
 # Marks put around matches by the database, turned into <mark> once the
 # text around them is escaped.
 START, STOP = "\x02", "\x03"
+ORDERING = Release._meta.ordering
 SNIPPET_WORDS = 30
+# Above this many full-text matches, SQLite reads the releases' indexes rather
+# than each matching release (see FullTextMatch).
+MANY_MATCHES = 2000
 
 
 def search_releases(queryset, query):
-    """Return *queryset* narrowed to releases matching *query*, with ``search_rank``.
+    """Return *queryset* narrowed to the releases matching *query*, in the same order."""
+    return backend().matching(queryset, query)
 
-    A higher ``search_rank`` is a better match; a title match outweighs a
-    body match.
+
+def by_relevance(queryset, query):
+    """Return *queryset*'s releases best match first, a title match outweighing a body match.
+
+    The result is a queryset, or on SQLite a sequence that Django's Paginator
+    can count and slice.
     """
-    return backend().search(queryset, query)
+    return backend().ranked(queryset, query)
 
 
 def add_highlights(releases, query):
@@ -87,13 +96,13 @@ class PostgresSearch:
         # 'covid' and '-19' to it, so the words must come from its parser.
         return TsQuery(term.text, search_type="phrase", config="english")
 
-    def search(self, queryset, query):
-        tsquery = self.tsquery(query)
-        return (
-            queryset.alias(search_document=SearchDocument())
-            .filter(search_document=tsquery)
-            .annotate(search_rank=SearchRank(SearchDocument(), tsquery))
-        )
+    def matching(self, queryset, query):
+        document = SearchDocument()
+        return queryset.alias(search_document=document).filter(search_document=self.tsquery(query))
+
+    def ranked(self, queryset, query):
+        rank = SearchRank(SearchDocument(), self.tsquery(query))
+        return queryset.annotate(search_rank=rank).order_by("-search_rank", *ORDERING)
 
     def highlights(self, ids, query):
         tsquery = self.tsquery(query)
@@ -113,6 +122,68 @@ class PostgresSearch:
         return {pk: (title, snippet) for pk, title, snippet in rows}
 
 
+class FullTextMatch(Expression):
+    """Whether a release's id is among the FTS5 matches of an expression (SQLite only).
+
+    SQLite has no statistics on the full-text table, so it is told the one
+    that matters: for a few matches it looks each up by id; for many, a unary
+    plus has it walk the releases' own indexes instead, which hold the
+    filtered columns, rather than read thousands of releases one by one.
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, many):
+        super().__init__()
+        self.expression = expression
+        self.many = many
+
+    def resolve_expression(self, query=None, *args, **kwargs):
+        resolved = self.copy()
+        resolved.alias = query.get_initial_alias()
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        column = f"{compiler.quote_name_unless_alias(self.alias)}.{connection.ops.quote_name('id')}"
+        plus = "+" if self.many else ""
+        sql = f"{plus}{column} IN (SELECT rowid FROM release_search WHERE release_search MATCH %s)"
+        return sql, [self.expression]
+
+
+class RankedResults:
+    """A search's releases best match first, counted and sliced for Django's Paginator.
+
+    Each page's ids come from one query on the FTS5 table, which computes BM25
+    as it reads its index, restricted to the ids the list's filters allow.
+    Ranking through a join instead let SQLite re-run the full-text query for
+    every filtered release: seconds, where this takes milliseconds.
+    """
+
+    def __init__(self, queryset, expression):
+        self.queryset = queryset
+        self.expression = expression
+
+    def count(self):
+        return self.queryset.count()
+
+    def __len__(self):
+        return self.count()
+
+    def __getitem__(self, window):
+        start, stop = window.start or 0, window.stop
+        allowed, params = self.queryset.order_by().values("pk").query.sql_with_params()
+        sql = (
+            "SELECT rowid FROM release_search WHERE release_search MATCH %s "
+            f"AND +rowid IN ({allowed}) "
+            "ORDER BY bm25(release_search, 10.0, 1.0), rowid DESC LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [self.expression, *params, stop - start, start])
+            ids = [pk for (pk,) in cursor.fetchall()]
+        releases = self.queryset.in_bulk(ids)
+        return [releases[pk] for pk in ids if pk in releases]
+
+
 class SqliteSearch:
     """SQLite's FTS5 table ``release_search``, ranked by BM25 with titles weighted tenfold."""
 
@@ -123,11 +194,20 @@ class SqliteSearch:
             terms.append(phrase + "*" if term.prefix else phrase)
         return " ".join(terms)
 
-    def search(self, queryset, query):
-        # bm25() is lower for a better match; negated, it orders like PostgreSQL's rank.
-        rank = RawSQL("-bm25(release_search, 10.0, 1.0)", ())
-        matching = queryset.filter(search_entry__document__match=self.match(query))
-        return matching.annotate(search_rank=rank)
+    def matching(self, queryset, query):
+        expression = self.match(query)
+        return queryset.filter(FullTextMatch(expression, self.count(expression) > MANY_MATCHES))
+
+    def count(self, expression):
+        """Count the matches in the full-text index alone: milliseconds, however many."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM release_search WHERE release_search MATCH %s", [expression]
+            )
+            return cursor.fetchone()[0]
+
+    def ranked(self, queryset, query):
+        return RankedResults(queryset, self.match(query))
 
     def highlights(self, ids, query):
         placeholders = ", ".join(["%s"] * len(ids))

@@ -11,7 +11,7 @@ from releases import alternates, sharing
 from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
-from releases.search import add_highlights
+from releases.search import add_highlights, by_relevance
 from releases.subscriptions import subscription_query
 
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
@@ -94,7 +94,12 @@ class ReleaseListView(FilterView):
         return Release.objects.published().select_related("category").only(*LIST_FIELDS)
 
     def paginate_queryset(self, queryset, page_size):
-        """Paginate like ListView, but show the nearest page for a bad page number."""
+        """Paginate like ListView, but show the nearest page for a bad page number.
+
+        A search is shown best match first unless the reader asked for the newest.
+        """
+        if self.filterset.ranked_by_relevance:
+            queryset = by_relevance(queryset, self.filterset.search_query)
         paginator = self.get_paginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
