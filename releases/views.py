@@ -8,7 +8,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases import alternates, sharing
-from releases.facets import list_facets, month_counts
+from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
 from releases.search import add_highlights, by_relevance
@@ -24,7 +24,6 @@ class ReleaseListView(FilterView):
     paginate_by = 20
     template_name = "releases/release_list.html"
     category = None
-    known_count = None
 
     def get(self, request, *args, **kwargs):
         # A form submits its empty fields too; send the reader to the same
@@ -105,15 +104,7 @@ class ReleaseListView(FilterView):
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
-    def get_paginator(self, queryset, per_page, *args, **kwargs):
-        paginator = super().get_paginator(queryset, per_page, *args, **kwargs)
-        if self.known_count is not None:
-            paginator.count = self.known_count
-        return paginator
-
     def get_context_data(self, **kwargs):
-        # The facets first: their query also counts the list for the paginator.
-        facets = self.facets() if self.filterset.usable else {}
         context = super().get_context_data(
             category=self.category,
             categories=Category.objects.all(),
@@ -127,7 +118,8 @@ class ReleaseListView(FilterView):
         )
         if context["search"]:
             add_highlights(context["object_list"], context["search"])
-        context.update(facets)
+        if self.filterset.usable:
+            context.update(self.facets())
         return context
 
     def subscribe_fields(self):
@@ -144,19 +136,10 @@ class ReleaseListView(FilterView):
         Each counts the list as filtered by everything but its own filter, so
         that the reader sees where else the search would lead.
         """
-        chosen = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
-        facets = list_facets(
-            self.filtered_without("category", "date_after", "date_before"),
-            chosen.get("date_after"),
-            chosen.get("date_before"),
-            chosen.get("category"),
-        )
-        # The grouped query has counted the list: the paginator need not.
-        self.known_count = facets.total
-        context = {"year_facet": facets.years}
+        facets = {"year_facet": year_counts(self.filtered_without("date_after", "date_before"))}
         if self.category is None:
-            context["category_facet"] = facets.categories
-        return context
+            facets["category_facet"] = category_counts(self.filtered_without("category"))
+        return facets
 
     def filtered_without(self, *names):
         data = self.request.GET.copy()
