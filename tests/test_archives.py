@@ -110,3 +110,19 @@ def test_the_unfiltered_list_shows_its_facets(client, releases):
     response = client.get(LIST)
     assert facet(response, "year_facet") == [("2021", 3), ("2019", 1)]
     assert facet(response, "category_facet")[0] == ("Statements and Releases", 3)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "trade", "category": "statements-releases", "date_after": "2021-01-01"},
+        {"category": "press-briefings"},
+        {"date_before": "2021-06-30"},
+        {},
+    ],
+)
+def test_the_count_shown_is_the_lists(client, releases, params):
+    response = client.get(LIST, params)
+    shown = len(titles(response))
+    assert response.context["paginator"].count == shown
+    assert f"{shown} release" in response.text
