@@ -126,3 +126,16 @@ def test_the_count_shown_is_the_lists(client, releases, params):
     shown = len(titles(response))
     assert response.context["paginator"].count == shown
     assert f"{shown} release" in response.text
+
+
+@pytest.mark.parametrize("path", ["/briefing-room/2021/", "/briefing-room/press-briefings/2021/"])
+def test_archive_pages_take_a_fixed_number_of_queries(client, make_release, path):
+    make_release(category="press-briefings", date=datetime.date(2021, 1, 1))
+    with CaptureQueriesContext(connection) as few:
+        client.get(path)
+    for month in range(1, 13):
+        make_release(category="press-briefings", date=datetime.date(2021, month, 2))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(path)
+    assert len(response.context["month_facet"]) == 12
+    assert len(many) == len(few)
