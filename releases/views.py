@@ -1,4 +1,4 @@
-"""Public pages: release lists with filters, and one release at its permalink path."""
+"""Public pages: release lists (search, filters, archives, other formats) and release pages."""
 
 import datetime
 
