@@ -2,9 +2,9 @@
 
 import dataclasses
 import datetime
+from collections import Counter
 
 from django.db.models import Count
-from django.db.models.functions import ExtractMonth, ExtractYear
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,16 +40,23 @@ def category_counts(queryset):
     return [FacetCount(slug, name, count) for slug, name, count in rows]
 
 
+def counts_by_day(queryset):
+    """Return a Counter of *queryset*'s releases by listing date.
+
+    Grouping by the date itself, and by year or month here, keeps the query
+    to plain columns: SQLite's year and month extraction is a Python function
+    that Django calls once a row, slower than the rest of a search put together.
+    """
+    rows = queryset.order_by().values_list("date").annotate(count=Count("pk")).order_by()
+    return Counter(dict(rows.iterator()))
+
+
 def year_counts(queryset):
     """Return a FacetCount per year with releases in *queryset*, newest first."""
-    rows = (
-        queryset.order_by()
-        .annotate(year=ExtractYear("date"))
-        .values_list("year")
-        .annotate(count=Count("pk"))
-        .order_by("-year")
-    )
-    return [YearCount(str(year), str(year), count) for year, count in rows]
+    years = Counter()
+    for date, count in counts_by_day(queryset).items():
+        years[date.year] += count
+    return [YearCount(str(year), str(year), years[year]) for year in sorted(years, reverse=True)]
 
 
 def month_counts(queryset, year):
@@ -57,13 +64,11 @@ def month_counts(queryset, year):
 
     The value is the month's number, for its archive's address.
     """
-    rows = (
-        queryset.order_by()
-        .annotate(month=ExtractMonth("date"))
-        .values_list("month")
-        .annotate(count=Count("pk"))
-        .order_by("month")
-    )
+    months = Counter()
+    for date, count in counts_by_day(queryset).items():
+        if date.year == year:
+            months[date.month] += count
     return [
-        FacetCount(month, f"{datetime.date(year, month, 1):%B}", count) for month, count in rows
+        FacetCount(month, f"{datetime.date(year, month, 1):%B}", months[month])
+        for month in sorted(months)
     ]
