@@ -21,6 +21,7 @@ from releases.discovery import find_release_files
 from releases.parsing import parse_release
 from releases.preparing import read_release_file
 
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 MANAGE = [sys.executable, str(Path(settings.BASE_DIR, "manage.py"))]
 # Runs a command and prints the peak resident memory, in KB, of the largest
 # process it started. A small process of its own does the starting, so the
@@ -44,6 +45,21 @@ class Measurement:
     @property
     def rate(self):
         return self.files / self.seconds
+
+
+def add_archive_arguments(parser, count):
+    """Add the options every benchmark takes: archive size, databases, PostgreSQL server."""
+    parser.add_argument("--count", type=int, default=count, help="Files to generate.")
+    parser.add_argument(
+        "--databases",
+        default="sqlite,postgresql",
+        help="Comma-separated: sqlite, postgresql (default: both).",
+    )
+    parser.add_argument(
+        "--postgres-url",
+        default=DEFAULT_POSTGRES,
+        help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
+    )
 
 
 def archive_files(directory):

@@ -9,8 +9,6 @@ from django.core.management.base import BaseCommand
 
 from releases import benchmarking
 
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
-
 
 class Command(BaseCommand):
     help = (
@@ -19,17 +17,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=20_000, help="Files to generate.")
-        parser.add_argument(
-            "--databases",
-            default="sqlite,postgresql",
-            help="Comma-separated: sqlite, postgresql (default: both).",
-        )
-        parser.add_argument(
-            "--postgres-url",
-            default=DEFAULT_POSTGRES,
-            help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
-        )
+        benchmarking.add_archive_arguments(parser, count=20_000)
 
     def handle(self, *args, count, databases, postgres_url, **options):
         with benchmarking.temporary_directory() as workdir:

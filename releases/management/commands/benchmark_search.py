@@ -11,8 +11,6 @@ from django.core.management.base import BaseCommand
 
 from releases import benchmarking, search_benchmark
 
-DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
-
 
 class Command(BaseCommand):
     help = (
@@ -21,17 +19,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, default=100_000, help="Files to generate.")
-        parser.add_argument(
-            "--databases",
-            default="sqlite,postgresql",
-            help="Comma-separated: sqlite, postgresql (default: both).",
-        )
-        parser.add_argument(
-            "--postgres-url",
-            default=DEFAULT_POSTGRES,
-            help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
-        )
+        benchmarking.add_archive_arguments(parser, count=100_000)
         parser.add_argument("--repeats", type=int, default=20, help="Requests per search.")
         parser.add_argument(
             "--here",
