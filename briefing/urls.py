@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from releases import subscription_views
+from releases.corrections import CorrectionsFeed
 from releases.robots import robots_txt
 from releases.sitemaps import SITEMAPS
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="releases:list"), name="home"),
     path("briefing-room/", include("releases.urls")),
     path("api/", include("releases.api")),
+    path("corrections/feed/", CorrectionsFeed(), name="corrections-feed"),
     path("subscriptions/", subscription_views.subscribe, name="subscribe"),
     path(
         "subscriptions/<str:token>/confirm/",

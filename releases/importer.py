@@ -36,12 +36,24 @@ class ReleaseImport:
     With *dry_run*, outcomes are worked out and nothing is written; with
     *atomic*, nothing is kept unless every file imports. *key_map* renames
     front-matter keys, and *jobs* is the number of worker processes preparing
-    files (0: this process prepares them itself).
+    files (0: this process prepares them itself). New releases are published,
+    or drafts with *drafts*.
     """
 
-    def __init__(self, paths, *, dry_run=False, atomic=False, key_map=None, jobs=0, started_by=""):
+    def __init__(
+        self,
+        paths,
+        *,
+        dry_run=False,
+        atomic=False,
+        key_map=None,
+        jobs=0,
+        started_by="",
+        drafts=False,
+    ):
         self.paths = [str(path) for path in paths]
         self.dry_run = dry_run
+        self.drafts = drafts
         self.atomic = atomic
         self.key_map = dict(key_map or {})
         self.jobs = max(0, jobs)
@@ -65,7 +77,10 @@ class ReleaseImport:
                 started_by=self.started_by, options=self.options()
             )
         self.recorder = RunRecorder(None if self.atomic else self.run_record)
-        writer = BatchWriter(self.recorder, preparer, dry_run=self.dry_run)
+        status = Release.Status.DRAFT if self.drafts else Release.Status.PUBLISHED
+        writer = BatchWriter(
+            self.recorder, preparer, dry_run=self.dry_run, run=self.run_record, status=status
+        )
         statistics = TableStatistics(len(known), enabled=not self.dry_run)
         try:
             batches = contextlib.closing(self.prepared_batches(preparer))
@@ -98,6 +113,7 @@ class ReleaseImport:
             "atomic": self.atomic,
             "map": self.key_map,
             "jobs": self.jobs,
+            "drafts": self.drafts,
         }
 
     def finish(self, status):

@@ -1,8 +1,13 @@
 """The briefing room's content: categories and the releases filed under them."""
 
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from releases.rendering import cached_render
 
@@ -31,12 +36,44 @@ class Category(models.Model):
 
 class ReleaseQuerySet(models.QuerySet):
     def published(self):
-        """Return the releases a reader may see: those whose time has come."""
-        return self.filter(published_at__lte=timezone.now())
+        """Return the releases readers see in lists: published, and their time come."""
+        return self.filter(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
+
+    def on_record(self):
+        """Return the releases that answer at their address: published or withdrawn.
+
+        A withdrawn release was public, so its page stays, with a notice.
+        """
+        statuses = [Release.Status.PUBLISHED, Release.Status.WITHDRAWN]
+        return self.filter(status__in=statuses, published_at__lte=timezone.now())
+
+
+class RevisionDetails(models.Model):
+    """What a revision of a release records besides the release's own values."""
+
+    change_note = models.TextField(
+        blank=True, help_text="The public note on a correction; empty for drafts and minor edits."
+    )
+    import_run = models.ForeignKey(
+        "ImportRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The import run that saved this revision.",
+    )
+
+    class Meta:
+        abstract = True
 
 
 class Release(models.Model):
     """One statement, briefing, speech or action, as the press office issued it."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft"
+        PUBLISHED = "published"
+        WITHDRAWN = "withdrawn"
 
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=255)
@@ -46,7 +83,9 @@ class Release(models.Model):
         Category, on_delete=models.PROTECT, related_name="releases", db_index=False
     )
     date = models.DateField(help_text="The listing date shown to readers.")
-    published_at = models.DateTimeField("published")
+    published_at = models.DateTimeField(
+        "published", default=timezone.now, help_text="Readers see it from this moment on."
+    )
     modified_at = models.DateTimeField("modified", null=True, blank=True)
     permalink = models.URLField(
         max_length=1000,
@@ -70,10 +109,21 @@ class Release(models.Model):
         editable=False,
         help_text="Digest of the file last imported, to skip it when it has not changed.",
     )
+    status = models.CharField(
+        max_length=10,
+        choices=Status,
+        default=Status.DRAFT,
+        help_text="Readers see a published release from its publication time on.",
+    )
+    withdrawn_at = models.DateTimeField("withdrawn", null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(
+        blank=True, help_text="Why it was withdrawn: readers see this at its address."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ReleaseQuerySet.as_manager()
+    history = HistoricalRecords(bases=[RevisionDetails], excluded_fields=["updated_at"])
 
     class Meta:
         ordering = ["-date", "-published_at", "-id"]
@@ -86,19 +136,56 @@ class Release(models.Model):
             ),
             # Holds every column the lists filter and count on, so that a count
             # or a facet over many releases never reads their bodies.
-            models.Index(fields=["published_at", "category", "date"], name="release_visible_idx"),
+            models.Index(
+                fields=["status", "published_at", "category", "date"],
+                name="release_visible_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "date", "slug"], name="release_unique_address"
             ),
         ]
+        permissions = [("publish_release", "Can publish, schedule and withdraw releases")]
 
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        """Save, stamping a withdrawal, and leave a redirect at an address it moves from."""
+        if self.status == self.Status.WITHDRAWN:
+            self.withdrawn_at = self.withdrawn_at or timezone.now()
+        else:
+            self.withdrawn_at, self.withdrawal_reason = None, ""
+        old_path = self.stored_path()
+        super().save(*args, **kwargs)
+        Redirect.point_away(old_path, self)
+
     def get_absolute_url(self):
         return release_path(self.category.slug, self.date, self.slug)
+
+    def clean(self):
+        if self.status == self.Status.WITHDRAWN and not self.withdrawal_reason.strip():
+            raise ValidationError(
+                {"withdrawal_reason": "Say why the release is withdrawn: readers see it."}
+            )
+
+    def stored_path(self):
+        """Return the address the release has in the database, or None if it is new."""
+        if self.pk is None:
+            return None
+        stored = Release.objects.filter(pk=self.pk).values_list("category__slug", "date", "slug")
+        row = stored.first()
+        return release_path(*row) if row else None
+
+    @property
+    def is_public(self):
+        """Whether readers can see the release now."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
+
+    def public_changes(self):
+        """Return the revisions that corrected the release in public, newest first."""
+        return self.history.exclude(change_note="").order_by("-history_date", "-history_id")
 
     @property
     def body_html(self):
@@ -108,16 +195,41 @@ class Release(models.Model):
 
 def release_path(category_slug, date, slug):
     """Return the public address of the release filed under these values."""
-    return reverse(
-        "releases:detail",
-        kwargs={
-            "category": category_slug,
-            "year": date.year,
-            "month": date.month,
-            "day": date.day,
-            "slug": slug,
-        },
-    )
+    return reverse("releases:detail", kwargs=address_arguments(category_slug, date, slug))
+
+
+def change_path(release, revision_id):
+    """Return the address of the public page of one correction to *release*."""
+    arguments = address_arguments(release.category.slug, release.date, release.slug)
+    return reverse("releases:change", kwargs={**arguments, "revision": revision_id})
+
+
+def address_arguments(category_slug, date, slug):
+    return {
+        "category": category_slug,
+        "year": date.year,
+        "month": date.month,
+        "day": date.day,
+        "slug": slug,
+    }
+
+
+def release_at(path):
+    """Return the release whose address is *path*, or None."""
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return None
+    if match.view_name != "releases:detail":
+        return None
+    kwargs = match.kwargs
+    try:
+        date = datetime.date(kwargs["year"], kwargs["month"], kwargs["day"])
+    except ValueError:
+        return None
+    return Release.objects.filter(
+        category__slug=kwargs["category"], date=date, slug=kwargs["slug"]
+    ).first()
 
 
 class Redirect(models.Model):
@@ -133,6 +245,24 @@ class Redirect(models.Model):
     def __str__(self):
         return f"{self.old_path} → {self.release}"
 
+    def clean(self):
+        if self.release_id and self.old_path == self.release.get_absolute_url():
+            raise ValidationError({"old_path": "This is the release's own address: it would loop."})
+        if release_at(self.old_path) is not None:
+            raise ValidationError({"old_path": "A release lives at this address."})
+
+    @classmethod
+    def point_away(cls, old_path, release):
+        """Send *old_path* to *release*, which moved from it; its new address redirects nowhere.
+
+        Redirects name the release, not a path, so chains collapse by
+        themselves; removing the one at the release's own address prevents a loop.
+        """
+        new_path = release.get_absolute_url()
+        if old_path and old_path != new_path:
+            cls.objects.update_or_create(old_path=old_path, defaults={"release": release})
+        cls.objects.filter(old_path=new_path).delete()
+
 
 class ImportRun(models.Model):
     """One run of the importer: who started it, with what options, and how it went."""
@@ -142,6 +272,7 @@ class ImportRun(models.Model):
         FINISHED = "finished"
         INTERRUPTED = "interrupted"
         ROLLED_BACK = "rolled back"
+        UNDONE = "undone"
 
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -193,6 +324,23 @@ class ImportedFile(models.Model):
 
     def __str__(self):
         return f"{self.outcome}: {self.path}"
+
+
+class StagedUpload(models.Model):
+    """Release files uploaded in the admin, held until staff confirm their import."""
+
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    name = models.CharField(max_length=255, help_text="What was uploaded, as staff named it.")
+    archive = models.BinaryField(help_text="The uploaded files, as one zip archive.")
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self):
+        return f"{self.name}, uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"
 
 
 class FullTextIndexField(models.TextField):

@@ -37,6 +37,25 @@ INSERTED_FIELDS = (
     "source_hash",
     "created_at",
     "updated_at",
+    "status",
+    "withdrawal_reason",
+)
+# A revision holds the release's values as the import left them.
+REVISION_FIELDS = (
+    "id",
+    *STORED_FIELDS,
+    "permalink",
+    "category",
+    "source_hash",
+    "created_at",
+    "status",
+    "withdrawn_at",
+    "withdrawal_reason",
+    "change_note",
+    "history_date",
+    "history_type",
+    "history_change_reason",
+    "import_run",
 )
 STATEMENT_ROWS = 64
 
@@ -124,13 +143,16 @@ def matches(release, parsed):
 class BatchWriter:
     """Settle each prepared file's outcome and store the winners, a batch at a time."""
 
-    def __init__(self, recorder, preparer, *, dry_run=False):
+    def __init__(self, recorder, preparer, *, dry_run=False, run=None, status=None):
         self.recorder = recorder
         self.preparer = preparer
         self.dry_run = dry_run
+        self.run = run
+        self.status = status or Release.Status.PUBLISHED
         self.claims = RecordedClaims(recorder.run) if recorder.run else MemoryClaims()
         self.categories = {}
         self.insert_releases = BulkInsert(Release, INSERTED_FIELDS)
+        self.insert_revisions = BulkInsert(Release.history.model, REVISION_FIELDS)
 
     def write(self, batch):
         """Store *batch*, a list of (position, PreparedFile); return its FileRecords."""
@@ -271,11 +293,14 @@ class BatchWriter:
         now = timezone.now()
         created = [write for write in writes.values() if write.existing is None]
         updated = [write for write in writes.values() if write.existing]
-        self.insert_releases([self.new_row(write.prepared, now) for write in created])
+        new_rows = [self.new_row(write.prepared, now) for write in created]
+        self.insert_releases(new_rows)
         new_ids = self.ids_of(write.prepared.release.permalink for write in created)
-        redirects = []
-        for write in created:
+        redirects, revisions = [], []
+        for write, row in zip(created, new_rows, strict=True):
             write.release_id = new_ids[write.prepared.release.permalink]
+            values = dict(zip(INSERTED_FIELDS, row, strict=True))
+            revisions.append(self.revision(write.release_id, values, "+", now))
             if write.prepared.old_path:
                 redirects.append((write.prepared.old_path, write.release_id))
         for write in updated:
@@ -285,6 +310,7 @@ class BatchWriter:
             old_paths.discard(release.get_absolute_url())
             redirects += [(path, release.pk) for path in old_paths]
             write.release_id = release.pk
+            revisions.append(self.revision_of(release, now))
         Release.objects.bulk_update(
             [write.existing for write in updated], UPDATED_FIELDS, batch_size=STATEMENT_ROWS
         )
@@ -292,6 +318,7 @@ class BatchWriter:
             [Redirect(old_path=path, release_id=release_id) for path, release_id in redirects],
             ignore_conflicts=True,
         )
+        self.insert_revisions(revisions)
         for write in writes.values():
             self.recorder.staged[write.position].release_id = write.release_id
 
@@ -300,7 +327,41 @@ class BatchWriter:
         parsed = prepared.release
         category_id = self.category(parsed.category).pk
         stored = [getattr(parsed, field) for field in STORED_FIELDS]
-        return (*stored, parsed.permalink, category_id, prepared.source_hash, now, now)
+        return (
+            *stored,
+            parsed.permalink,
+            category_id,
+            prepared.source_hash,
+            now,
+            now,
+            self.status,
+            "",
+        )
+
+    def revision(self, release_id, values, kind, now):
+        """Return the REVISION_FIELDS of the revision this run makes of a release
+        holding *values* (by field name)."""
+        values = {
+            "id": release_id,
+            "withdrawn_at": None,
+            "withdrawal_reason": "",
+            "change_note": "",
+            "history_date": now,
+            "history_type": kind,
+            "history_change_reason": f"import run {self.run.pk}",
+            "import_run": self.run.pk,
+            **values,
+        }
+        return tuple(values[field] for field in REVISION_FIELDS)
+
+    def revision_of(self, release, now):
+        """Return the revision this run makes of *release*, which it updated."""
+        names = [*STORED_FIELDS, "permalink", "source_hash", "created_at", "status"]
+        values = {name: getattr(release, name) for name in names}
+        values["withdrawn_at"] = release.withdrawn_at
+        values["withdrawal_reason"] = release.withdrawal_reason
+        values["category"] = release.category_id
+        return self.revision(release.pk, values, "~", now)
 
     def ids_of(self, permalinks):
         rows = Release.objects.filter(permalink__in=list(permalinks))

@@ -31,4 +31,9 @@ urlpatterns = [
         views.ReleaseDetailView.as_view(),
         name="detail",
     ),
+    path(
+        "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/changes/<int:revision>/",
+        views.ReleaseChangeView.as_view(),
+        name="change",
+    ),
 ]

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from releases import alternates, sharing
+from releases import alternates, revisions, sharing
 from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
@@ -198,10 +198,26 @@ class CategoryArchiveListView(ArchiveMixin, CategoryReleaseListView):
     """One category's releases of a year or a month."""
 
 
-class ReleaseDetailView(DetailView):
-    """One release, at the path of its original permalink."""
+class ReleaseAddressMixin:
+    """Find the release at the address in the URL: published, or withdrawn with a notice."""
 
     context_object_name = "release"
+
+    def get_object(self, queryset=None):
+        try:
+            date = datetime.date(self.kwargs["year"], self.kwargs["month"], self.kwargs["day"])
+        except ValueError:
+            raise Http404("No such date") from None
+        return get_object_or_404(
+            Release.objects.on_record().select_related("category"),
+            category__slug=self.kwargs["category"],
+            date=date,
+            slug=self.kwargs["slug"],
+        )
+
+
+class ReleaseDetailView(ReleaseAddressMixin, DetailView):
+    """One release, at the path of its original permalink."""
 
     def get_context_data(self, **kwargs):
         release = self.object
@@ -211,23 +227,25 @@ class ReleaseDetailView(DetailView):
             "title", "slug", "date", "published_at", "category__slug", "category__name"
         )
         older, newer = sharing.neighbours(release, neighbourhood)
+        changes = release.public_changes().only("history_id", "history_date", "change_note")
         return super().get_context_data(
             canonical_url=url,
             summary=sharing.summary(release),
             structured_data=sharing.structured_data(release, url),
             older=older,
             newer=newer,
+            changes=list(changes),
             **kwargs,
         )
 
-    def get_object(self, queryset=None):
-        try:
-            date = datetime.date(self.kwargs["year"], self.kwargs["month"], self.kwargs["day"])
-        except ValueError:
-            raise Http404("No such date") from None
-        return get_object_or_404(
-            Release.objects.published().select_related("category"),
-            category__slug=self.kwargs["category"],
-            date=date,
-            slug=self.kwargs["slug"],
+
+class ReleaseChangeView(ReleaseAddressMixin, DetailView):
+    """What one public correction changed in a release's text, word by word."""
+
+    template_name = "releases/release_change.html"
+
+    def get_context_data(self, **kwargs):
+        revision = get_object_or_404(self.object.public_changes(), pk=self.kwargs["revision"])
+        return super().get_context_data(
+            comparison=revisions.compare(revision.prev_record, revision), **kwargs
         )

@@ -110,6 +110,7 @@ def make_release(db):
             ),
             "permalink": f"https://www.whitehouse.gov/briefing-room/{category}/r{number}/",
             "body": f"Body of release {number}.",
+            "status": Release.Status.PUBLISHED,
         }
         return Release.objects.create(category=category_obj, **{**defaults, **fields})
 

@@ -103,4 +103,5 @@ def test_release_page_takes_a_fixed_number_of_queries(client, trio, make_release
         make_release(category="press-briefings", date=datetime.date(2021, 5, day))
     with CaptureQueriesContext(connection) as after:
         client.get(middle.get_absolute_url())
-    assert len(after) == len(before) == 3
+    # The release, its older and newer neighbours, and its public corrections.
+    assert len(after) == len(before) == 4

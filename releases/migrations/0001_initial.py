@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 # The briefing room's sections, as the public site names them.
 BRIEFING_ROOM_CATEGORIES = [
     ("statements-releases", "Statements and Releases"),
@@ -23,50 +22,92 @@ def add_briefing_room_categories(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Category',
+            name="Category",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=100, unique=True)),
-                ('name', models.CharField(max_length=200)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=100, unique=True)),
+                ("name", models.CharField(max_length=200)),
             ],
             options={
-                'verbose_name_plural': 'categories',
-                'ordering': ['name'],
+                "verbose_name_plural": "categories",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Release',
+            name="Release",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=500)),
-                ('slug', models.SlugField(max_length=255)),
-                ('date', models.DateField(help_text='The listing date shown to readers.')),
-                ('published_at', models.DateTimeField(verbose_name='published')),
-                ('modified_at', models.DateTimeField(blank=True, null=True, verbose_name='modified')),
-                ('permalink', models.URLField(help_text="The release's original address; imports match on it.", max_length=1000, unique=True)),
-                ('body', models.TextField(blank=True, help_text='Markdown, as written.')),
-                ('body_html', models.TextField(editable=False)),
-                ('extra_front_matter', models.TextField(blank=True, editable=False, help_text='Front-matter keys the site does not use, as YAML.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('category', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='releases', to='releases.category')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=500)),
+                ("slug", models.SlugField(max_length=255)),
+                ("date", models.DateField(help_text="The listing date shown to readers.")),
+                ("published_at", models.DateTimeField(verbose_name="published")),
+                (
+                    "modified_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="modified"),
+                ),
+                (
+                    "permalink",
+                    models.URLField(
+                        help_text="The release's original address; imports match on it.",
+                        max_length=1000,
+                        unique=True,
+                    ),
+                ),
+                ("body", models.TextField(blank=True, help_text="Markdown, as written.")),
+                ("body_html", models.TextField(editable=False)),
+                (
+                    "extra_front_matter",
+                    models.TextField(
+                        blank=True,
+                        editable=False,
+                        help_text="Front-matter keys the site does not use, as YAML.",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "category",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="releases",
+                        to="releases.category",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-date', '-published_at', '-id'],
-                'get_latest_by': 'published_at',
-                'indexes': [models.Index(fields=['-date', '-published_at', '-id'], name='release_newest_idx'), models.Index(fields=['category', '-date', '-published_at', '-id'], name='release_category_newest_idx')],
-                'constraints': [models.UniqueConstraint(fields=('category', 'date', 'slug'), name='release_unique_address')],
+                "ordering": ["-date", "-published_at", "-id"],
+                "get_latest_by": "published_at",
+                "indexes": [
+                    models.Index(
+                        fields=["-date", "-published_at", "-id"], name="release_newest_idx"
+                    ),
+                    models.Index(
+                        fields=["category", "-date", "-published_at", "-id"],
+                        name="release_category_newest_idx",
+                    ),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("category", "date", "slug"), name="release_unique_address"
+                    )
+                ],
             },
         ),
-        migrations.RunPython(
-            add_briefing_room_categories, migrations.RunPython.noop
-        ),
+        migrations.RunPython(add_briefing_room_categories, migrations.RunPython.noop),
     ]

@@ -5,74 +5,150 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('releases', '0001_initial'),
+        ("releases", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ImportRun',
+            name="ImportRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('started_by', models.CharField(help_text='The command line or the user.', max_length=200)),
-                ('options', models.JSONField(default=dict)),
-                ('status', models.CharField(choices=[('running', 'Running'), ('finished', 'Finished'), ('interrupted', 'Interrupted'), ('rolled back', 'Rolled Back')], default='running', max_length=20)),
-                ('created', models.PositiveIntegerField(default=0)),
-                ('updated', models.PositiveIntegerField(default=0)),
-                ('unchanged', models.PositiveIntegerField(default=0)),
-                ('superseded', models.PositiveIntegerField(default=0)),
-                ('failed', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "started_by",
+                    models.CharField(help_text="The command line or the user.", max_length=200),
+                ),
+                ("options", models.JSONField(default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("interrupted", "Interrupted"),
+                            ("rolled back", "Rolled Back"),
+                        ],
+                        default="running",
+                        max_length=20,
+                    ),
+                ),
+                ("created", models.PositiveIntegerField(default=0)),
+                ("updated", models.PositiveIntegerField(default=0)),
+                ("unchanged", models.PositiveIntegerField(default=0)),
+                ("superseded", models.PositiveIntegerField(default=0)),
+                ("failed", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'get_latest_by': 'started_at',
+                "ordering": ["-started_at", "-id"],
+                "get_latest_by": "started_at",
             },
         ),
         migrations.AddField(
-            model_name='release',
-            name='modified_offset',
+            model_name="release",
+            name="modified_offset",
             field=models.SmallIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='release',
-            name='published_offset',
+            model_name="release",
+            name="published_offset",
             field=models.SmallIntegerField(blank=True, editable=False, null=True),
         ),
         migrations.AddField(
-            model_name='release',
-            name='source_hash',
-            field=models.CharField(blank=True, db_index=True, editable=False, help_text='Digest of the file last imported, to skip it when it has not changed.', max_length=32),
+            model_name="release",
+            name="source_hash",
+            field=models.CharField(
+                blank=True,
+                db_index=True,
+                editable=False,
+                help_text="Digest of the file last imported, to skip it when it has not changed.",
+                max_length=32,
+            ),
         ),
         migrations.CreateModel(
-            name='Redirect',
+            name="Redirect",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('old_path', models.CharField(max_length=1000, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('release', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='redirects', to='releases.release')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("old_path", models.CharField(max_length=1000, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "release",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="redirects",
+                        to="releases.release",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['old_path'],
+                "ordering": ["old_path"],
             },
         ),
         migrations.CreateModel(
-            name='ImportedFile',
+            name="ImportedFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveIntegerField(help_text="The file's place in the run.")),
-                ('path', models.TextField()),
-                ('outcome', models.CharField(choices=[('created', 'Created'), ('updated', 'Updated'), ('unchanged', 'Unchanged'), ('superseded', 'Superseded'), ('failed', 'Failed')], max_length=20)),
-                ('reason', models.TextField(blank=True)),
-                ('release', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='imports', to='releases.release')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to='releases.importrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveIntegerField(help_text="The file's place in the run.")),
+                ("path", models.TextField()),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("updated", "Updated"),
+                            ("unchanged", "Unchanged"),
+                            ("superseded", "Superseded"),
+                            ("failed", "Failed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("reason", models.TextField(blank=True)),
+                (
+                    "release",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="imports",
+                        to="releases.release",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="files",
+                        to="releases.importrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'position'],
-                'indexes': [models.Index(fields=['run', 'outcome'], name='imported_file_outcome_idx')],
-                'constraints': [models.UniqueConstraint(fields=('run', 'position'), name='imported_file_position')],
+                "ordering": ["run", "position"],
+                "indexes": [
+                    models.Index(fields=["run", "outcome"], name="imported_file_outcome_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("run", "position"), name="imported_file_position"
+                    )
+                ],
             },
         ),
     ]

@@ -26,7 +26,9 @@ def set_compression(method):
         with connection.cursor() as cursor:
             if method == "lz4" and not lz4_available(cursor):
                 return
-            changes = ", ".join(f"ALTER COLUMN {column} SET COMPRESSION {method}" for column in COLUMNS)
+            changes = ", ".join(
+                f"ALTER COLUMN {column} SET COMPRESSION {method}" for column in COLUMNS
+            )
             cursor.execute(f"ALTER TABLE releases_release {changes}")
 
     return apply

@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('releases', '0003_lz4_compression_for_bodies'),
+        ("releases", "0003_lz4_compression_for_bodies"),
     ]
 
     operations = [
         migrations.RemoveField(
-            model_name='release',
-            name='body_html',
+            model_name="release",
+            name="body_html",
         ),
     ]

@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('releases', '0004_release_body_rendered_on_view'),
+        ("releases", "0004_release_body_rendered_on_view"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='importedfile',
-            name='source_hash',
-            field=models.CharField(blank=True, help_text='Digest of the file as this run read it.', max_length=32),
+            model_name="importedfile",
+            name="source_hash",
+            field=models.CharField(
+                blank=True, help_text="Digest of the file as this run read it.", max_length=32
+            ),
         ),
     ]

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('releases', '0005_imported_file_digest'),
+        ("releases", "0005_imported_file_digest"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='release',
-            name='category',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='releases', to='releases.category'),
+            model_name="release",
+            name="category",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="releases",
+                to="releases.category",
+            ),
         ),
     ]

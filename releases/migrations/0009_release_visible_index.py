@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('releases', '0008_subscriptions'),
+        ("releases", "0008_subscriptions"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='release',
-            index=models.Index(fields=['published_at', 'category', 'date'], name='release_visible_idx'),
+            model_name="release",
+            index=models.Index(
+                fields=["published_at", "category", "date"], name="release_visible_idx"
+            ),
         ),
     ]

@@ -65,14 +65,20 @@ class Command(BaseCommand):
             help="Worker processes that read and parse files (default: one per CPU; "
             "0 does all the work in this process).",
         )
+        parser.add_argument(
+            "--drafts",
+            action="store_true",
+            help="Store new releases as drafts for staff to publish, instead of publishing them.",
+        )
 
-    def handle(self, *args, paths, dry_run, atomic, key_map, jobs, verbosity, **options):
+    def handle(self, *args, paths, dry_run, atomic, key_map, jobs, drafts, verbosity, **options):
         release_import = ReleaseImport(
             paths,
             dry_run=dry_run,
             atomic=atomic,
             key_map=dict(key_map),
             jobs=jobs,
+            drafts=drafts,
             started_by=f"{getpass.getuser()} (manage.py import_release)",
         )
         self.progress = progress = self.progress_bar(paths, verbosity)

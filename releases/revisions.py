@@ -1,0 +1,72 @@
+"""Revisions of releases: what each records, how two compare, and public corrections."""
+
+import difflib
+import re
+import typing
+
+from simple_history.signals import pre_create_historical_record
+
+from releases.models import Release
+
+TOKENS = re.compile(r"\s+|[^\s]+")
+
+
+def connect():
+    """Have every revision saved through the model record its change note."""
+    pre_create_historical_record.connect(
+        record_change_note, sender=Release.history.model, dispatch_uid="release-change-note"
+    )
+
+
+def record_change_note(sender, instance, history_instance, **kwargs):
+    """Copy the note an editor gave for this save (``release.change_note``) into its revision."""
+    history_instance.change_note = getattr(instance, "change_note", "")
+
+
+class Segment(typing.NamedTuple):
+    """A run of text in a word-level diff: kept, removed or added."""
+
+    kind: str  # "same", "removed" or "added"
+    text: str
+
+
+def word_diff(old, new):
+    """Return the Segments that turn *old* into *new*, word by word.
+
+    Whitespace is kept as its own token, so that the text reads as it was
+    written, line breaks included.
+    """
+    before, after = TOKENS.findall(old), TOKENS.findall(new)
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    segments = []
+    for operation, i1, i2, j1, j2 in matcher.get_opcodes():
+        if operation == "equal":
+            segments.append(Segment("same", "".join(before[i1:i2])))
+            continue
+        if i2 > i1:
+            segments.append(Segment("removed", "".join(before[i1:i2])))
+        if j2 > j1:
+            segments.append(Segment("added", "".join(after[j1:j2])))
+    return segments
+
+
+class Comparison(typing.NamedTuple):
+    """What changed between two revisions of a release."""
+
+    older: object
+    newer: object
+    title: list
+    body: list
+
+    @property
+    def changed(self):
+        return any(segment.kind != "same" for segment in [*self.title, *self.body])
+
+
+def compare(older, newer):
+    """Return the Comparison of two revisions of one release (*older* may be None)."""
+    old_title = older.title if older else ""
+    old_body = older.body if older else ""
+    return Comparison(
+        older, newer, word_diff(old_title, newer.title), word_diff(old_body, newer.body)
+    )
