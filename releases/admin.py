@@ -1,12 +1,20 @@
 """Staff editing of releases and categories."""
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
-from django.urls import reverse
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
 
+from releases import previews
 from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
+from releases.release_form import ReleaseForm
 
 
 @admin.register(Category)
@@ -24,37 +32,144 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(Release)
-class ReleaseAdmin(admin.ModelAdmin):
-    list_display = ["title", "category", "date", "modified_at", "public_page"]
-    list_filter = ["category", "date"]
+class ReleaseAdmin(SimpleHistoryAdmin):
+    form = ReleaseForm
+    list_display = ["title", "category", "date", "state", "modified_at", "public_page"]
+    list_filter = ["status", "category", "date"]
     list_select_related = ["category"]
     search_fields = ["title", "body"]
     date_hierarchy = "date"
     list_per_page = 50
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["extra_front_matter", "created_at", "updated_at"]
+    readonly_fields = ["extra_front_matter", "withdrawn_at", "created_at", "updated_at"]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "category", "body"]}),
-        ("Dates", {"fields": ["date", "published_at", "modified_at"]}),
-        (
-            "Source",
-            {
-                "fields": ["permalink", "extra_front_matter", "created_at", "updated_at"],
-                "classes": ["collapse"],
-            },
-        ),
-    ]
+    actions = ["publish"]
+    history_list_display = ["status", "change_note"]
+    object_history_template = "admin/releases/release/object_history.html"
+
+    def get_fieldsets(self, request, obj=None):
+        zone = settings.TIME_ZONE
+        fieldsets = [
+            (None, {"fields": ["title", "slug", "category", "body"]}),
+            (
+                "Publishing",
+                {
+                    "fields": ["status", "published_at", "withdrawal_reason", "withdrawn_at"],
+                    "description": f"Times are {zone} time, the press office's. A published "
+                    "release appears to readers at its publication time, to the minute.",
+                },
+            ),
+            ("Dates", {"fields": ["date", "modified_at"]}),
+            (
+                "Source",
+                {
+                    "fields": ["permalink", "extra_front_matter", "created_at", "updated_at"],
+                    "classes": ["collapse"],
+                },
+            ),
+        ]
+        if obj is not None and Release.objects.on_record().filter(pk=obj.pk).exists():
+            correction = ("Correction", {"fields": ["change_note", "minor_edit"]})
+            fieldsets.insert(1, correction)
+        return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        """Keep the permalink fixed once set: imports find the release by it."""
-        if obj is None:
-            return self.readonly_fields
-        return [*self.readonly_fields, "permalink"]
+        """Keep the permalink fixed once set, as imports find the release by it; leave
+        publishing to publishers."""
+        fields = list(self.readonly_fields)
+        if obj is not None:
+            fields.append("permalink")
+        if not self.has_publish_permission(request):
+            fields += ["status", "withdrawal_reason"]
+            if obj is not None and obj.status != Release.Status.DRAFT:
+                fields.append("published_at")
+        return fields
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("releases.publish_release")
+
+    def save_model(self, request, obj, form, change):
+        obj.change_note = form.public_change_note()
+        if obj.change_note:
+            obj.modified_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(permissions=["publish"], description="Publish the selected drafts")
+    def publish(self, request, queryset):
+        drafts = queryset.filter(status=Release.Status.DRAFT)
+        published = 0
+        for release in drafts:
+            # A draft's time is when it was drafted: publishing it means now,
+            # unless it is set for later, which schedules it.
+            release.published_at = max(release.published_at, timezone.now())
+            release.status = Release.Status.PUBLISHED
+            release.save()
+            published += 1
+        self.message_user(
+            request,
+            f"Published {published} release(s); each appears to readers at its publication time.",
+        )
+
+    @admin.display(description="status", ordering="status")
+    def state(self, release):
+        if release.status == Release.Status.PUBLISHED and release.published_at > timezone.now():
+            local = timezone.localtime(release.published_at)
+            return f"Scheduled for {local:%Y-%m-%d %H:%M}"
+        return release.get_status_display()
 
     @admin.display(description="public page")
     def public_page(self, release):
+        if release.status == Release.Status.DRAFT or release.published_at > timezone.now():
+            url = reverse("admin:releases_release_preview", args=[release.pk])
+            return format_html('<a href="{}">Preview</a>', url)
         return format_html('<a href="{}">View</a>', release.get_absolute_url())
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        compare = self.admin_site.admin_view(self.compare_view)
+        return [
+            path("preview/", preview, name="releases_release_add_preview"),
+            path("<path:object_id>/preview/", preview, name="releases_release_preview"),
+            path(
+                "<path:object_id>/history/compare/",
+                compare,
+                name="releases_release_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id=None):
+        """Show a release, or the unsaved changes posted from its form, as readers would see it."""
+        release = self.get_object(request, object_id) if object_id else None
+        if object_id and release is None:
+            raise Http404("No such release")
+        if not self.has_view_or_change_permission(request, release):
+            raise PermissionDenied
+        if request.method == "POST":
+            form_class = self.get_form(request, release, change=release is not None)
+            form = form_class(request.POST, request.FILES, instance=release, previewing=True)
+            if not form.is_valid():
+                return previews.invalid(request, form)
+            release = form.save(commit=False)
+        elif release is None:
+            raise Http404("Nothing to preview")
+        return previews.render_preview(request, release)
+
+    def compare_view(self, request, object_id):
+        """Show what changed in the title and body between any two revisions."""
+        release = self.get_object(request, object_id)
+        if release is None:
+            raise Http404("No such release")
+        if not self.has_view_or_change_permission(request, release):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **previews.comparison_context(request, release),
+            "opts": self.opts,
+            "original": release,
+            "title": f"Compare revisions: {release}",
+        }
+        return TemplateResponse(request, "admin/releases/release/compare.html", context)
 
 
 @admin.register(Redirect)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
 from releases.models import Category, Release
@@ -115,3 +117,39 @@ def make_release(db):
         return Release.objects.create(category=category_obj, **{**defaults, **fields})
 
     return make
+
+
+def change_form_data(release, **changes):
+    """Return the admin change form's data for *release*, with *changes*."""
+    data = {
+        "title": release.title,
+        "slug": release.slug,
+        "category": release.category_id,
+        "body": release.body,
+        "date": release.date.isoformat(),
+        "published_at_0": release.published_at.date().isoformat(),
+        "published_at_1": "10:00:00",
+        "modified_at_0": "",
+        "modified_at_1": "",
+        "permalink": release.permalink,
+        "status": release.status,
+        "withdrawal_reason": release.withdrawal_reason,
+    }
+    return {**data, **changes}
+
+
+def staff_member(name, group):
+    """Create a staff user in *group* (Editors or Publishers)."""
+    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "pw", is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def editor(db):
+    return staff_member("edna", "Editors")
+
+
+@pytest.fixture
+def publisher(db):
+    return staff_member("percy", "Publishers")

@@ -3,6 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from tests.conftest import change_form_data
+
 pytestmark = pytest.mark.django_db
 
 
@@ -11,22 +13,6 @@ def staff_client(client):
     user = get_user_model().objects.create_superuser("editor", "editor@example.gov", "pw")
     client.force_login(user)
     return client
-
-
-def change_form_data(release, **changes):
-    data = {
-        "title": release.title,
-        "slug": release.slug,
-        "category": release.category_id,
-        "body": release.body,
-        "date": release.date.isoformat(),
-        "published_at_0": release.published_at.date().isoformat(),
-        "published_at_1": "10:00:00",
-        "modified_at_0": "",
-        "modified_at_1": "",
-        "permalink": release.permalink,
-    }
-    return {**data, **changes}
 
 
 def test_anonymous_users_are_sent_to_the_login_page(client):
@@ -39,13 +25,16 @@ def test_staff_edit_shows_on_the_public_page(staff_client, make_release):
     release = make_release(title="Old title", body="Old text.")
     assert "Old text." in staff_client.get(release.get_absolute_url()).text
     url = f"/admin/releases/release/{release.pk}/change/"
-    data = change_form_data(release, title="New title", body="New **text**.")
+    data = change_form_data(
+        release, title="New title", body="New **text**.", change_note="Corrected the title."
+    )
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     page = staff_client.get(release.get_absolute_url()).text
     assert "<h1>New title</h1>" in page
     assert "<p>New <strong>text</strong>.</p>" in page
     assert "Old text." not in page
+    assert "Corrected the title." in page
 
 
 def test_changelist_searches_titles_and_bodies(staff_client, make_release):

@@ -1,0 +1,73 @@
+"""Undo an import run: remove the releases it created, and return the releases it
+updated to the revision they had before it."""
+
+import dataclasses
+
+from django.db import transaction
+
+from releases.models import ImportRun, Release
+
+
+class UndoError(Exception):
+    """Raised when a run cannot be undone; the message says why."""
+
+
+@dataclasses.dataclass
+class UndoSummary:
+    """What undoing a run did, release by release."""
+
+    removed: int = 0
+    restored: int = 0
+    kept: list = dataclasses.field(default_factory=list)  # (release, reason) pairs
+
+    def __str__(self):
+        kept = f", {len(self.kept)} kept as they are" if self.kept else ""
+        return f"{self.removed} removed, {self.restored} restored{kept}"
+
+
+def undo_run(run):
+    """Undo *run*, in one transaction, and return an UndoSummary.
+
+    A release changed since the run (by an edit or a later import) is kept as
+    it is and listed: undoing the run must not throw away later work.
+    """
+    if run.status == ImportRun.Status.UNDONE:
+        raise UndoError(f"{run} was undone already.")
+    if run.status == ImportRun.Status.RUNNING:
+        raise UndoError(f"{run} is still running.")
+    summary = UndoSummary()
+    with transaction.atomic():
+        for first in first_revisions(run):
+            undo_release(run, first, summary)
+        run.status = ImportRun.Status.UNDONE
+        run.save(update_fields=["status"])
+    return summary
+
+
+def first_revisions(run):
+    """Return, for each release the run wrote, the first revision it made of it."""
+    revisions = Release.history.filter(import_run=run).order_by("history_date", "history_id")
+    first = {}
+    for revision in revisions.defer("body"):
+        first.setdefault(revision.id, revision)
+    return first.values()
+
+
+def undo_release(run, first, summary):
+    release = Release.objects.filter(pk=first.id).first()
+    if release is None:
+        return
+    latest = release.history.only("import_run").first()
+    if latest.import_run_id != run.pk:
+        summary.kept.append((release, "changed since the import"))
+        return
+    release._change_reason = f"undo of import run {run.pk}"
+    if first.history_type == "+":
+        release.delete()
+        summary.removed += 1
+        return
+    before = first.prev_record
+    restored = before.instance
+    restored._change_reason = release._change_reason
+    restored.save()
+    summary.restored += 1

@@ -1,0 +1,160 @@
+"""Drafts, scheduled publishing and withdrawal, and who may do each."""
+
+import datetime
+
+import feedparser
+import pytest
+import time_machine
+from django.utils import timezone
+
+from releases.models import Release
+from tests.conftest import change_form_data
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/briefing-room/"
+CHANGE = "/admin/releases/release/{}/change/"
+
+
+def in_lists(client, release):
+    """Whether *release* is linked where readers find releases: list, search, feed, API."""
+    places = [
+        client.get(LIST).text,
+        client.get(LIST, {"q": release.title.split()[-1]}).text,
+        client.get(LIST, {"format": "atom"}).text,
+        client.get("/api/releases/").text,
+    ]
+    return [release.get_absolute_url() in place for place in places]
+
+
+def test_draft_is_neither_listed_nor_at_its_address(client, make_release):
+    draft = make_release(title="Draft on water", status=Release.Status.DRAFT)
+    assert in_lists(client, draft) == [False] * 4
+    assert client.get(draft.get_absolute_url()).status_code == 404
+
+
+def test_scheduled_release_appears_at_its_minute_with_no_job(client, make_release):
+    when = timezone.now() + datetime.timedelta(hours=2)
+    release = make_release(title="Embargoed statement on ports", published_at=when)
+    assert in_lists(client, release) == [False] * 4
+    assert client.get(release.get_absolute_url()).status_code == 404
+    with time_machine.travel(when - datetime.timedelta(seconds=30), tick=False):
+        assert client.get(release.get_absolute_url()).status_code == 404
+    with time_machine.travel(when + datetime.timedelta(seconds=30), tick=False):
+        assert in_lists(client, release) == [True] * 4
+        assert client.get(release.get_absolute_url()).status_code == 200
+
+
+def test_withdrawn_release_keeps_its_address_with_a_notice(client, make_release):
+    release = make_release(title="Statement on the old bridge")
+    release.status = Release.Status.WITHDRAWN
+    release.withdrawal_reason = "Superseded by the statement of June 3."
+    release.save()
+    page = client.get(release.get_absolute_url())
+    assert page.status_code == 200
+    assert "Withdrawn on" in page.text
+    assert f"{timezone.localtime(release.withdrawn_at):%B} " in page.text
+    assert "Superseded by the statement of June 3." in page.text
+    assert in_lists(client, release) == [False] * 4
+    sitemap = client.get("/sitemap-releases.xml").text
+    assert release.get_absolute_url() not in sitemap
+
+
+def test_withdrawal_needs_a_reason(client, publisher, make_release):
+    release = make_release()
+    client.force_login(publisher)
+    data = change_form_data(release, status="withdrawn", withdrawal_reason="")
+    response = client.post(CHANGE.format(release.pk), data)
+    assert response.status_code == 200
+    assert "Say why the release is withdrawn" in response.text
+    release.refresh_from_db()
+    assert release.status == Release.Status.PUBLISHED
+
+
+def test_public_release_cannot_go_back_to_draft(client, publisher, make_release):
+    release = make_release()
+    client.force_login(publisher)
+    response = client.post(CHANGE.format(release.pk), change_form_data(release, status="draft"))
+    assert "withdraw it rather than make it a draft" in response.text
+    release.refresh_from_db()
+    assert release.status == Release.Status.PUBLISHED
+
+
+def test_import_publishes_unless_told_to_draft(run_import, write_release):
+    run_import(write_release("a.md"))
+    run_import(write_release("b.md", slug="second-release", title="Second"), drafts=True)
+    statuses = dict(Release.objects.values_list("title", "status"))
+    assert statuses == {"Statement on the Harvest Festival": "published", "Second": "draft"}
+
+
+def test_reimport_keeps_a_withdrawal(run_import, write_release):
+    path = write_release()
+    run_import(path)
+    Release.objects.update(status=Release.Status.WITHDRAWN, withdrawal_reason="Wrong date.")
+    write_release(body="A changed body.\n")
+    run_import(path)
+    release = Release.objects.get()
+    assert (release.status, release.body) == ("withdrawn", "A changed body.\n")
+
+
+def test_editors_and_publishers_groups_hold_their_permissions(editor, publisher):
+    assert editor.has_perm("releases.change_release")
+    assert not editor.has_perm("releases.publish_release")
+    assert not editor.has_perm("releases.delete_release")
+    assert publisher.has_perm("releases.publish_release")
+    assert publisher.has_perm("releases.add_importrun")
+
+
+def test_editor_drafts_but_cannot_publish(client, editor, make_release):
+    client.force_login(editor)
+    make_release(title="Placeholder")  # gives the category
+    category = Release.objects.get().category_id
+    data = {
+        "title": "Readout of a call",
+        "slug": "readout-of-a-call",
+        "category": category,
+        "body": "The call.",
+        "date": "2021-06-01",
+        "published_at_0": "2021-06-01",
+        "published_at_1": "10:00:00",
+        "permalink": "https://www.whitehouse.gov/briefing-room/x/readout-of-a-call/",
+        "status": "published",  # not a field an editor is given: ignored
+    }
+    response = client.post("/admin/releases/release/add/", data)
+    assert response.status_code == 302
+    assert Release.objects.get(slug="readout-of-a-call").status == Release.Status.DRAFT
+    form = client.get(CHANGE.format(Release.objects.get(slug="readout-of-a-call").pk)).text
+    assert 'name="status"' not in form
+    changelist = client.get("/admin/releases/release/").text
+    assert "Publish the selected drafts" not in changelist
+
+
+def test_editor_corrects_a_published_release_but_cannot_move_its_time(client, editor, make_release):
+    release = make_release(body="Old text.")
+    client.force_login(editor)
+    data = change_form_data(
+        release, body="New text.", change_note="Fixed a word.", published_at_1="23:00:00"
+    )
+    assert client.post(CHANGE.format(release.pk), data).status_code == 302
+    stored = Release.objects.get()
+    assert (stored.body, stored.published_at) == ("New text.", release.published_at)
+
+
+def test_publisher_publishes_drafts_from_the_list(client, publisher, make_release):
+    draft = make_release(title="Ready draft", status=Release.Status.DRAFT)
+    client.force_login(publisher)
+    response = client.post(
+        "/admin/releases/release/",
+        {"action": "publish", "_selected_action": [draft.pk]},
+        follow=True,
+    )
+    assert "Published 1 release(s)" in response.text
+    assert client.get(draft.get_absolute_url()).status_code == 200
+    feed = feedparser.parse(client.get(LIST, {"format": "atom"}).content)
+    assert [entry.title for entry in feed.entries] == ["Ready draft"]
+
+
+def test_editor_cannot_delete(client, editor, make_release):
+    release = make_release()
+    client.force_login(editor)
+    assert client.get(f"/admin/releases/release/{release.pk}/delete/").status_code == 403

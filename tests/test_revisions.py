@@ -1,0 +1,184 @@
+"""Revision history: every save recorded, public corrections with their diffs, restore and undo."""
+
+import json
+import re
+
+import feedparser
+import pytest
+
+from releases.models import ImportRun, Release
+from releases.revisions import word_diff
+from releases.undoing import UndoError, undo_run
+from tests.conftest import change_form_data
+
+pytestmark = pytest.mark.django_db
+
+CHANGE = "/admin/releases/release/{}/change/"
+
+
+def correct(client, release, **changes):
+    response = client.post(CHANGE.format(release.pk), change_form_data(release, **changes))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    release.refresh_from_db()
+    return release
+
+
+def structured_data(page):
+    return json.loads(re.search(r'ld\+json">(.*?)</script>', page, re.S).group(1))
+
+
+def test_word_diff_marks_only_the_words_that_changed():
+    segments = word_diff("The tax cut was 2 percent.", "The tax cut was 3 percent.")
+    changed = [(segment.kind, segment.text) for segment in segments if segment.kind != "same"]
+    assert changed == [("removed", "2"), ("added", "3")]
+    assert "".join(s.text for s in segments if s.kind != "removed") == "The tax cut was 3 percent."
+
+
+def test_admin_save_records_a_revision_by_its_editor(client, editor, make_release):
+    release = make_release(body="First.")
+    client.force_login(editor)
+    correct(client, release, body="Second.", change_note="Clarified.")
+    latest = release.history.first()
+    assert (latest.body, latest.history_user, latest.change_note) == (
+        "Second.",
+        editor,
+        "Clarified.",
+    )
+    assert release.history.count() == 2
+
+
+def test_import_records_a_revision_naming_its_run(run_import, write_release):
+    path = write_release()
+    run_import(path)
+    write_release(body="Changed.\n")
+    run_import(path)
+    release = Release.objects.get()
+    kinds = [(r.history_type, r.import_run_id) for r in release.history.order_by("history_id")]
+    runs = list(ImportRun.objects.order_by("pk").values_list("pk", flat=True))
+    assert kinds == [("+", runs[0]), ("~", runs[1])]
+
+
+def test_correction_needs_a_note_or_a_minor_mark(client, editor, make_release):
+    release = make_release(body="Old.")
+    client.force_login(editor)
+    response = client.post(CHANGE.format(release.pk), change_form_data(release, body="New."))
+    assert "say what this correction changes" in response.text
+    assert Release.objects.get().body == "Old."
+
+
+def test_reader_sees_the_note_and_exactly_what_changed(client, editor, make_release):
+    release = make_release(title="Statement on tariffs", body="Tariffs rise by 2 percent.")
+    client.force_login(editor)
+    correct(client, release, body="Tariffs rise by 3 percent.", change_note="Corrected the rate.")
+    client.logout()
+    page = client.get(release.get_absolute_url()).text
+    assert re.search(r"Updated <time[^>]*>[^<]+</time>: Corrected the rate\.", page)
+    link = re.search(r'href="([^"]+/changes/\d+/)"', page).group(1)
+    change = client.get(link).text
+    assert "<del>2</del><ins>3</ins>" in change
+    assert "Corrected the rate." in change
+    assert structured_data(page)["dateModified"] == release.modified_at.isoformat()
+
+
+def test_notes_are_listed_newest_first(client, editor, make_release):
+    release = make_release(body="One.")
+    client.force_login(editor)
+    correct(client, release, body="Two.", change_note="First fix.")
+    correct(client, release, body="Three.", change_note="Second fix.")
+    page = client.get(release.get_absolute_url()).text
+    assert page.index("Second fix.") < page.index("First fix.")
+
+
+def test_minor_edit_tells_readers_nothing(client, editor, make_release):
+    release = make_release(body="Teh text.")
+    client.force_login(editor)
+    correct(client, release, body="The text.", minor_edit="on")
+    page = client.get(release.get_absolute_url()).text
+    assert 'id="changes-heading"' not in page
+    assert release.modified_at is None
+    assert release.body == "The text."
+
+
+def test_draft_edits_need_no_note(client, editor, make_release):
+    release = make_release(status=Release.Status.DRAFT, body="Draft one.")
+    client.force_login(editor)
+    correct(client, release, body="Draft two.")
+    assert not release.public_changes().exists()
+
+
+def test_corrections_feed_has_an_entry_per_public_change(client, editor, make_release):
+    release = make_release(title="Readout", body="Met on Monday.")
+    hidden = make_release(title="Withdrawn one", body="x")
+    client.force_login(editor)
+    correct(client, release, body="Met on Tuesday.", change_note="Corrected the day.")
+    correct(client, hidden, body="y", change_note="Fixed.")
+    Release.objects.filter(pk=hidden.pk).update(status=Release.Status.WITHDRAWN)
+    feed = feedparser.parse(client.get("/corrections/feed/").content)
+    assert not feed.bozo, feed.bozo_exception
+    assert feed.version == "atom10"
+    assert [(e.title, e.summary) for e in feed.entries] == [
+        ("Correction: Readout", "Corrected the day.")
+    ]
+    assert "<ins>Tuesday.</ins>" in client.get(feed.entries[0].link).text
+
+
+def test_staff_compare_any_two_revisions(client, editor, make_release):
+    release = make_release(title="Notice", body="Alpha beta.")
+    client.force_login(editor)
+    correct(client, release, body="Alpha gamma.", change_note="One.")
+    correct(client, release, body="Delta gamma.", change_note="Two.")
+    first, *_, last = release.history.order_by("history_id")
+    url = f"/admin/releases/release/{release.pk}/history/compare/"
+    page = client.get(url, {"older": first.pk, "newer": last.pk}).text
+    assert "<del>Alpha</del><ins>Delta</ins>" in page
+    assert "<del>beta.</del><ins>gamma.</ins>" in page
+    bad = client.get(url, {"older": "nonsense", "newer": 10**9})
+    assert bad.status_code == 200
+    assert "Select a valid choice" in bad.text
+
+
+def test_publisher_restores_an_earlier_revision(client, publisher, make_release):
+    release = make_release(body="Original.")
+    client.force_login(publisher)
+    correct(client, release, body="Mistaken.", change_note="Updated.")
+    original = release.history.order_by("history_id").first()
+    url = f"/admin/releases/release/{release.pk}/history/{original.pk}/"
+    assert "Original." in client.get(url).text
+    data = change_form_data(release, body="Original.", change_note="Restored the original.")
+    assert client.post(url, data).status_code == 302
+    release.refresh_from_db()
+    assert release.body == "Original."
+    assert release.history.count() == 3
+
+
+def test_undoing_an_import_removes_what_it_created_and_restores_what_it_updated(
+    run_import, write_release
+):
+    kept = write_release("kept.md")
+    run_import(kept)
+    write_release("kept.md", body="Overwritten by the bad run.\n")
+    write_release("new.md", slug="brand-new", title="Brand new")
+    run_import(kept.parent)
+    run = ImportRun.objects.latest()
+    summary = undo_run(run)
+    assert (summary.removed, summary.restored) == (1, 1)
+    release = Release.objects.get()
+    assert release.body == "The President welcomed the *harvest*.\n"
+    assert ImportRun.objects.get(pk=run.pk).status == ImportRun.Status.UNDONE
+    _, out, _ = run_import(kept)
+    assert "updated 1" in out  # the file's digest went back with the revision
+
+
+def test_undo_keeps_a_release_edited_since(run_import, write_release, client):
+    path = write_release()
+    run_import(path)
+    write_release(body="Imported change.\n")
+    run_import(path)
+    release = Release.objects.get()
+    release.body = "An editor's later fix."
+    release.save()
+    summary = undo_run(ImportRun.objects.latest())
+    assert summary.kept == [(release, "changed since the import")]
+    assert Release.objects.get().body == "An editor's later fix."
+    with pytest.raises(UndoError, match="undone already"):
+        undo_run(ImportRun.objects.latest())
