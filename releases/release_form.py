@@ -1,9 +1,10 @@
 """The staff form for a release: the rules for correcting what readers have seen."""
 
 from django import forms
+from django.conf import settings
 from django.db import models
 
-from releases.models import Release
+from releases.models import Release, release_path
 
 TEXT_FIELDS = {"title", "body"}
 
@@ -51,13 +52,23 @@ class ReleaseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # A preview shows the changes before their note is written.
         self.previewing = previewing
+        if "permalink" in self.fields:
+            self.fields["permalink"].required = False
+            self.fields["permalink"].help_text = (
+                "The release's original address; imports match on it. Leave it empty for a "
+                "release first published here: it gets its address on this site."
+            )
         # Asked of the database, not the instance: restoring a revision starts
         # from the revision's values, which may be a draft's.
         pk = self.instance.pk
-        self.seen_by_readers = pk is not None and Release.objects.on_record().filter(pk=pk).exists()
+        public = Release.objects.on_record().filter(pk=pk) if pk else Release.objects.none()
+        self.public_text = public.values("title", "body").first()
+        self.seen_by_readers = self.public_text is not None
 
     def clean(self):
         cleaned = super().clean()
+        if "permalink" in self.fields and not cleaned.get("permalink"):
+            cleaned["permalink"] = self.own_address(cleaned)
         note, minor = cleaned.get("change_note", ""), cleaned.get("minor_edit")
         if self.seen_by_readers and cleaned.get("status") == Release.Status.DRAFT:
             self.add_error(
@@ -79,9 +90,19 @@ class ReleaseForm(forms.ModelForm):
             )
         return cleaned
 
+    def own_address(self, cleaned):
+        """Return this site's address for the release, or "" until its parts are valid."""
+        category, date, slug = (cleaned.get(name) for name in ("category", "date", "slug"))
+        if not (category and date and slug):
+            return ""
+        return settings.BRIEFING_SITE_URL.rstrip("/") + release_path(category.slug, date, slug)
+
     def corrects_text(self):
         """Whether the title or body of a release readers have seen is changing."""
-        return self.seen_by_readers and bool(TEXT_FIELDS & set(self.changed_data))
+        return self.seen_by_readers and any(
+            name in self.cleaned_data and self.cleaned_data[name] != self.public_text[name]
+            for name in TEXT_FIELDS
+        )
 
     def public_change_note(self):
         """Return the note to show readers for this save, or "" if it is not a public change."""

@@ -4,15 +4,21 @@ Without Chromium these tests are skipped with the reason shown; under CI
 (``CI`` set) a missing Chromium fails them instead.
 """
 
+import datetime
+import importlib
 import os
 import re
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
-from releases.models import Release
+from releases.models import Category, Release
+from tests.conftest import staff_member
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's own background traffic has nowhere to go on a closed network.
@@ -111,6 +117,7 @@ def test_staff_edits_a_title_and_sees_it_on_the_public_page(page, fixtures_impor
     page.keyboard.press("Enter")
     page.get_by_role("link", name=re.compile("^Statement by Senior Advisor")).click()
     page.get_by_label("Title").fill("Statement on the Vice President’s Meeting in Mexico City")
+    page.get_by_label("Change note").fill("Named the meeting in the title.")
     page.get_by_role("button", name="Save", exact=True).click()
     assert page.locator(".messagelist").inner_text().startswith("The release")
 
@@ -180,3 +187,120 @@ def assert_focus_is_visible(page):
     )
     assert style != "none"
     assert width != "0px"
+
+
+def signed_in(browser, live_server, user):
+    """Return a page in a browser context of its own, signed in to the admin as *user*."""
+    context = browser.new_context(base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    user.set_password("a-long-passphrase")
+    user.save()
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(user.get_username())
+    page.get_by_label("Password").fill("a-long-passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/admin/")
+    return page
+
+
+def save(page):
+    page.get_by_role("button", name="Save", exact=True).click()
+    assert "was changed successfully" in page.locator(".messagelist").inner_text() or (
+        "was added successfully" in page.locator(".messagelist").inner_text()
+    )
+
+
+@pytest.fixture
+def roles():
+    """The staff groups, as their migration makes them: an earlier test's flush removes them."""
+    migration = importlib.import_module("releases.migrations.0011_editor_and_publisher_groups")
+    migration.create_groups(django_apps, schema_editor=None)
+
+
+def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
+    """An editor drafts; a publisher schedules; readers see it at its minute; an editor
+    corrects it with a note; the publisher restores the first text; then withdraws it."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    editor = signed_in(browser, live_server, staff_member("edna", "Editors"))
+    publisher = signed_in(browser, live_server, staff_member("percy", "Publishers"))
+    reader = page
+    call_command("import_release", str(Path(__file__).parent.parent / "fixtures"), verbosity=0)
+
+    editor.goto("/admin/releases/release/add/")
+    editor.get_by_label("Title").fill("Statement on the Harbour Agreement")
+    statements = Category.objects.get(slug="statements-releases")
+    editor.locator("#id_category").select_option(label=statements.name)
+    editor.locator("#id_body").fill("The agreement was signed at 10 a.m. in Baltimore.")
+    editor.locator("#id_date").fill("2026-11-28")
+    assert editor.locator("#id_status").count() == 0, "editors do not choose the status"
+    save(editor)
+    release = Release.objects.get(title="Statement on the Harbour Agreement")
+    assert release.status == Release.Status.DRAFT
+    assert release.permalink.endswith(release.get_absolute_url())
+
+    embargo = (timezone.localtime() + datetime.timedelta(days=1)).replace(
+        hour=14, minute=0, second=0, microsecond=0
+    )
+    publisher.goto(f"/admin/releases/release/{release.pk}/change/")
+    publisher.locator("#id_status").select_option("published")
+    publisher.locator("#id_published_at_0").fill(embargo.date().isoformat())
+    publisher.locator("#id_published_at_1").fill("14:00:00")
+    save(publisher)
+    assert f"Scheduled for {embargo:%Y-%m-%d} 14:00" in publisher.content()
+
+    address = release.get_absolute_url()
+    assert reader.goto(address).status == 404
+    reader.goto("/briefing-room/")
+    assert "Harbour Agreement" not in reader.content()
+
+    clock = time_machine.travel(embargo + datetime.timedelta(minutes=1), tick=True)
+    clock.start()
+    try:
+        reader.goto("/briefing-room/")
+        reader.get_by_role("link", name="Statement on the Harbour Agreement").click()
+        reader.wait_for_url(f"**{address}")
+
+        editor.goto(f"/admin/releases/release/{release.pk}/change/")
+        editor.locator("#id_body").fill("The agreement was signed at 11 a.m. in Baltimore.")
+        editor.get_by_role("button", name="Save", exact=True).click()
+        error = editor.locator(".field-change_note .errorlist").inner_text()
+        assert "say what this correction changes" in error
+        editor.get_by_label("Change note").fill("Corrected the time of the signing.")
+        save(editor)
+
+        reader.goto(address)
+        changes = reader.locator(".changes li")
+        assert changes.count() == 1
+        assert "Corrected the time of the signing." in changes.inner_text()
+        reader.get_by_role("link", name="See what changed").click()
+        assert reader.locator(".diff del").all_inner_texts() == ["10"]
+        assert reader.locator(".diff ins").all_inner_texts() == ["11"]
+        assert Axe().run(reader).violations_count == 0
+
+        publisher.goto(f"/admin/releases/release/{release.pk}/history/")
+        revisions = publisher.locator("#change-history td:first-child a")
+        revisions.nth(1).click()  # newest first: the text as it went out
+        assert "10 a.m." in publisher.locator("#id_body").input_value()
+        publisher.get_by_label("Change note").fill("Restored the first text.")
+        publisher.get_by_role("button", name="Revert").click()
+        assert "was changed successfully" in publisher.locator(".messagelist").inner_text()
+        reader.goto(address)
+        assert "signed at 10 a.m." in reader.locator(".release-body").inner_text()
+        assert reader.locator(".changes li").count() == 2
+
+        publisher.goto(f"/admin/releases/release/{release.pk}/change/")
+        publisher.locator("#id_status").select_option("withdrawn")
+        publisher.locator("#id_withdrawal_reason").fill("Replaced by the joint statement.")
+        save(publisher)
+        response = reader.goto(address)
+        assert response.status == 200
+        notice = reader.locator(".notice.withdrawn").inner_text()
+        assert "Withdrawn on" in notice
+        assert "Replaced by the joint statement." in notice
+        assert Axe().run(reader).violations_count == 0
+        reader.goto("/briefing-room/")
+        assert "Harbour Agreement" not in reader.content()
+    finally:
+        clock.stop()

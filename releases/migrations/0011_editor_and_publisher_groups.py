@@ -37,9 +37,12 @@ def create_groups(apps, schema_editor):
     # Permissions are made after migrations run; these groups need them now.
     # The migration's app registry lacks models modules, which create_permissions checks.
     app_config = apps.get_app_config("releases")
-    app_config.models_module = True
+    stub = getattr(app_config, "models_module", None) is None
+    if stub:
+        app_config.models_module = True
     create_permissions(app_config, apps=apps, verbosity=0)
-    app_config.models_module = None
+    if stub:
+        app_config.models_module = None
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
     for name, codenames in [(EDITORS, EDITOR_PERMISSIONS), (PUBLISHERS, PUBLISHER_PERMISSIONS)]:
