@@ -17,7 +17,7 @@ class ReleaseRedirectMiddleware:
         if response.status_code != 404:
             return response
         redirect = (
-            Redirect.objects.filter(old_path=request.path, release__in=Release.objects.published())
+            Redirect.objects.filter(old_path=request.path, release__in=Release.objects.on_record())
             .select_related("release__category")
             .first()
         )

@@ -107,3 +107,15 @@ def test_admin_takes_times_in_the_office_zone(client, publisher, make_release, s
     client.post(CHANGE.format(release.pk), data)
     stored = Release.objects.get().published_at
     assert stored == datetime.datetime(2021, 1, 15, 19, 0, tzinfo=datetime.UTC)
+
+
+def test_old_address_of_a_withdrawn_release_leads_to_its_notice(client, publisher, make_release):
+    release = make_release(slug="before")
+    old = release.get_absolute_url()
+    client.force_login(publisher)
+    new = move(client, release, slug="after")
+    release.status, release.withdrawal_reason = Release.Status.WITHDRAWN, "Issued in error."
+    release.save()
+    response = client.get(old, follow=True)
+    assert response.redirect_chain == [(new, 301)]
+    assert "Issued in error." in response.text
