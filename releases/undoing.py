@@ -35,9 +35,12 @@ def undo_run(run):
         raise UndoError(f"{run} was undone already.")
     if run.status == ImportRun.Status.RUNNING:
         raise UndoError(f"{run} is still running.")
+    firsts = first_revisions(run)
+    if not firsts and (run.created or run.updated):
+        raise UndoError(f"{run} was made before revisions were kept, so it cannot be undone.")
     summary = UndoSummary()
     with transaction.atomic():
-        for first in first_revisions(run):
+        for first in firsts:
             undo_release(run, first, summary)
         run.status = ImportRun.Status.UNDONE
         run.save(update_fields=["status"])
@@ -50,7 +53,7 @@ def first_revisions(run):
     first = {}
     for revision in revisions.defer("body"):
         first.setdefault(revision.id, revision)
-    return first.values()
+    return list(first.values())
 
 
 def undo_release(run, first, summary):

@@ -182,3 +182,11 @@ def test_undo_keeps_a_release_edited_since(run_import, write_release, client):
     assert Release.objects.get().body == "An editor's later fix."
     with pytest.raises(UndoError, match="undone already"):
         undo_run(ImportRun.objects.latest())
+
+
+def test_run_from_before_revisions_cannot_be_undone(run_import, write_release):
+    run_import(write_release())
+    Release.history.all().delete()
+    with pytest.raises(UndoError, match="before revisions were kept"):
+        undo_run(ImportRun.objects.get())
+    assert Release.objects.count() == 1
