@@ -121,3 +121,8 @@ BRIEFING_SITE_URL = os.environ.get("BRIEFING_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("BRIEFING_FROM_EMAIL", "Briefing Room <alerts@localhost>")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+
+# An upload of release files in the admin is unpacked and checked during the
+# request: these bound how many files one holds, and their bytes unpacked.
+BRIEFING_UPLOAD_MAX_FILES = int(os.environ.get("BRIEFING_UPLOAD_MAX_FILES", "2000"))
+BRIEFING_UPLOAD_MAX_BYTES = int(os.environ.get("BRIEFING_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -1,11 +1,12 @@
 """Staff editing of releases and categories."""
 
 from django.conf import settings
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
 from django.http import Http404
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -13,8 +14,10 @@ from django.utils.html import format_html
 from simple_history.admin import SimpleHistoryAdmin
 
 from releases import previews
+from releases.admin_upload import upload_urls
 from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
 from releases.release_form import ReleaseForm
+from releases.undoing import UndoError, undo_run
 
 
 @admin.register(Category)
@@ -71,6 +74,9 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         if obj is not None and Release.objects.on_record().filter(pk=obj.pk).exists():
             correction = ("Correction", {"fields": ["change_note", "minor_edit"]})
             fieldsets.insert(1, correction)
+        if restoring(request):
+            # Restoring brings back words and dates; publishing stays as it is now.
+            fieldsets = [fieldset for fieldset in fieldsets if fieldset[0] != "Publishing"]
         return fieldsets
 
     def get_readonly_fields(self, request, obj=None):
@@ -89,6 +95,8 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         return request.user.has_perm("releases.publish_release")
 
     def save_model(self, request, obj, form, change):
+        if change:
+            keep_what_the_form_does_not_edit(obj, form)
         obj.change_note = form.public_change_note()
         if obj.change_note:
             obj.modified_at = timezone.now()
@@ -172,6 +180,25 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/releases/release/compare.html", context)
 
 
+def restoring(request):
+    """Whether *request* is for the form that restores a revision."""
+    match = request.resolver_match
+    return match is not None and match.url_name == "releases_release_simple_history"
+
+
+def keep_what_the_form_does_not_edit(release, form):
+    """Give *release* the stored values of every field its form leaves out.
+
+    A restored revision starts from all of the revision's values: without
+    this, restoring would also bring back its status and publication time,
+    which the form did not offer to change.
+    """
+    stored = Release.objects.get(pk=release.pk)
+    for field in Release._meta.concrete_fields:
+        if field.name not in form.fields and not field.primary_key:
+            setattr(release, field.attname, getattr(stored, field.attname))
+
+
 @admin.register(Redirect)
 class RedirectAdmin(admin.ModelAdmin):
     list_display = ["old_path", "release", "created_at"]
@@ -206,11 +233,40 @@ class ImportRunAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status"]
     date_hierarchy = "started_at"
+    change_list_template = "admin/releases/importrun/change_list.html"
+    actions = ["undo"]
+
+    def get_urls(self):
+        return [*upload_urls(self), *super().get_urls()]
+
+    def has_add_permission(self, request):
+        """Return whether the user may upload release files to import."""
+        return request.user.has_perm("releases.add_importrun")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A run is added by importing files, never by filling in its fields.
+        return redirect("admin:releases_importrun_upload")
 
     @admin.display(description="files")
     def file_list(self, run):
         url = reverse("admin:releases_importedfile_changelist")
         return format_html('<a href="{}?run__id__exact={}">Files</a>', url, run.pk)
+
+    def has_undo_permission(self, request):
+        return request.user.has_perm("releases.change_importrun")
+
+    @admin.action(permissions=["undo"], description="Undo the selected import runs")
+    def undo(self, request, queryset):
+        """Undo each run, newest first, so that a later run's releases go before an earlier's."""
+        for run in queryset.order_by("-started_at", "-pk"):
+            try:
+                summary = undo_run(run)
+            except UndoError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                continue
+            self.message_user(request, f"Undid {run}: {summary}.", messages.SUCCESS)
+            for release, reason in summary.kept:
+                self.message_user(request, f"Kept “{release}”: {reason}.", messages.WARNING)
 
 
 @admin.register(ImportedFile)

@@ -7,8 +7,10 @@ are recognised by their digest alone, without being parsed again.
 
 import collections
 import contextlib
+import dataclasses
 import itertools
 import multiprocessing
+import os
 import signal
 
 from django.db import connection, transaction
@@ -37,7 +39,8 @@ class ReleaseImport:
     *atomic*, nothing is kept unless every file imports. *key_map* renames
     front-matter keys, and *jobs* is the number of worker processes preparing
     files (0: this process prepares them itself). New releases are published,
-    or drafts with *drafts*.
+    or drafts with *drafts*. With *root*, *paths* are relative to that
+    directory, and so are the paths recorded for the files.
     """
 
     def __init__(
@@ -50,8 +53,10 @@ class ReleaseImport:
         jobs=0,
         started_by="",
         drafts=False,
+        root=None,
     ):
         self.paths = [str(path) for path in paths]
+        self.root = root
         self.dry_run = dry_run
         self.drafts = drafts
         self.atomic = atomic
@@ -71,7 +76,10 @@ class ReleaseImport:
         Return the ImportRun, or None for a dry run."""
         stored = Release.objects.exclude(source_hash="").values_list("source_hash", flat=True)
         known = KnownDigests(stored.iterator())
-        preparer = FilePreparer(self.key_map, known)
+        if self.root is None:
+            preparer = FilePreparer(self.key_map, known)
+        else:
+            preparer = RootedPreparer(self.root, self.key_map, known)
         if not self.dry_run:
             self.run_record = ImportRun.objects.create(
                 started_by=self.started_by, options=self.options()
@@ -130,7 +138,7 @@ class ReleaseImport:
 
     def prepared_batches(self, preparer):
         """Yield the files under the paths, prepared, as lists of (position, PreparedFile)."""
-        chunks = batched(enumerate(find_release_files(self.paths)), BATCH_SIZE)
+        chunks = batched(enumerate(self.found_files()), BATCH_SIZE)
         if self.jobs == 0:
             for chunk in chunks:
                 yield [(position, prepare_one(preparer, found)) for position, found in chunk]
@@ -151,6 +159,28 @@ class ReleaseImport:
                     yield assemble(*in_flight.popleft())
             while in_flight:
                 yield assemble(*in_flight.popleft())
+
+    def found_files(self):
+        """Yield (path, problem) for each file to import, as find_release_files does,
+        with paths relative to the root if there is one."""
+        if self.root is None:
+            yield from find_release_files(self.paths)
+            return
+        found = find_release_files(os.path.join(self.root, path) for path in self.paths)
+        for path, problem in found:
+            yield os.path.relpath(path, self.root), problem
+
+
+class RootedPreparer(FilePreparer):
+    """A FilePreparer for files named by their path relative to *root*."""
+
+    def __init__(self, root, key_map, known_hashes):
+        super().__init__(key_map, known_hashes)
+        self.root = root
+
+    def prepare(self, path, skip_known=True):
+        prepared = super().prepare(os.path.join(self.root, path), skip_known)
+        return dataclasses.replace(prepared, path=str(path))
 
 
 @contextlib.contextmanager

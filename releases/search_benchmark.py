@@ -65,6 +65,7 @@ def add_rare_releases():
                 published_at=published,
                 permalink=f"https://example.gov/briefing-room/rare-release-{number}/",
                 body=f"The {RARE_WORD} harvest and other crops.",
+                status=Release.Status.PUBLISHED,
             )
 
 

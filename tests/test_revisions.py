@@ -190,3 +190,27 @@ def test_run_from_before_revisions_cannot_be_undone(run_import, write_release):
     with pytest.raises(UndoError, match="before revisions were kept"):
         undo_run(ImportRun.objects.get())
     assert Release.objects.count() == 1
+
+
+def test_publisher_undoes_a_run_from_the_admin(
+    client, publisher, editor, run_import, write_release
+):
+    run_import(write_release())
+    run = ImportRun.objects.get()
+    client.force_login(editor)
+    assert client.get("/admin/releases/importrun/").status_code == 403
+    client.force_login(publisher)
+    response = client.post(
+        "/admin/releases/importrun/",
+        {"action": "undo", "_selected_action": [run.pk]},
+        follow=True,
+    )
+    assert "Undid Import of" in response.text
+    assert "1 removed, 0 restored" in response.text
+    assert not Release.objects.exists()
+    again = client.post(
+        "/admin/releases/importrun/",
+        {"action": "undo", "_selected_action": [run.pk]},
+        follow=True,
+    )
+    assert "was undone already" in again.text
