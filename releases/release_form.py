@@ -24,7 +24,7 @@ class ReleaseForm(forms.ModelForm):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="What this correction changes, for readers. The release's page shows "
-        "“Updated <date>: <note>” and links to the words changed.",
+        "“Updated (the date): (this note)” and links to the words changed.",
     )
     minor_edit = forms.BooleanField(
         required=False,
