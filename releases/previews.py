@@ -51,9 +51,10 @@ class ComparisonForm(forms.Form):
 
 
 def comparison_context(request, release):
-    """Return the revisions of *release* and the comparison of the two asked for.
+    """Return the form choosing two revisions of *release*, and their Comparison.
 
-    With no choice made (or a bad one), the latest revision is compared with the one before.
+    With no choice made, the latest revision is compared with the one before;
+    a bad choice leaves the comparison out and the form says why.
     """
     # Bodies are read only for the two revisions compared, not for every choice.
     history = release.history.select_related("history_user").defer("body")
