@@ -1,13 +1,15 @@
 """Settings for briefing, read from environment variables.
 
-Every value has a safe default for a developer's machine; production sets
-``DJANGO_SECRET_KEY``, ``DJANGO_ALLOWED_HOSTS`` and ``DATABASE_URL``.
+Every value has a safe default for a developer's machine. Production sets
+``BRIEFING_PRODUCTION=1``, and then must set ``DJANGO_SECRET_KEY`` and
+``DJANGO_ALLOWED_HOSTS`` too, or the site refuses to start.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,10 +29,52 @@ def env_list(name, default):
 
 
 DEBUG = env_flag("DJANGO_DEBUG")
-# The fallback key is for a developer's machine only: set DJANGO_SECRET_KEY
-# anywhere the site is reachable by others.
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "insecure-development-key-set-DJANGO_SECRET_KEY")
+PRODUCTION = env_flag("BRIEFING_PRODUCTION")
+# The fallback key is for a developer's machine only: production refuses it.
+DEVELOPMENT_KEY = "insecure-development-key-set-DJANGO_SECRET_KEY"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+
+if PRODUCTION:
+    if SECRET_KEY == DEVELOPMENT_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "BRIEFING_PRODUCTION is set: DJANGO_SECRET_KEY must be a secret of 50 characters "
+            "or more (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+        )
+    if "DJANGO_ALLOWED_HOSTS" not in os.environ:
+        raise ImproperlyConfigured(
+            "BRIEFING_PRODUCTION is set: DJANGO_ALLOWED_HOSTS must name the site's host names"
+        )
+    if DEBUG:
+        raise ImproperlyConfigured("BRIEFING_PRODUCTION is set: DJANGO_DEBUG must be off")
+
+# HTTPS, usually ended at a proxy that says so in X-Forwarded-Proto: plain
+# requests are redirected, browsers told to stay on HTTPS, cookies kept to it.
+# Off, plain HTTP works as on a developer's machine.
+HTTPS = env_flag("BRIEFING_HTTPS", default=PRODUCTION)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+# Django's defaults already send X-Content-Type-Options: nosniff,
+# Referrer-Policy: same-origin, X-Frame-Options: DENY and a same-origin COOP.
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "img-src 'self' data:",
+        # The one inline style in the admin: style="border-top: 0" on the
+        # revision history's paginator (django-simple-history's template).
+        "style-src 'self' 'unsafe-hashes' 'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    ]
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -47,11 +91,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "briefing.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "releases.sign_in_limits.SignInLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Names the staff member behind each revision saved during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -107,6 +153,26 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# The shared cache: Redis (BRIEFING_CACHE_URL=redis://host:6379/0) where
+# several processes serve the site, so that all of them share rendered bodies,
+# cached pages and sign-in counts; this process's memory otherwise.
+CACHE_URL = os.environ.get("BRIEFING_CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": os.environ.get("BRIEFING_CACHE_PREFIX", "briefing"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Admin sign-in: this many failures from one address, or for one username,
+# pause sign-in for them for this many seconds.
+BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))
+BRIEFING_SIGN_IN_WINDOW = int(os.environ.get("BRIEFING_SIGN_IN_WINDOW", "900"))
 
 LOGGING = {
     "version": 1,

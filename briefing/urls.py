@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 from releases import subscription_views
 from releases.corrections import CorrectionsFeed
+from releases.page_cache import cached_page
 from releases.robots import robots_txt
 from releases.sitemaps import SITEMAPS
 
@@ -14,7 +15,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="releases:list"), name="home"),
     path("briefing-room/", include("releases.urls")),
     path("api/", include("releases.api")),
-    path("corrections/feed/", CorrectionsFeed(), name="corrections-feed"),
+    path("corrections/feed/", cached_page(CorrectionsFeed()), name="corrections-feed"),
     path("subscriptions/", subscription_views.subscribe, name="subscribe"),
     path(
         "subscriptions/<str:token>/confirm/",
@@ -27,11 +28,16 @@ urlpatterns = [
         name="subscription-unsubscribe",
     ),
     path("admin/", admin.site.urls),
-    path("robots.txt", robots_txt, name="robots"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS}, name="sitemap-index"),
+    path("robots.txt", cached_page(robots_txt), name="robots"),
+    path(
+        "sitemap.xml",
+        cached_page(sitemap_views.index),
+        {"sitemaps": SITEMAPS},
+        name="sitemap-index",
+    ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        cached_page(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),

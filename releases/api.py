@@ -5,6 +5,7 @@ from django.urls import path
 
 from releases.alternates import release_data
 from releases.models import Release
+from releases.page_cache import cached_page
 from releases.views import ReleaseListView
 
 
@@ -27,6 +28,6 @@ def release_detail(request, pk):
 
 app_name = "api"
 urlpatterns = [
-    path("releases/", ReleaseApiListView.as_view(), name="releases"),
-    path("releases/<int:pk>/", release_detail, name="release"),
+    path("releases/", cached_page(ReleaseApiListView.as_view()), name="releases"),
+    path("releases/<int:pk>/", cached_page(release_detail), name="release"),
 ]

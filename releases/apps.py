@@ -6,6 +6,8 @@ class ReleasesConfig(AppConfig):
     name = "releases"
 
     def ready(self):
-        from releases import revisions
+        from releases import page_cache, revisions, sign_in_limits
 
         revisions.connect()
+        sign_in_limits.connect()
+        page_cache.connect()

@@ -343,6 +343,22 @@ class StagedUpload(models.Model):
         return f"{self.name}, uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"
 
 
+class ContentVersion(models.Model):
+    """One row: a token that changes whenever anything readers see changes.
+
+    Cached pages are filed under it (``releases/page_cache.py``), so a save
+    anywhere, in the admin or by an import, retires every cached page at once
+    for every app server. *next_publication* is the time the next scheduled
+    release goes live, when the token must change too.
+    """
+
+    token = models.CharField(max_length=32)
+    next_publication = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.token
+
+
 class FullTextIndexField(models.TextField):
     """The hidden column of an SQLite FTS5 table that bears the table's name."""
 

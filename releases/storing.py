@@ -17,6 +17,7 @@ from django.utils import timezone
 from releases.bulk_insert import BulkInsert
 from releases.import_records import FileRecord, Outcome
 from releases.models import Category, Redirect, Release
+from releases.page_cache import content_changed
 
 STORED_FIELDS = (
     "title",
@@ -168,6 +169,8 @@ class BatchWriter:
         try:
             with transaction.atomic():
                 self.store(writes)
+                if writes:
+                    content_changed()
                 return self.recorder.commit()
         except IntegrityError:
             # Only another import writing the same releases at this moment

@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from releases import views
 from releases.converters import FixedWidthNumberConverter, YearConverter
+from releases.page_cache import cached_page
 
 register_converter(YearConverter, "yyyy")
 register_converter(FixedWidthNumberConverter, "nn")
@@ -11,29 +12,29 @@ register_converter(FixedWidthNumberConverter, "nn")
 app_name = "releases"
 
 urlpatterns = [
-    path("", views.ReleaseListView.as_view(), name="list"),
+    path("", cached_page(views.ReleaseListView.as_view()), name="list"),
     # Years come before categories: "2021" would otherwise read as a category.
-    path("<yyyy:year>/", views.ArchiveListView.as_view(), name="year"),
-    path("<yyyy:year>/<nn:month>/", views.ArchiveListView.as_view(), name="month"),
-    path("<slug:category>/", views.CategoryReleaseListView.as_view(), name="category"),
+    path("<yyyy:year>/", cached_page(views.ArchiveListView.as_view()), name="year"),
+    path("<yyyy:year>/<nn:month>/", cached_page(views.ArchiveListView.as_view()), name="month"),
+    path("<slug:category>/", cached_page(views.CategoryReleaseListView.as_view()), name="category"),
     path(
         "<slug:category>/<yyyy:year>/",
-        views.CategoryArchiveListView.as_view(),
+        cached_page(views.CategoryArchiveListView.as_view()),
         name="category_year",
     ),
     path(
         "<slug:category>/<yyyy:year>/<nn:month>/",
-        views.CategoryArchiveListView.as_view(),
+        cached_page(views.CategoryArchiveListView.as_view()),
         name="category_month",
     ),
     path(
         "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/",
-        views.ReleaseDetailView.as_view(),
+        cached_page(views.ReleaseDetailView.as_view()),
         name="detail",
     ),
     path(
         "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/changes/<int:revision>/",
-        views.ReleaseChangeView.as_view(),
+        cached_page(views.ReleaseChangeView.as_view()),
         name="change",
     ),
 ]

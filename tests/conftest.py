@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from releases.models import Category, Release
@@ -28,6 +29,13 @@ published_time: {date} 10:00:00-05:00
 title: {title}
 ---
 {body}"""
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: pages, sign-in counts and bodies cached by
+    an earlier test belong to its database, which is gone."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -304,3 +304,36 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
         assert "Harbour Agreement" not in reader.content()
     finally:
         clock.stop()
+
+
+def test_pages_keep_to_the_content_security_policy(browser, live_server, page, roles):
+    """No page, public or staff, does anything its Content-Security-Policy forbids."""
+    call_command("import_release", str(Path(__file__).parent.parent / "fixtures"), verbosity=0)
+    release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
+    staff = signed_in(browser, live_server, staff_member("percy", "Publishers"))
+    violations = []
+    for tab in (page, staff):
+        tab.on(
+            "console",
+            lambda message: (
+                violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+    public = ["/briefing-room/", "/briefing-room/?q=vaccine", "/briefing-room/2021/03/"]
+    for path in [*public, release.get_absolute_url(), "/no-such-page/"]:
+        page.goto(path)
+    admin = "/admin/releases/release/"
+    for path in [
+        admin,
+        f"{admin}add/",
+        f"{admin}{release.pk}/change/",
+        f"{admin}{release.pk}/history/",
+        f"{admin}{release.pk}/history/compare/",
+        f"{admin}{release.pk}/preview/",
+        "/admin/releases/importrun/upload/",
+    ]:
+        staff.goto(path)
+        staff.wait_for_load_state("networkidle")
+    assert violations == []

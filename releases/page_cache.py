@@ -1,0 +1,112 @@
+"""Public pages served from the shared cache, and revalidated by ETag.
+
+Every cached page is filed under the content version, a token in the
+database that changes on every save readers could see (admin, import, undo)
+and when a scheduled release's time comes. Changing it retires all cached
+pages at once, on every app server, so a reader never gets a page older than
+the last save; the one query a request costs is the read of that token.
+"""
+
+import functools
+import hashlib
+import secrets
+
+from django.core.cache import cache
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+from django.utils.http import parse_etags
+
+from releases.models import Category, ContentVersion, Release
+
+PAGE_TIMEOUT = 24 * 60 * 60  # a day: retired pages simply age out
+# Headers that belong to one response, never to a copy served to someone else.
+PRIVATE_HEADERS = {"set-cookie", "vary"}
+
+
+def connect():
+    """Change the content version whenever a release or a category is saved or deleted."""
+    for model in (Release, Category):
+        for signal in (post_save, post_delete):
+            signal.connect(content_changed, sender=model, dispatch_uid=f"pages-{model.__name__}")
+
+
+def current_version():
+    """Return the content version, moving it on if a scheduled release has gone live."""
+    row = ContentVersion.objects.filter(pk=1).values_list("token", "next_publication").first()
+    if row is None:
+        return content_changed()
+    token, next_publication = row
+    if next_publication is not None and next_publication <= timezone.now():
+        return content_changed()
+    return token
+
+
+def content_changed(**signal_arguments):
+    """Give the content a new version, so that no cached page is served again; return it.
+
+    Called in the transaction that saves the change, so the two commit together.
+    """
+    token = secrets.token_hex(8)
+    upcoming = Release.objects.filter(
+        status=Release.Status.PUBLISHED, published_at__gt=timezone.now()
+    ).aggregate(next=Min("published_at"))["next"]
+    ContentVersion.objects.update_or_create(
+        pk=1, defaults={"token": token, "next_publication": upcoming}
+    )
+    return token
+
+
+def cached_page(view):
+    """Serve *view*'s 200 responses from the cache, with an ETag that answers 304s."""
+
+    @functools.wraps(view)
+    def serve(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        version = current_version()
+        # The host and scheme are in the key: pages hold absolute links.
+        address = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=12)
+        etag = f'"{version}-{address.hexdigest()}"'
+        if etag in parse_etags(request.headers.get("If-None-Match", "")):
+            return revalidated(HttpResponseNotModified(), etag)
+        key = f"page:{version}:{address.hexdigest()}"
+        stored = cache.get(key)
+        if stored is None:
+            response = view(request, *args, **kwargs)
+            if not cacheable(response):
+                return response
+            stored = freeze(response)
+            cache.set(key, stored, PAGE_TIMEOUT)
+        status, headers, content = stored
+        return revalidated(HttpResponse(content, status=status, headers=headers), etag)
+
+    return serve
+
+
+def cacheable(response):
+    """Whether *response* is the same for every reader and can be kept whole."""
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "Cookie" not in response.get("Vary", "")
+    )
+
+
+def freeze(response):
+    """Return (status, headers, content): what the cache keeps of *response*."""
+    headers = {
+        name: value for name, value in response.items() if name.lower() not in PRIVATE_HEADERS
+    }
+    return response.status_code, headers, response.content
+
+
+def revalidated(response, etag):
+    """Mark *response* as storable by browsers and proxies, but only after asking again."""
+    response["ETag"] = etag
+    response["Cache-Control"] = "public, no-cache"
+    return response

@@ -1,0 +1,136 @@
+"""Safe to expose: HTTPS on one switch, production settings checked, sign-in guessing slowed."""
+
+import datetime
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+MANAGE = Path(settings.BASE_DIR, "manage.py")
+PRODUCTION = {
+    "BRIEFING_PRODUCTION": "1",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "briefing.example.gov",
+}
+# Requests the HTTPS settings in a process of their own, as a proxy would send them.
+HTTPS_PROBE = """
+import django
+django.setup()
+from django.test import Client
+plain = Client().get("/admin/login/", HTTP_HOST="briefing.example.gov")
+print(plain.status_code, plain.get("Location"))
+secure = Client().get("/admin/login/", HTTP_HOST="briefing.example.gov",
+                      HTTP_X_FORWARDED_PROTO="https")
+print(secure.status_code, secure.get("Strict-Transport-Security"))
+from django.conf import settings
+print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
+"""
+
+
+def run(args, **environment):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "briefing.settings", **environment}
+    for name in ("DJANGO_DEBUG", "BRIEFING_HTTPS", "BRIEFING_PRODUCTION", "DJANGO_SECRET_KEY"):
+        if name not in environment:
+            env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_deploy_check_is_clean_in_production():
+    result = run([str(MANAGE), "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY must be a secret of 50 characters"),
+        ("DJANGO_ALLOWED_HOSTS", "DJANGO_ALLOWED_HOSTS must name the site's host names"),
+    ],
+)
+def test_production_refuses_to_start_without(missing, message):
+    environment = {name: value for name, value in PRODUCTION.items() if name != missing}
+    result = run([str(MANAGE), "check"], **environment)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_https_switch_redirects_plain_requests_and_sends_hsts():
+    result = run(
+        ["-c", HTTPS_PROBE], BRIEFING_HTTPS="1", DJANGO_ALLOWED_HOSTS="briefing.example.gov"
+    )
+    assert result.returncode == 0, result.stderr
+    redirect, secure, cookies = result.stdout.splitlines()
+    assert redirect == "301 https://briefing.example.gov/admin/login/"
+    assert secure == "200 max-age=31536000; includeSubDomains; preload"
+    assert cookies == "True True"
+
+
+def test_without_the_switch_plain_http_is_served(client):
+    response = client.get("/admin/login/")
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response
+
+
+@pytest.mark.django_db
+def test_pages_carry_security_headers(client):
+    response = client.get("/briefing-room/")
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Frame-Options"] == "DENY"
+
+
+def sign_in(client, password, username="staff", address="198.51.100.7"):
+    return client.post(
+        "/admin/login/",
+        {"username": username, "password": password, "next": "/admin/"},
+        REMOTE_ADDR=address,
+    )
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_user("staff", password="right", is_staff=True)
+
+
+def test_sign_in_pauses_after_repeated_failures(client, staff):
+    for _ in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+        assert sign_in(client, "wrong").status_code == 200  # the form again, with its error
+    refused = sign_in(client, "right")
+    assert refused.status_code == 429
+    assert "Too many failed sign-ins" in refused.text
+    assert refused["Retry-After"] == str(settings.BRIEFING_SIGN_IN_WINDOW)
+
+
+def test_pause_covers_the_username_from_any_address(client, staff):
+    for number in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+        sign_in(client, "wrong", address=f"203.0.113.{number}")
+    assert sign_in(client, "right", address="192.0.2.99").status_code == 429
+
+
+def test_others_still_sign_in_and_the_pause_ends(client, staff):
+    get_user_model().objects.create_user("other", password="theirs", is_staff=True)
+    for _ in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+        sign_in(client, "wrong")
+    assert sign_in(client, "theirs", username="other", address="192.0.2.1").status_code == 302
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
+        seconds=settings.BRIEFING_SIGN_IN_WINDOW + 1
+    )
+    with time_machine.travel(later):
+        assert sign_in(client, "right").status_code == 302

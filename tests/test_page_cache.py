@@ -1,0 +1,101 @@
+"""Cached public pages: fast to serve again, never stale after a save, revalidated by ETag."""
+
+import datetime
+import uuid
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.conftest import change_form_data
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/briefing-room/"
+
+
+# A database of the local Redis that only these tests use: it is emptied after each.
+TEST_REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["memory", "redis"])
+def any_cache(request, settings):
+    """The tests run with the process's memory cache and with the local Redis."""
+    if request.param == "memory":
+        yield request.param
+        return
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": TEST_REDIS,
+            "KEY_PREFIX": f"briefing-test-{uuid.uuid4().hex}",
+        }
+    }
+    yield request.param
+    cache.clear()
+
+
+def test_a_page_served_again_costs_one_query(client, make_release, any_cache):
+    make_release(title="Statement on rail")
+    first = client.get(LIST)
+    with CaptureQueriesContext(connection) as queries:
+        again = client.get(LIST)
+    assert len(queries) == 1  # the content version
+    assert again.content == first.content
+    assert "Statement on rail" in again.text
+
+
+def test_an_admin_edit_shows_at_once(client, publisher, make_release, any_cache):
+    release = make_release(title="Old headline")
+    assert "Old headline" in client.get(LIST).text
+    assert "Old headline" in client.get(release.get_absolute_url()).text
+    staff = client.__class__()
+    staff.force_login(publisher)
+    data = change_form_data(release, title="New headline", change_note="Headline corrected.")
+    assert staff.post(f"/admin/releases/release/{release.pk}/change/", data).status_code == 302
+    assert "New headline" in client.get(LIST).text
+    page = client.get(release.get_absolute_url()).text
+    assert "New headline" in page
+    assert "Headline corrected." in page
+
+
+def test_an_import_shows_at_once(client, run_import, write_release, any_cache):
+    assert "Harvest Festival" not in client.get(LIST).text
+    run_import(write_release())
+    assert "Harvest Festival" in client.get(LIST).text
+
+
+def test_a_scheduled_release_goes_live_on_a_cached_list(client, make_release, any_cache):
+    when = timezone.now() + datetime.timedelta(minutes=10)
+    release = make_release(title="Embargoed readout", published_at=when)
+    assert "Embargoed readout" not in client.get(LIST).text
+    with time_machine.travel(when + datetime.timedelta(seconds=1), tick=False):
+        assert "Embargoed readout" in client.get(LIST).text
+        assert client.get(release.get_absolute_url()).status_code == 200
+
+
+def test_etag_answers_not_modified_until_something_changes(client, make_release, any_cache):
+    release = make_release(body="First.")
+    response = client.get(release.get_absolute_url())
+    etag = response["ETag"]
+    assert response["Cache-Control"] == "public, no-cache"
+    unchanged = client.get(release.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert unchanged.status_code == 304
+    assert unchanged.content == b""
+    release.body = "Second."
+    release.save()
+    changed = client.get(release.get_absolute_url(), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200
+    assert changed["ETag"] != etag
+    assert "Second." in changed.text
+
+
+def test_streamed_csv_and_errors_are_not_cached(client, make_release):
+    make_release(title="Listed")
+    csv = client.get(LIST, {"format": "csv"})
+    assert csv.streaming
+    assert "ETag" not in csv
+    assert "ETag" not in client.get("/briefing-room/statements-releases/2021/03/01/none/")
