@@ -27,7 +27,7 @@ run: setup
 	@echo "Create a staff account for http://$(ADDRESS)/admin/ with:"
 	@echo "    $(BIN)/python manage.py createsuperuser"
 	@echo
-	$(BIN)/gunicorn briefing.wsgi --bind $(ADDRESS) --workers 2 --access-logfile -
+	$(BIN)/gunicorn briefing.wsgi --config briefing/gunicorn.conf.py --bind $(ADDRESS)
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .

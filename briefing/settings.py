@@ -179,6 +179,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # gunicorn's access log has a line for every request already; Django adds
+    # one only for a server error, with its traceback.
+    "loggers": {"django.request": {"level": "ERROR"}},
 }
 
 # Email alerts. Links in them point at BRIEFING_SITE_URL, the address

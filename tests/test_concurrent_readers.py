@@ -12,23 +12,27 @@ PostgreSQL server, in a database of its own that is dropped at the end.
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
-from django.conf import settings
 
 from releases.archive_generator import ArchiveGenerator
+from tests.servers import (
+    BASE_DIR,
+    MANAGE,
+    READER_TIMEOUT,
+    child_env,
+    fetch,
+    fresh_postgres_database,
+    manage,
+    running_gunicorn,
+    stop,
+    tail,
+)
 
-BASE_DIR = Path(settings.BASE_DIR)
-MANAGE = BASE_DIR / "manage.py"
 PG_DATABASE = "briefing_readers_test"
 
 FIRST_COUNT = 200
@@ -38,7 +42,6 @@ SECOND_COUNT = 2_000
 SECOND_OFFSET = 100_000
 
 READER_THREADS = 2
-READER_TIMEOUT = 10  # seconds; above SQLite's 5 s busy timeout, so a lock shows as a 500
 IMPORT_TIMEOUT = 120
 MAX_REQUESTS_PER_READER = 20_000
 MIN_OVERLAPPING_REQUESTS = 20
@@ -52,96 +55,14 @@ if ENVIRONMENT_URL.startswith("postgres"):
     ENGINES.append("postgresql")
 
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    """Report a redirect as the response it is, rather than following it."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
-# No proxy from the environment: the server is on this machine.
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirect())
-
-
-def fetch(url, timeout=READER_TIMEOUT):
-    """Return (status, body text) of a GET of *url*; HTTP errors are returned, not raised."""
-    try:
-        with OPENER.open(url, timeout=timeout) as response:
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as error:
-        with error:
-            return error.code, error.read().decode("utf-8", "replace")
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tail(path, lines=60):
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="replace")
-    except OSError as error:
-        return f"<could not read {path}: {error}>"
-    return "\n".join(text.splitlines()[-lines:])
-
-
-def child_env(database_url, **extra):
-    env = {**os.environ, "DATABASE_URL": database_url, **extra}
-    env.setdefault("DJANGO_SETTINGS_MODULE", "briefing.settings")
-    env.pop("DJANGO_DEBUG", None)  # served as production serves it
-    return env
-
-
-def manage(database_url, *args, timeout=120):
-    """Run manage.py *args* against *database_url*; fail the test unless it exits 0."""
-    result = subprocess.run(
-        [sys.executable, str(MANAGE), *map(str, args)],
-        cwd=BASE_DIR,
-        env=child_env(database_url),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    assert result.returncode == 0, (
-        f"manage.py {' '.join(map(str, args))} exited {result.returncode}\n"
-        f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    )
-    return result.stdout
-
-
-def stop(process, timeout=10):
-    """Terminate *process* (started by this test), then kill it if it lingers."""
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=timeout)
-
-
 @pytest.fixture
 def database_url(request, tmp_path):
     """The URL of a fresh, empty database for the engine under test."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'readers.sqlite3'}"
         return
-
-    import psycopg
-
-    parts = urlsplit(ENVIRONMENT_URL)
-    server_url = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
-    with psycopg.connect(server_url + "/postgres", autocommit=True) as admin:
-        admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-        admin.execute(f"CREATE DATABASE {PG_DATABASE}")
-    try:
-        yield f"{server_url}/{PG_DATABASE}"
-    finally:
-        with psycopg.connect(server_url + "/postgres", autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
+    with fresh_postgres_database(PG_DATABASE, ENVIRONMENT_URL) as url:
+        yield url
 
 
 @pytest.fixture
@@ -157,54 +78,8 @@ def seeded_database(database_url, tmp_path):
 @pytest.fixture
 def server(seeded_database, tmp_path):
     """gunicorn serving the seeded database with two workers; yields (base URL, error log)."""
-    manifest = BASE_DIR / "staticfiles" / "staticfiles.json"
-    assert manifest.exists(), (
-        f"{manifest} is missing: production serves collected static files, "
-        "run manage.py collectstatic (make setup) first"
-    )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-    port = free_port()
-    error_log = tmp_path / "gunicorn-stderr.log"
-    access_log = tmp_path / "gunicorn-access.log"
-    with error_log.open("wb") as stderr, access_log.open("wb") as stdout:
-        process = subprocess.Popen(
-            [
-                *command,
-                "briefing.wsgi",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--workers",
-                "2",
-                "--access-logfile",
-                "-",
-            ],
-            cwd=BASE_DIR,
-            env=child_env(seeded_database, DJANGO_ALLOWED_HOSTS="127.0.0.1"),
-            stdout=stdout,
-            stderr=stderr,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert process.poll() is None, (
-                f"gunicorn exited {process.returncode} while starting:\n{tail(error_log)}"
-            )
-            try:
-                status, _ = fetch(f"{base}/briefing-room/", timeout=2)
-                if status == 200:
-                    break
-            except OSError:
-                status = None
-            assert time.monotonic() < deadline, (
-                f"gunicorn did not answer 200 within 20 s (last status {status}):\n"
-                f"{tail(error_log)}"
-            )
-            time.sleep(0.1)
-        yield base, error_log
-    finally:
-        stop(process)  # SIGTERM: gunicorn's graceful shutdown
+    with running_gunicorn(seeded_database, tmp_path) as (base, log):
+        yield base, log
 
 
 class Reader(threading.Thread):

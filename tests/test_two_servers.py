@@ -1,0 +1,170 @@
+"""Two app servers sharing one PostgreSQL and one Redis, as behind a load balancer.
+
+Two gunicorn instances run with the production configuration on their own
+ports. A staff member edits a release through the first; readers of the
+second see the edit on their very next request. An import run beside them is
+seen by both at once. Both write one access-log line per request.
+"""
+
+import http.cookiejar
+import re
+import urllib.parse
+import urllib.request
+import uuid
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+import redis
+
+from tests.servers import fetch, fresh_postgres_database, manage, running_gunicorn
+
+# A Redis database of the machine's own that only this test uses.
+REDIS_URL = "redis://127.0.0.1:6379/14"
+PASSWORD = "a-long-passphrase"
+ACCESS_LINE = re.compile(r'"GET /briefing-room/ HTTP/1\.1" 200 \d+ \d+ms$', re.MULTILINE)
+
+
+class FormFields(HTMLParser):
+    """The values a browser would submit from the form with id *form_id*."""
+
+    def __init__(self, form_id):
+        super().__init__()
+        self.form_id, self.inside, self.values = form_id, False, {}
+        self.select, self.textarea = None, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+        if not self.inside or ("name" not in attrs and tag != "option"):
+            return
+        if tag == "input" and attrs.get("type") not in {"submit", "checkbox", "file"}:
+            self.values[attrs["name"]] = attrs.get("value", "")
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and "selected" in attrs:
+            self.values[self.select] = attrs.get("value", "")
+        elif tag == "textarea":
+            self.textarea = attrs["name"]
+            self.values[self.textarea] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.values[self.textarea] += data
+
+
+class StaffBrowser:
+    """A staff member's session with one server: cookies, CSRF tokens and forms."""
+
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        )
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=10) as response:
+            return response.read().decode()
+
+    def submit(self, path, form_id, **changes):
+        """Submit the form *form_id* on the page at *path* with *changes*; return the
+        final page."""
+        fields = FormFields(form_id)
+        fields.feed(self.get(path))
+        data = urllib.parse.urlencode({**fields.values, **changes}).encode()
+        request = urllib.request.Request(self.base + path, data, headers={"Referer": self.base})
+        with self.opener.open(request, timeout=30) as response:
+            return response.read().decode()
+
+
+@pytest.fixture
+def shared_services(tmp_path):
+    """A fresh PostgreSQL database with the fixtures imported and a staff member,
+    and a Redis cache prefix of its own; yields the environment both servers share."""
+    prefix = f"two-servers-{uuid.uuid4().hex}"
+    with fresh_postgres_database("briefing_two_servers") as database_url:
+        environment = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
+        manage(database_url, "migrate", "-v0", **environment)
+        manage(database_url, "import_release", Path("fixtures"), "-v0", **environment)
+        manage(
+            database_url,
+            "createsuperuser",
+            "--noinput",
+            "--username=editor",
+            "--email=editor@example.gov",
+            DJANGO_SUPERUSER_PASSWORD=PASSWORD,
+            **environment,
+        )
+        try:
+            yield database_url, environment
+        finally:
+            redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def test_an_edit_through_one_server_shows_through_the_other(shared_services, tmp_path):
+    database_url, environment = shared_services
+    with (
+        running_gunicorn(database_url, tmp_path, "first", **environment) as (first, first_log),
+        running_gunicorn(database_url, tmp_path, "second", **environment) as (second, second_log),
+    ):
+        _, page = fetch(f"{first}/briefing-room/")
+        release_path = re.search(r'href="(/briefing-room/[a-z-]+/\d{4}/[^"]+/)"', page)[1]
+        for base in (first, second):  # both servers now hold the pages in the cache
+            assert fetch(base + release_path)[0] == 200
+        assert redis.Redis.from_url(REDIS_URL).keys(f"{environment['BRIEFING_CACHE_PREFIX']}:*")
+
+        staff = StaffBrowser(first)
+        staff.submit(
+            "/admin/login/", "login-form", username="editor", password=PASSWORD, next="/admin/"
+        )
+        slug = release_path.rstrip("/").rsplit("/", 1)[1]
+        find = f"from releases.models import Release; print(Release.objects.get(slug='{slug}').pk)"
+        pk = manage(database_url, "shell", "--no-imports", "-c", find, **environment).strip()
+        change = f"/admin/releases/release/{pk}/change/"
+        saved = staff.submit(
+            change,
+            "release_form",
+            title="Corrected through the first server",
+            change_note="Retitled.",
+            _save="Save",
+        )
+        assert "was changed successfully" in saved
+
+        status, through_second = fetch(second + release_path)
+        assert status == 200
+        assert "<h1>Corrected through the first server</h1>" in through_second
+        assert "Retitled." in through_second
+
+        manage(database_url, "import_release", new_release(tmp_path), "-v0", **environment)
+        for base in (first, second):
+            assert "Statement on the Two Servers" in fetch(f"{base}/briefing-room/")[1]
+
+    for log in (first_log, second_log):
+        assert ACCESS_LINE.search(log.read_text()), log.read_text()[-2000:]
+
+
+def new_release(directory):
+    path = Path(directory, "two-servers.md")
+    path.write_text(
+        "---\n"
+        "title: Statement on the Two Servers\n"
+        "category: statements-releases\n"
+        "date: '2021-06-01'\n"
+        "published_time: 2021-06-01 10:00:00-04:00\n"
+        "permalink: https://www.whitehouse.gov/briefing-room/statements-releases/"
+        "2021/06/01/statement-on-the-two-servers/\n"
+        "---\n"
+        "Both servers show this at once.\n",
+        encoding="utf-8",
+    )
+    return path
