@@ -169,6 +169,10 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Public pages are cached whole under the content version (releases/page_cache.py);
+# BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
+BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
+
 # Admin sign-in: this many failures from one address, or for one username,
 # pause sign-in for them for this many seconds.
 BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))

@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from briefing.health import health
 from releases import subscription_views
 from releases.corrections import CorrectionsFeed
 from releases.page_cache import cached_page
@@ -28,6 +29,7 @@ urlpatterns = [
         name="subscription-unsubscribe",
     ),
     path("admin/", admin.site.urls),
+    path("health/", health, name="health"),
     path("robots.txt", cached_page(robots_txt), name="robots"),
     path(
         "sitemap.xml",

@@ -11,6 +11,7 @@ import functools
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
@@ -63,7 +64,7 @@ def cached_page(view):
 
     @functools.wraps(view)
     def serve(request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD"):
+        if request.method not in ("GET", "HEAD") or not settings.BRIEFING_PAGE_CACHE:
             return view(request, *args, **kwargs)
         version = current_version()
         # The host and scheme are in the key: pages hold absolute links.

@@ -20,17 +20,15 @@ import time
 import pytest
 
 from releases.archive_generator import ArchiveGenerator
+from releases.serving import child_env, stop, tail
 from tests.servers import (
     BASE_DIR,
     MANAGE,
     READER_TIMEOUT,
-    child_env,
     fetch,
     fresh_postgres_database,
     manage,
     running_gunicorn,
-    stop,
-    tail,
 )
 
 PG_DATABASE = "briefing_readers_test"

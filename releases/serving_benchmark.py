@@ -1,0 +1,130 @@
+"""Measure pages served by gunicorn as in production, against a bare view on the same server.
+
+Used by ``manage.py benchmark_serving`` (``make bench-serving``). Debian's
+``wrk`` drives each address on loopback for a fixed time; every page's rate
+is also given as a ratio to the bare view measured in the same run, since
+these machines are shared and their speed drifts.
+"""
+
+import dataclasses
+import http.cookiejar
+import re
+import shutil
+import statistics
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+
+WRK = "wrk"
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+DEEP_PAGE = 2_000
+PER_PAGE = 20
+
+
+class LoadGeneratorMissing(RuntimeError):
+    """wrk is not installed."""
+
+
+@dataclasses.dataclass
+class Load:
+    """What wrk measured at one address."""
+
+    rate: float  # requests per second
+    p50: float  # milliseconds
+    p99: float
+    errors: int  # non-2xx/3xx responses and socket errors
+
+
+def pages(base, count):
+    """Return [(label, path)] of the pages to measure, found on the running site."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(f"{base}/briefing-room/", timeout=30) as response:
+        html = response.read().decode()
+    detail = re.search(r'href="(/briefing-room/[a-z-]+/\d{4}/\d\d/\d\d/[^"/]+/)"', html)[1]
+    stylesheet = re.search(r'href="(/static/releases/briefing\.[^"]+\.css)"', html)[1]
+    deep = max(1, min(DEEP_PAGE, count // PER_PAGE))
+    return [
+        ("bare view", "/health/"),
+        ("list", "/briefing-room/"),
+        ("filtered list", "/briefing-room/?category=press-briefings&date_after=2015-01-01"),
+        (f"deep page ({deep:,})", f"/briefing-room/?page={deep}"),
+        ("search", "/briefing-room/?q=climate"),
+        ("detail", detail),
+        ("feed", "/briefing-room/?format=atom"),
+        ("stylesheet", stylesheet),
+    ]
+
+
+def drive(url, seconds, connections):
+    """Run wrk at *url* for *seconds* with *connections*; return its Load."""
+    if shutil.which(WRK) is None:
+        raise LoadGeneratorMissing("wrk is not installed (apt-get install wrk)")
+    threads = min(2, connections)
+    command = [WRK, "--latency", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    return parse_wrk(output)
+
+
+def parse_wrk(output):
+    """Return the Load in wrk's report *output*."""
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
+    latency = {
+        percent: float(value) * UNITS[unit]
+        for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.M)
+    }
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return Load(rate, latency["50"], latency["99"], errors)
+
+
+class StaffSession:
+    """A signed-in staff member's requests to one server, timed."""
+
+    def __init__(self, base, username, password):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.ProxyHandler({}),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+        )
+        login = self.get("/admin/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login)[1]
+        data = {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        request = urllib.request.Request(
+            f"{base}/admin/login/?next=/admin/",
+            urllib.parse.urlencode(data).encode(),
+            headers={"Referer": base},
+        )
+        with self.opener.open(request, timeout=30) as response:
+            if "/admin/login/" in response.url:
+                raise RuntimeError("the benchmark's staff member could not sign in")
+
+    def get(self, path):
+        with self.opener.open(self.base + path, timeout=60) as response:
+            return response.read().decode()
+
+    def median_ms(self, path, repeats):
+        """Return the median time of *repeats* requests for *path*, after one to warm up."""
+        self.get(path)
+        timings = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            self.get(path)
+            timings.append((time.perf_counter() - started) * 1000)
+        return statistics.median(timings)
+
+
+def admin_pages(release_pk, category_pk):
+    return [
+        ("release list", "/admin/releases/release/"),
+        ("search", "/admin/releases/release/?q=climate"),
+        (
+            "filters",
+            f"/admin/releases/release/?status__exact=published&category__id__exact={category_pk}",
+        ),
+        ("edit page", f"/admin/releases/release/{release_pk}/change/"),
+    ]
