@@ -8,7 +8,9 @@ ADDRESS ?= 127.0.0.1:8000
 BENCH_FILES ?= 20000
 SEARCH_FILES ?= 100000
 
-.PHONY: run test setup lint bench bench-search clean
+SERVE_FILES ?= 100000
+
+.PHONY: run test setup lint bench bench-search bench-serving clean
 
 # The virtual environment is rebuilt whenever requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -44,6 +46,10 @@ bench: $(BIN)/.installed
 
 bench-search: $(BIN)/.installed
 	$(BIN)/python manage.py benchmark_search --count $(SEARCH_FILES)
+
+# Pages served by gunicorn under wrk, with and without the page cache, against a bare view.
+bench-serving: setup
+	$(BIN)/python manage.py benchmark_serving --count $(SERVE_FILES)
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm

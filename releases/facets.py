@@ -2,9 +2,9 @@
 
 import dataclasses
 import datetime
-from collections import Counter
 
-from django.db.models import Count
+from django.db.models import Count, Func, IntegerField
+from django.db.models.functions import ExtractMonth, ExtractYear
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,22 +40,45 @@ def category_counts(queryset):
     return [FacetCount(slug, name, count) for slug, name, count in rows]
 
 
-def counts_by_day(queryset):
-    """Return a Counter of *queryset*'s releases by listing date.
+class DatePart(Func):
+    """The year (or month) of a date column, as a number, computed in SQL.
 
-    Grouping by the date itself, and by year or month here, keeps the query
-    to plain columns: SQLite's year and month extraction is a Python function
-    that Django calls once a row, slower than the rest of a search put together.
+    On SQLite a date is ISO text, so the part is cut from it: Django's own
+    extraction there calls a Python function once a row, slower than the rest
+    of a search put together.
     """
-    rows = queryset.order_by().values_list("date").annotate(count=Count("pk")).order_by()
-    return Counter(dict(rows.iterator()))
+
+    output_field = IntegerField()
+
+    def __init__(self, expression, part):
+        super().__init__(expression)
+        self.part = part
+
+    def as_sql(self, compiler, connection, **extra):
+        extracted = ExtractYear if self.part == "year" else ExtractMonth
+        return compiler.compile(extracted(*self.source_expressions))
+
+    def as_sqlite(self, compiler, connection, **extra):
+        start, length = (1, 4) if self.part == "year" else (6, 2)
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"CAST(substr({column}, {start}, {length}) AS integer)", params
+
+
+def counts_by(queryset, part):
+    """Return {year or month: count} of *queryset*'s releases."""
+    rows = (
+        queryset.order_by()
+        .annotate(part=DatePart("date", part))
+        .values_list("part")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return dict(rows)
 
 
 def year_counts(queryset):
     """Return a FacetCount per year with releases in *queryset*, newest first."""
-    years = Counter()
-    for date, count in counts_by_day(queryset).items():
-        years[date.year] += count
+    years = counts_by(queryset, "year")
     return [YearCount(str(year), str(year), years[year]) for year in sorted(years, reverse=True)]
 
 
@@ -64,10 +87,7 @@ def month_counts(queryset, year):
 
     The value is the month's number, for its archive's address.
     """
-    months = Counter()
-    for date, count in counts_by_day(queryset).items():
-        if date.year == year:
-            months[date.month] += count
+    months = counts_by(queryset.filter(date__year=year), "month")
     return [
         FacetCount(month, f"{datetime.date(year, month, 1):%B}", months[month])
         for month in sorted(months)

@@ -128,16 +128,22 @@ class Release(models.Model):
     class Meta:
         ordering = ["-date", "-published_at", "-id"]
         get_latest_by = "published_at"
+        # Lists filter on the status and read newest first: the status leads the
+        # listing indexes, so that a page is read in order, never sorted.
         indexes = [
-            models.Index(fields=["-date", "-published_at", "-id"], name="release_newest_idx"),
             models.Index(
-                fields=["category", "-date", "-published_at", "-id"],
+                fields=["status", "-date", "-published_at", "-id"], name="release_newest_idx"
+            ),
+            models.Index(
+                fields=["category", "status", "-date", "-published_at", "-id"],
                 name="release_category_newest_idx",
             ),
             # Holds every column the lists filter and count on, so that a count
-            # or a facet over many releases never reads their bodies.
+            # or a facet over many releases never reads their bodies. The
+            # publication time comes last: first, it would tempt the planner to
+            # read a whole list through this index and sort it.
             models.Index(
-                fields=["status", "published_at", "category", "date"],
+                fields=["status", "category", "date", "published_at"],
                 name="release_visible_idx",
             ),
         ]

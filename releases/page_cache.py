@@ -24,6 +24,8 @@ from releases.models import Category, ContentVersion, Release
 PAGE_TIMEOUT = 24 * 60 * 60  # a day: retired pages simply age out
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
+# Query parameters that change which page of a list is shown, not what it holds.
+LIST_INDEPENDENT = {"page", "sort", "format"}
 
 
 def connect():
@@ -66,7 +68,7 @@ def cached_page(view):
     def serve(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not settings.BRIEFING_PAGE_CACHE:
             return view(request, *args, **kwargs)
-        version = current_version()
+        version = request.content_version = current_version()
         # The host and scheme are in the key: pages hold absolute links.
         address = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=12)
         etag = f'"{version}-{address.hexdigest()}"'
@@ -84,6 +86,22 @@ def cached_page(view):
         return revalidated(HttpResponse(content, status=status, headers=headers), etag)
 
     return serve
+
+
+def remembered(request, name, compute):
+    """Return *compute*() for the list at *request*'s address, kept until the content changes.
+
+    Counts and facets over a whole archive cost more than rendering the page:
+    a list's page 2 and its other orders share them, and so does a page
+    rendered afresh with the page cache off.
+    """
+    version = getattr(request, "content_version", None) or current_version()
+    request.content_version = version
+    query = sorted(
+        (key, values) for key, values in request.GET.lists() if key not in LIST_INDEPENDENT
+    )
+    address = hashlib.blake2b(f"{request.path}?{query}".encode(), digest_size=12).hexdigest()
+    return cache.get_or_set(f"{name}:{version}:{address}", compute, PAGE_TIMEOUT)
 
 
 def cacheable(response):

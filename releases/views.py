@@ -11,6 +11,7 @@ from releases import alternates, revisions, sharing
 from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
+from releases.page_cache import remembered
 from releases.search import add_highlights, by_relevance
 from releases.subscriptions import subscription_query
 
@@ -101,6 +102,7 @@ class ReleaseListView(FilterView):
         if self.filterset.ranked_by_relevance:
             queryset = by_relevance(queryset, self.filterset.search_query)
         paginator = self.get_paginator(queryset, page_size)
+        paginator.count = remembered(self.request, "count", queryset.count)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -136,6 +138,10 @@ class ReleaseListView(FilterView):
         Each counts the list as filtered by everything but its own filter, so
         that the reader sees where else the search would lead.
         """
+        return remembered(self.request, "facets", self.count_facets)
+
+    def count_facets(self):
+        """Count the facets afresh: see facets()."""
         facets = {"year_facet": year_counts(self.filtered_without("date_after", "date_before"))}
         if self.category is None:
             facets["category_facet"] = category_counts(self.filtered_without("category"))
@@ -186,7 +192,10 @@ class ArchiveMixin:
     def get_context_data(self, **kwargs):
         context = super().get_context_data(archive_title=self.archive_title(), **kwargs)
         if self.kwargs.get("month") is None:
-            context["month_facet"] = month_counts(self.object_list, self.kwargs["year"])
+            year = self.kwargs["year"]
+            context["month_facet"] = remembered(
+                self.request, "months", lambda: month_counts(self.object_list, year)
+            )
         return context
 
 
