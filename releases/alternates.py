@@ -98,6 +98,18 @@ def json_response(request, page, page_url_for):
     )
 
 
+def cursor_json_response(request, count, releases, next_url):
+    """Return a stretch of a list as JSON: its count, the link to read on, the releases."""
+    return JsonResponse(
+        {
+            "count": count,
+            "next": next_url,
+            "results": [release_data(request, release) for release in releases],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
 class Echo:
     """A file-like object whose write() returns what it is given, for streaming CSV."""
 

@@ -39,6 +39,14 @@ class ReleaseQuerySet(models.QuerySet):
         """Return the releases readers see in lists: published, and their time come."""
         return self.filter(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
 
+    def older_than(self, date, published_at, pk):
+        """Return the releases after (date, published_at, pk) in the lists' newest-first order."""
+        return self.filter(
+            models.Q(date__lt=date)
+            | models.Q(date=date, published_at__lt=published_at)
+            | models.Q(date=date, published_at=published_at, pk__lt=pk)
+        )
+
     def on_record(self):
         """Return the releases that answer at their address: published or withdrawn.
 

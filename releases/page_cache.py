@@ -25,7 +25,7 @@ PAGE_TIMEOUT = 24 * 60 * 60  # a day: retired pages simply age out
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 # Query parameters that change which page of a list is shown, not what it holds.
-LIST_INDEPENDENT = {"page", "sort", "format"}
+LIST_INDEPENDENT = {"page", "cursor", "sort", "format"}
 
 
 def connect():

@@ -24,11 +24,7 @@ def neighbours(release, queryset):
     releases of the same day step through in the order readers see them.
     """
     date, published, pk = release.date, release.published_at, release.pk
-    older = queryset.filter(
-        Q(date__lt=date)
-        | Q(date=date, published_at__lt=published)
-        | Q(date=date, published_at=published, pk__lt=pk)
-    ).order_by("-date", "-published_at", "-pk")
+    older = queryset.older_than(date, published, pk).order_by("-date", "-published_at", "-pk")
     newer = queryset.filter(
         Q(date__gt=date)
         | Q(date=date, published_at__gt=published)

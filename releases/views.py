@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from releases import alternates, revisions, sharing
+from releases import alternates, cursors, revisions, sharing
 from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
@@ -65,10 +65,24 @@ class ReleaseListView(FilterView):
             )
         if key == "csv":
             return alternates.csv_response(self.request, releases, "releases.csv")
-        _, page, _, _ = self.paginate_queryset(releases, self.paginate_by)
-        return alternates.json_response(
-            self.request, page, lambda number: self.address_with(page=number)
-        )
+        if self.filterset.ranked_by_relevance or self.page_kwarg in self.request.GET:
+            _, page, _, _ = self.paginate_queryset(releases, self.paginate_by)
+            return alternates.json_response(
+                self.request, page, lambda number: self.address_with(page=number)
+            )
+        return self.json_read_on(releases)
+
+    def json_read_on(self, releases):
+        """Answer with a page of the list as JSON, with a cursor to the next (see cursors.py)."""
+        try:
+            results, cursor = cursors.read_on(
+                releases, self.request.GET.get("cursor"), self.paginate_by
+            )
+        except cursors.CursorError as error:
+            return JsonResponse({"errors": {"cursor": [str(error)]}}, status=400)
+        count = remembered(self.request, "count", releases.count)
+        next_url = self.address_with(cursor=cursor) if cursor else None
+        return alternates.cursor_json_response(self.request, count, results, next_url)
 
     def address_with(self, **changes):
         """Return this list's absolute address with *changes* to its query (None removes)."""
