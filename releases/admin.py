@@ -17,6 +17,8 @@ from releases import previews
 from releases.admin_upload import upload_urls
 from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
 from releases.release_form import ReleaseForm
+from releases.search import search_releases
+from releases.search_query import SearchQueryError, parse_search
 from releases.undoing import UndoError, undo_run
 
 
@@ -49,6 +51,21 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     actions = ["publish"]
     history_list_display = ["status", "change_note"]
     object_history_template = "admin/releases/release/object_history.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search titles and bodies with the full-text index, as readers' searches do.
+
+        A LIKE over every body took seconds at 100,000 releases; the index takes
+        milliseconds, with the same syntax as the public search box.
+        """
+        if not search_term.strip():
+            return queryset, False
+        try:
+            query = parse_search(search_term)
+        except SearchQueryError as error:
+            self.message_user(request, str(error), messages.WARNING)
+            return queryset.none(), False
+        return search_releases(queryset, query), False
 
     def get_fieldsets(self, request, obj=None):
         zone = settings.TIME_ZONE

@@ -70,3 +70,11 @@ def test_category_list_counts_releases(staff_client, make_release):
     response = staff_client.get("/admin/releases/category/")
     counts = {c.slug: c.release_count for c in response.context["cl"].result_list}
     assert counts["press-briefings"] == 2
+
+
+def test_changelist_search_explains_a_query_it_cannot_run(staff_client, make_release):
+    make_release(title="On vaccines")
+    response = staff_client.get("/admin/releases/release/", {"q": "x " * 150}, follow=True)
+    assert response.status_code == 200
+    assert list(response.context["cl"].result_list) == []
+    assert "200 characters" in response.text
