@@ -12,6 +12,7 @@ from releases.facets import category_counts, month_counts, year_counts
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
 from releases.page_cache import remembered
+from releases.paging import DeepPaginator
 from releases.search import add_highlights, by_relevance
 from releases.subscriptions import subscription_query
 
@@ -23,6 +24,7 @@ class ReleaseListView(FilterView):
 
     filterset_class = ReleaseFilter
     paginate_by = 20
+    paginator_class = DeepPaginator
     template_name = "releases/release_list.html"
     category = None
 
