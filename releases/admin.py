@@ -1,5 +1,7 @@
 """Staff editing of releases and categories."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -15,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from releases import previews
 from releases.admin_upload import upload_urls
+from releases.facets import counts_by
 from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
 from releases.release_form import ReleaseForm
 from releases.search import search_releases
@@ -36,14 +39,38 @@ class CategoryAdmin(admin.ModelAdmin):
         return category.release_count
 
 
+class YearFilter(admin.SimpleListFilter):
+    """Releases by listing year, newest first.
+
+    In place of a date hierarchy, whose year links SQLite works out with a
+    Python function called once a row: most of a second at 100,000 releases.
+    """
+
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = counts_by(Release.objects.all(), "year")
+        return [(str(year), str(year)) for year in sorted(years, reverse=True)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            year = int(self.value())
+            start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        except ValueError:  # not a year, or one no date can have
+            return queryset.none()
+        return queryset.filter(date__gte=start, date__lt=end)
+
+
 @admin.register(Release)
 class ReleaseAdmin(SimpleHistoryAdmin):
     form = ReleaseForm
     list_display = ["title", "category", "date", "state", "modified_at", "public_page"]
-    list_filter = ["status", "category", "date"]
+    list_filter = ["status", "category", YearFilter, "date"]
     list_select_related = ["category"]
     search_fields = ["title", "body"]
-    date_hierarchy = "date"
     list_per_page = 50
     prepopulated_fields = {"slug": ["title"]}
     readonly_fields = ["extra_front_matter", "withdrawn_at", "created_at", "updated_at"]

@@ -1,5 +1,7 @@
 """Staff editing in the Django admin."""
 
+import datetime
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -78,3 +80,15 @@ def test_changelist_search_explains_a_query_it_cannot_run(staff_client, make_rel
     assert response.status_code == 200
     assert list(response.context["cl"].result_list) == []
     assert "200 characters" in response.text
+
+
+def test_changelist_filters_by_year(staff_client, make_release):
+    make_release(title="Of 2019", date=datetime.date(2019, 5, 1))
+    make_release(title="Of 2021", date=datetime.date(2021, 5, 1))
+    response = staff_client.get("/admin/releases/release/", {"year": "2019"})
+    assert [release.title for release in response.context["cl"].result_list] == ["Of 2019"]
+    assert ">2021</a>" in response.text
+    for bad in ("nineteen", "9999"):
+        nothing = staff_client.get("/admin/releases/release/", {"year": bad})
+        assert nothing.status_code == 200
+        assert list(nothing.context["cl"].result_list) == []
