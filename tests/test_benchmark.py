@@ -1,9 +1,12 @@
-"""The import benchmark behind ``make bench``, run small."""
+"""The benchmarks behind ``make bench``, ``bench-search`` and ``bench-serving``, run small."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 
+import pytest
 from django.conf import settings
 
 
@@ -40,3 +43,28 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     assert matches["rare word (10 releases)"] == 10
     assert matches["absent word"] == 0
     assert matches["common word"] == 40
+
+
+def test_serving_benchmark_prints_each_page_against_the_bare_view():
+    if shutil.which("wrk") is None:
+        reason = "Debian's wrk is not installed (apt-get install wrk)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    arguments = ["--count", "60", "--databases", "sqlite", "--seconds", "1"]
+    result = subprocess.run(
+        [*manage, "benchmark_serving", *arguments, "--load-seconds", "1", "--admin-repeats", "1"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    out = result.stdout
+    rows = re.findall(r"^    (.+?) +([\d,]+) +(\d+\.\d\d) +[\d.]+ +[\d.]+ +(\d+)$", out, re.M)
+    labels = [label for label, *_ in rows]
+    for label in ("bare view", "list", "filtered list", "search", "detail", "feed", "stylesheet"):
+        assert labels.count(label) == 2, f"{label} not measured uncached and cached:\n{out}"
+    assert all(ratio == "1.00" for label, _, ratio, _ in rows if label == "bare view")
+    assert all(errors == "0" for *_, errors in rows), out
+    assert re.search(r"list page, 32 connections for 1 s: [\d,]+ requests/s", out)
+    assert re.search(r"^    edit page +[\d.]+ ms$", out, re.M)
