@@ -109,6 +109,7 @@ class ReleaseImport:
             raise
         else:
             self.finish(ImportRun.Status.FINISHED)
+        statistics.finished(self.summary[Outcome.CREATED])
         return self.run_record
 
     def transaction(self):

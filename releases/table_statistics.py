@@ -31,3 +31,17 @@ class TableStatistics:
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {table}")
         self.analyzed_rows = rows
+
+    def finished(self, created):
+        """VACUUM the table after a run that created many releases.
+
+        Until a VACUUM marks the new rows visible to all, PostgreSQL cannot
+        answer from an index alone: a list's deep page, whose ids come from
+        the listing index, read tens of thousands of rows instead. Autovacuum
+        gets there minutes later; a bulk load should not leave it to chance.
+        """
+        if not self.enabled or created < MIN_ROWS or connection.in_atomic_block:
+            return
+        table = connection.ops.quote_name(Release._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM (ANALYZE) {table}")
