@@ -4,6 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
@@ -19,6 +20,7 @@ from releases import previews
 from releases.admin_upload import upload_urls
 from releases.facets import counts_by
 from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
+from releases.page_cache import current_version
 from releases.release_form import ReleaseForm
 from releases.search import search_releases
 from releases.search_query import SearchQueryError, parse_search
@@ -50,7 +52,9 @@ class YearFilter(admin.SimpleListFilter):
     parameter_name = "year"
 
     def lookups(self, request, model_admin):
-        years = counts_by(Release.objects.all(), "year")
+        # Counted once for each version of the content, not on every page.
+        key = f"admin-release-years:{current_version()}"
+        years = cache.get_or_set(key, lambda: counts_by(Release.objects.all(), "year"))
         return [(str(year), str(year)) for year in sorted(years, reverse=True)]
 
     def queryset(self, request, queryset):

@@ -146,6 +146,8 @@ class Release(models.Model):
                 fields=["category", "status", "-date", "-published_at", "-id"],
                 name="release_category_newest_idx",
             ),
+            # The admin lists every release, whatever its status, newest first.
+            models.Index(fields=["-date", "-published_at", "-id"], name="release_dated_idx"),
             # Holds every column the lists filter and count on, so that a count
             # or a facet over many releases never reads their bodies. The
             # publication time comes last: first, it would tempt the planner to

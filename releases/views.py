@@ -24,7 +24,6 @@ class ReleaseListView(FilterView):
 
     filterset_class = ReleaseFilter
     paginate_by = 20
-    paginator_class = DeepPaginator
     template_name = "releases/release_list.html"
     category = None
 
@@ -109,6 +108,13 @@ class ReleaseListView(FilterView):
 
     def get_queryset(self):
         return Release.objects.published().select_related("category").only(*LIST_FIELDS)
+
+    def get_paginator(self, queryset, per_page, **options):
+        return DeepPaginator(queryset, per_page, rows=self.releases_by_id, **options)
+
+    def releases_by_id(self, ids):
+        """Read the releases with *ids*, as {id: release}, for a page of this list."""
+        return Release.objects.select_related("category").only(*LIST_FIELDS).in_bulk(ids)
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate like ListView, but show the nearest page for a bad page number.
