@@ -7,10 +7,12 @@ pages at once, on every app server, so a reader never gets a page older than
 the last save; the one query a request costs is the read of that token.
 """
 
+import collections
 import datetime
 import functools
 import hashlib
 import secrets
+import threading
 
 from django.conf import settings
 from django.core.cache import cache
@@ -29,6 +31,43 @@ PAGE_TIMEOUT = 24 * 60 * 60  # a day: retired pages simply age out
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 # Query parameters that change which page of a list is shown, not what it holds.
 LIST_INDEPENDENT = {"page", "cursor", "sort", "format"}
+
+
+class LocalPages:
+    """The pages this process served last, in its own memory, before the shared cache.
+
+    A crowd reloads a few pages: kept here, they cost no trip to Redis. The
+    keys hold the content version, so a copy here is never staler than Redis's.
+    """
+
+    def __init__(self, size, largest):
+        self.size, self.largest = size, largest
+        self.pages = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key):
+        with self.lock:
+            stored = self.pages.get(key)
+            if stored is not None:
+                self.pages.move_to_end(key)
+            return stored
+
+    def clear(self):
+        with self.lock:
+            self.pages.clear()
+
+    def keep(self, key, stored):
+        if len(stored[2]) > self.largest:
+            return
+        with self.lock:
+            self.pages[key] = stored
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+
+# 200 pages of up to 256 KB: a few megabytes a process at most.
+LOCAL_PAGES = LocalPages(size=200, largest=256 * 1024)
 
 
 def connect():
@@ -99,13 +138,14 @@ def cached_page(view):
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return revalidated(HttpResponseNotModified(), etag)
         key = f"page:{version}:{address.hexdigest()}"
-        stored = cache.get(key)
+        stored = LOCAL_PAGES.get(key) or cache.get(key)
         if stored is None:
             response = view(request, *args, **kwargs)
             if not cacheable(response):
                 return response
             stored = freeze(response)
             cache.set(key, stored, PAGE_TIMEOUT)
+        LOCAL_PAGES.keep(key, stored)
         status, headers, content = stored
         return revalidated(HttpResponse(content, status=status, headers=headers), etag)
 

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from releases.models import Category, Release
+from releases.page_cache import LOCAL_PAGES
 
 SEED = Path(settings.BASE_DIR, "fixtures", "000_134aac580d95912d.txt")
 ARCHIVE_SAMPLE = Path(
@@ -36,6 +37,7 @@ def empty_cache():
     """Each test starts with an empty cache: pages, sign-in counts and bodies cached by
     an earlier test belong to its database, which is gone."""
     cache.clear()
+    LOCAL_PAGES.clear()
 
 
 @pytest.fixture(autouse=True)

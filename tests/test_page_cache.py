@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from releases.page_cache import LocalPages
 from tests.conftest import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +100,15 @@ def test_streamed_csv_and_errors_are_not_cached(client, make_release):
     assert csv.streaming
     assert "ETag" not in csv
     assert "ETag" not in client.get("/briefing-room/statements-releases/2021/03/01/none/")
+
+
+def test_local_pages_keep_the_most_recent_few_and_no_large_ones():
+    pages = LocalPages(size=2, largest=10)
+    pages.keep("a", (200, {}, b"first"))
+    pages.keep("b", (200, {}, b"second"))
+    assert pages.get("a") == (200, {}, b"first")  # now the most recent
+    pages.keep("c", (200, {}, b"third"))
+    assert pages.get("b") is None
+    assert pages.get("a") is not None
+    pages.keep("d", (200, {}, b"more than ten bytes"))
+    assert pages.get("d") is None
