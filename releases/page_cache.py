@@ -38,11 +38,13 @@ class LocalPages:
 
     A crowd reloads a few pages: kept here, they cost no trip to Redis. The
     keys hold the content version, so a copy here is never staler than Redis's.
+    At most *budget* bytes of pages are kept, none larger than *largest*.
     """
 
-    def __init__(self, size, largest):
-        self.size, self.largest = size, largest
+    def __init__(self, budget, largest):
+        self.budget, self.largest = budget, largest
         self.pages = collections.OrderedDict()
+        self.size = 0
         self.lock = threading.Lock()
 
     def get(self, key):
@@ -55,19 +57,25 @@ class LocalPages:
     def clear(self):
         with self.lock:
             self.pages.clear()
+            self.size = 0
 
     def keep(self, key, stored):
-        if len(stored[2]) > self.largest:
+        length = len(stored[2])
+        if length > self.largest:
             return
         with self.lock:
+            if key in self.pages:
+                self.pages.move_to_end(key)
+                return
             self.pages[key] = stored
-            self.pages.move_to_end(key)
-            while len(self.pages) > self.size:
-                self.pages.popitem(last=False)
+            self.size += length
+            while self.size > self.budget:
+                _, dropped = self.pages.popitem(last=False)
+                self.size -= len(dropped[2])
 
 
-# 200 pages of up to 256 KB: a few megabytes a process at most.
-LOCAL_PAGES = LocalPages(size=200, largest=256 * 1024)
+# Feeds with full text run to a megabyte; 32 MB a process holds the hot pages.
+LOCAL_PAGES = LocalPages(budget=32 * 1024 * 1024, largest=2 * 1024 * 1024)
 
 
 def connect():

@@ -37,27 +37,39 @@ class Load:
 
 
 def pages(base, count):
-    """Return [(label, path)] of the pages to measure, found on the running site."""
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    with opener.open(f"{base}/briefing-room/", timeout=30) as response:
-        html = response.read().decode()
+    """Return [(label, path, headers)] of the pages to measure, found on the running site."""
+    html, _ = fetch(f"{base}/briefing-room/")
     detail = re.search(r'href="(/briefing-room/[a-z-]+/\d{4}/\d\d/\d\d/[^"/]+/)"', html)[1]
     stylesheet = re.search(r'href="(/static/releases/briefing\.[^"]+\.css)"', html)[1]
     deep = max(1, min(DEEP_PAGE, count // PER_PAGE))
-    return [
+    feed = "/briefing-room/?format=atom"
+    measured = [
         ("bare view", "/health/"),
         ("list", "/briefing-room/"),
         ("filtered list", "/briefing-room/?category=press-briefings&date_after=2015-01-01"),
         (f"deep page ({deep:,})", f"/briefing-room/?page={deep}"),
         ("search", "/briefing-room/?q=climate"),
         ("detail", detail),
-        ("feed", "/briefing-room/?format=atom"),
+        ("feed", feed),
         ("stylesheet", stylesheet),
     ]
+    measured = [(label, path, {}) for label, path in measured]
+    # Feed readers ask again with the ETag they hold, and mostly get a 304.
+    _, etag = fetch(base + feed)
+    if etag:
+        measured.insert(-1, ("feed, revalidated (304)", feed, {"If-None-Match": etag}))
+    return measured
 
 
-def drive(url, seconds, connections):
-    """Run wrk at *url* for *seconds* with *connections*; return its Load."""
+def fetch(url):
+    """Return (body, ETag or None) of a GET of *url*."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    with opener.open(url, timeout=60) as response:
+        return response.read().decode(), response.headers.get("ETag")
+
+
+def drive(url, seconds, connections, headers=None):
+    """Run wrk at *url* for *seconds* with *connections*, sending *headers*; return its Load."""
     if shutil.which(WRK) is None:
         raise LoadGeneratorMissing("wrk is not installed (apt-get install wrk)")
     threads = min(2, connections)
@@ -66,6 +78,8 @@ def drive(url, seconds, connections):
         *(WRK, "--latency", "--timeout", "30s"),
         *(f"-t{threads}", f"-c{connections}", f"-d{seconds}s", url),
     ]
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return parse_wrk(output)
 

@@ -30,6 +30,8 @@ secure = Client().get("/admin/login/", HTTP_HOST="briefing.example.gov",
 print(secure.status_code, secure.get("Strict-Transport-Security"))
 from django.conf import settings
 print(settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE)
+health = Client().get("/health/", HTTP_HOST="briefing.example.gov")
+print(health.status_code, health.content.decode().strip())
 """
 
 
@@ -73,10 +75,11 @@ def test_https_switch_redirects_plain_requests_and_sends_hsts():
         ["-c", HTTPS_PROBE], BRIEFING_HTTPS="1", DJANGO_ALLOWED_HOSTS="briefing.example.gov"
     )
     assert result.returncode == 0, result.stderr
-    redirect, secure, cookies = result.stdout.splitlines()
+    redirect, secure, cookies, health = result.stdout.splitlines()
     assert redirect == "301 https://briefing.example.gov/admin/login/"
     assert secure == "200 max-age=31536000; includeSubDomains; preload"
     assert cookies == "True True"
+    assert health == "200 ok", "a load balancer's plain-HTTP health check is answered"
 
 
 def test_without_the_switch_plain_http_is_served(client):

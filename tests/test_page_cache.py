@@ -102,13 +102,14 @@ def test_streamed_csv_and_errors_are_not_cached(client, make_release):
     assert "ETag" not in client.get("/briefing-room/statements-releases/2021/03/01/none/")
 
 
-def test_local_pages_keep_the_most_recent_few_and_no_large_ones():
-    pages = LocalPages(size=2, largest=10)
+def test_local_pages_keep_the_most_recent_within_their_budget():
+    pages = LocalPages(budget=12, largest=10)
     pages.keep("a", (200, {}, b"first"))
-    pages.keep("b", (200, {}, b"second"))
+    pages.keep("b", (200, {}, b"second"))  # 11 bytes in all
     assert pages.get("a") == (200, {}, b"first")  # now the most recent
-    pages.keep("c", (200, {}, b"third"))
+    pages.keep("c", (200, {}, b"third"))  # over budget: the least recent goes
     assert pages.get("b") is None
     assert pages.get("a") is not None
+    assert pages.get("c") is not None
     pages.keep("d", (200, {}, b"more than ten bytes"))
     assert pages.get("d") is None

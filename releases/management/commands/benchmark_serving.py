@@ -86,8 +86,8 @@ class Command(BaseCommand):
             f"    {'page':24}{'requests/s':>11}{'x bare':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
         )
         bare = None
-        for label, path in serving_benchmark.pages(base, count):
-            load = serving_benchmark.drive(base + path, seconds, connections)
+        for label, path, headers in serving_benchmark.pages(base, count):
+            load = serving_benchmark.drive(base + path, seconds, connections, headers)
             bare = bare or load.rate
             self.say(
                 f"    {label:24}{load.rate:11,.0f}{load.rate / bare:8.2f}"
