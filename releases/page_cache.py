@@ -155,6 +155,10 @@ def cached_page(view):
             cache.set(key, stored, PAGE_TIMEOUT)
         LOCAL_PAGES.keep(key, stored)
         status, headers, content = stored
+        if request.method == "HEAD":
+            # The headers of the page without its body, as HTTP asks.
+            headers = {**headers, "Content-Length": str(len(content))}
+            content = b""
         return revalidated(HttpResponse(content, status=status, headers=headers), etag)
 
     return serve

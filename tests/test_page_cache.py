@@ -113,3 +113,13 @@ def test_local_pages_keep_the_most_recent_within_their_budget():
     assert pages.get("c") is not None
     pages.keep("d", (200, {}, b"more than ten bytes"))
     assert pages.get("d") is None
+
+
+def test_head_gets_the_headers_without_the_body(client, make_release):
+    make_release(title="Headed")
+    full = client.get(LIST)
+    head = client.head(LIST)
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == full["ETag"]
+    assert head["Content-Length"] == str(len(full.content))
