@@ -131,3 +131,22 @@ def generate_archive(directory, count):
 
 def temporary_directory():
     return tempfile.TemporaryDirectory(prefix="briefing-benchmark-")
+
+
+def imported_databases(count, databases, postgres_url, say):
+    """Write an archive of *count* files, and yield (work directory, database URL) for each
+    of *databases* (comma-separated names) once the archive is imported into it.
+
+    *say* is given a line for the archive and for each import, with their times.
+    """
+    with temporary_directory() as workdir:
+        archive = Path(workdir, "archive")
+        seconds = generate_archive(archive, count)
+        files = archive_files(archive)
+        say(f"Archive: {len(files):,} files, written in {seconds:.0f} s")
+        makers = Databases(workdir, postgres_url)
+        for name in (name.strip() for name in databases.split(",")):
+            url = getattr(makers, name)()
+            imported = run_import(url, archive, files)
+            say(f"\n{name}: imported in {imported.seconds:.0f} s")
+            yield workdir, url

@@ -194,11 +194,6 @@ class Release(models.Model):
         row = stored.first()
         return release_path(*row) if row else None
 
-    @property
-    def is_public(self):
-        """Whether readers can see the release now."""
-        return self.status == self.Status.PUBLISHED and self.published_at <= timezone.now()
-
     def public_changes(self):
         """Return the revisions that corrected the release in public, newest first."""
         return self.history.exclude(change_note="").order_by("-history_date", "-history_id")

@@ -146,14 +146,16 @@ def cached_page(view):
         if etag in parse_etags(request.headers.get("If-None-Match", "")):
             return revalidated(HttpResponseNotModified(), etag)
         key = f"page:{version}:{address.hexdigest()}"
-        stored = LOCAL_PAGES.get(key) or cache.get(key)
+        stored = LOCAL_PAGES.get(key)
         if stored is None:
-            response = view(request, *args, **kwargs)
-            if not cacheable(response):
-                return response
-            stored = freeze(response)
-            cache.set(key, stored, PAGE_TIMEOUT)
-        LOCAL_PAGES.keep(key, stored)
+            stored = cache.get(key)
+            if stored is None:
+                response = view(request, *args, **kwargs)
+                if not cacheable(response):
+                    return response
+                stored = freeze(response)
+                cache.set(key, stored, PAGE_TIMEOUT)
+            LOCAL_PAGES.keep(key, stored)
         status, headers, content = stored
         if request.method == "HEAD":
             # The headers of the page without its body, as HTTP asks.

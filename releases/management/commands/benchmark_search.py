@@ -5,7 +5,6 @@ python manage.py benchmark_search --count 100000
 
 import os
 import subprocess
-from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
@@ -32,17 +31,9 @@ class Command(BaseCommand):
         if here:
             self.time_here(repeats)
             return
-        with benchmarking.temporary_directory() as workdir:
-            archive = Path(workdir, "archive")
-            seconds = benchmarking.generate_archive(archive, count)
-            files = benchmarking.archive_files(archive)
-            self.say(f"Archive: {len(files):,} files, written in {seconds:.0f} s")
-            makers = benchmarking.Databases(workdir, postgres_url)
-            for name in databases.split(","):
-                url = getattr(makers, name.strip())()
-                imported = benchmarking.run_import(url, archive, files)
-                self.say(f"\n{name.strip()}: imported in {imported.seconds:.0f} s")
-                self.time_elsewhere(url, repeats)
+        arguments = (count, databases, postgres_url, self.say)
+        for _, url in benchmarking.imported_databases(*arguments):
+            self.time_elsewhere(url, repeats)
 
     def time_elsewhere(self, url, repeats):
         """Time the searches in a process of their own, configured for *url*."""

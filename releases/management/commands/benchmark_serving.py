@@ -41,17 +41,9 @@ class Command(BaseCommand):
     def handle(self, *args, count, databases, postgres_url, **options):
         self.options = options
         try:
-            with benchmarking.temporary_directory() as workdir:
-                archive = Path(workdir, "archive")
-                seconds = benchmarking.generate_archive(archive, count)
-                files = benchmarking.archive_files(archive)
-                self.say(f"Archive: {len(files):,} files, written in {seconds:.0f} s")
-                makers = benchmarking.Databases(workdir, postgres_url)
-                for name in databases.split(","):
-                    url = getattr(makers, name.strip())()
-                    imported = benchmarking.run_import(url, archive, files)
-                    self.say(f"\n{name.strip()}: imported in {imported.seconds:.0f} s")
-                    self.measure(url, workdir, count)
+            arguments = (count, databases, postgres_url, self.say)
+            for workdir, url in benchmarking.imported_databases(*arguments):
+                self.measure(url, workdir, count)
         except (serving.ServerFailed, serving_benchmark.LoadGeneratorMissing) as problem:
             raise CommandError(str(problem)) from None
 
