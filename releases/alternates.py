@@ -12,6 +12,8 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import feedgenerator
 from django.utils.http import http_date
 
+from releases.sharing import summary
+
 FEED_ITEMS = 50
 CSV_COLUMNS = ["id", "title", "category", "date", "published_at", "modified_at", "url", "permalink"]
 
@@ -56,7 +58,13 @@ def release_data(request, release):
 
 
 def feed_response(key, request, title, page_url, releases):
-    """Return the Atom or RSS feed (*key*) of *releases*, the newest FEED_ITEMS of a list."""
+    """Return the Atom or RSS feed (*key*) of *releases*, the newest FEED_ITEMS of a list.
+
+    Each entry carries the release's opening words, and links to the release
+    for the rest. Feed readers ask again every few minutes; with full text a
+    feed ran to a megabyte, which costs them and this server more than a
+    hundred list pages do.
+    """
     releases = list(releases[:FEED_ITEMS])
     feed = FEED_CLASSES[key](
         title=title,
@@ -71,7 +79,7 @@ def feed_response(key, request, title, page_url, releases):
         feed.add_item(
             title=release.title,
             link=absolute(request, release.get_absolute_url()),
-            description=release.body_html,
+            description=summary(release),
             unique_id=release.permalink,
             unique_id_is_permalink=False,
             pubdate=release.published_at,

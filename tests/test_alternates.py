@@ -49,9 +49,23 @@ def test_feeds_are_valid_and_carry_the_search(client, releases, key, version):
         entry.link
         == "http://testserver/briefing-room/statements-releases/2021/06/01/release-number-1/"
     )
-    assert "<strong>grew</strong>" in (entry.get("summary") or entry.content[0].value)
+    assert entry.summary == "Trade grew."
     assert entry.published_parsed[:3] == (2021, 6, 1)
     assert entry.tags[0].term == "Statements and Releases"
+
+
+@pytest.mark.parametrize("key", ["atom", "rss"])
+def test_feed_entries_give_the_opening_words_and_link_to_the_rest(client, make_release, key):
+    paragraph = "The President met the delegation in the Roosevelt Room today. " * 20
+    release = make_release(
+        title="Readout", body=f"{paragraph}\n\n{paragraph}", date=datetime.date(2021, 6, 1)
+    )
+    feed = feedparser.parse(client.get(LIST, {"format": key}).content)
+    (entry,) = feed.entries
+    assert entry.summary.startswith("The President met the delegation")
+    assert entry.summary.endswith("…")
+    assert len(entry.summary.split()) <= 41
+    assert entry.link == f"http://testserver{release.get_absolute_url()}"
 
 
 def test_atom_entries_say_when_they_were_updated(client, releases):
