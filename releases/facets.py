@@ -1,5 +1,6 @@
 """Counts beside a list: how many of its releases fall in each category and each year."""
 
+import collections
 import dataclasses
 import datetime
 
@@ -35,9 +36,13 @@ def category_counts(queryset):
         queryset.order_by()
         .values_list("category__slug", "category__name")
         .annotate(count=Count("pk"))
-        .order_by("-count", "category__name")
+        .order_by()
     )
-    return [FacetCount(slug, name, count) for slug, name, count in rows]
+    return largest_first(FacetCount(slug, name, count) for slug, name, count in rows)
+
+
+def largest_first(counts):
+    return sorted(counts, key=lambda line: (-line.count, line.label))
 
 
 class DatePart(Func):
@@ -78,8 +83,48 @@ def counts_by(queryset, part):
 
 def year_counts(queryset):
     """Return a FacetCount per year with releases in *queryset*, newest first."""
-    years = counts_by(queryset, "year")
+    return newest_first(counts_by(queryset, "year"))
+
+
+def newest_first(years):
+    """Return a YearCount per year of *years* ({year: count}), newest first."""
     return [YearCount(str(year), str(year), years[year]) for year in sorted(years, reverse=True)]
+
+
+class CategoryYearCounts:
+    """The releases of a queryset counted by category and year at once, in one query.
+
+    A list's facets each leave out their own filter. Without a date filter,
+    both are sums over these counts of the list unfiltered by category, and
+    so is the list's own count: a search then reads its matches once instead
+    of three times.
+    """
+
+    def __init__(self, queryset):
+        rows = (
+            queryset.order_by()
+            .annotate(year=DatePart("date", "year"))
+            .values_list("category__slug", "category__name", "year")
+            .annotate(count=Count("pk"))
+            .order_by()
+        )
+        self.rows = list(rows)
+
+    def in_category(self, slug=None):
+        """Return {year: count} of the releases in the category *slug*, or in all."""
+        years = collections.Counter()
+        for category, _, year, count in self.rows:
+            if slug is None or category == slug:
+                years[year] += count
+        return dict(years)
+
+    def categories(self):
+        """Return a FacetCount per category, largest first."""
+        totals, names = collections.Counter(), {}
+        for slug, name, _, count in self.rows:
+            totals[slug] += count
+            names[slug] = name
+        return largest_first(FacetCount(slug, names[slug], totals[slug]) for slug in totals)
 
 
 def month_counts(queryset, year):

@@ -178,8 +178,14 @@ def remembered(request, name, compute):
     query = sorted(
         (key, values) for key, values in request.GET.lists() if key not in LIST_INDEPENDENT
     )
-    address = hashlib.blake2b(f"{request.path}?{query}".encode(), digest_size=12).hexdigest()
-    return cache.get_or_set(f"{name}:{version}:{address}", compute, PAGE_TIMEOUT)
+    return kept(name, f"{request.path}?{query}", compute, version)
+
+
+def kept(name, key, compute, version=None):
+    """Return *compute*() for *key* (a string) under *name*, kept until the content changes."""
+    version = version or current_version()
+    digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+    return cache.get_or_set(f"{name}:{version}:{digest}", compute, PAGE_TIMEOUT)
 
 
 def cacheable(response):

@@ -10,7 +10,9 @@ class DeepPaginator(Paginator):
     With OFFSET, the database reads every row before the page to skip it:
     page 2,000 of a list read 40,000 rows for 20. The ids come from the
     listing index alone, so skipping costs index entries, not rows.
-    *rows* reads the releases for a list of ids, as {id: release}.
+    *rows* reads the releases for a list of ids, as {id: release}. The list
+    is a queryset, or an object that counts and gives a window's ids itself
+    (search.RankedResults).
     """
 
     def __init__(self, object_list, per_page, *, rows, **options):
@@ -23,9 +25,10 @@ class DeepPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        if not isinstance(self.object_list, QuerySet):
-            return self._get_page(self.object_list[bottom:top], number, self)
-        ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        if isinstance(self.object_list, QuerySet):
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        else:
+            ids = self.object_list.ids(bottom, top)
         # Read by id alone, and put in order here: given the list's filters
         # and order too, the database may walk a whole listing index looking
         # for these few rows instead of fetching them.

@@ -8,15 +8,22 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases import alternates, cursors, revisions, sharing
-from releases.facets import category_counts, month_counts, year_counts
+from releases.facets import (
+    CategoryYearCounts,
+    category_counts,
+    month_counts,
+    newest_first,
+    year_counts,
+)
 from releases.filters import ReleaseDateFilter, ReleaseFilter
 from releases.models import Category, Release
 from releases.page_cache import remembered
 from releases.paging import DeepPaginator
-from releases.search import add_highlights, by_relevance
+from releases.search import add_highlights, by_relevance, search_plans
 from releases.subscriptions import subscription_query
 
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
+DATE_FILTERS = ("date_after", "date_before")
 
 
 class ReleaseListView(FilterView):
@@ -26,6 +33,16 @@ class ReleaseListView(FilterView):
     paginate_by = 20
     template_name = "releases/release_list.html"
     category = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.GET.get("q", "").strip():
+            return super().dispatch(request, *args, **kwargs)
+        with search_plans():
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render"):
+                # Rendered here, so that any query the template makes is planned alike.
+                response.render()
+            return response
 
     def get(self, request, *args, **kwargs):
         # A form submits its empty fields too; send the reader to the same
@@ -124,7 +141,7 @@ class ReleaseListView(FilterView):
         if self.filterset.ranked_by_relevance:
             queryset = by_relevance(queryset, self.filterset.search_query)
         paginator = self.get_paginator(queryset, page_size)
-        paginator.count = remembered(self.request, "count", queryset.count)
+        paginator.count = self.list_count(queryset)
         page = paginator.get_page(self.request.GET.get(self.page_kwarg))
         return paginator, page, page.object_list, page.has_other_pages()
 
@@ -146,6 +163,19 @@ class ReleaseListView(FilterView):
             context.update(self.facets())
         return context
 
+    def list_count(self, queryset):
+        """The number of releases in the list: a sum of its facets' counts where they hold it."""
+        if self.filterset.usable and not self.date_filtered():
+            return sum(line.count for line in self.facets()["year_facet"])
+        return remembered(self.request, "count", queryset.count)
+
+    def date_filtered(self):
+        return any(self.filter_value(name) for name in DATE_FILTERS)
+
+    def filter_value(self, name):
+        """The cleaned value of the filter *name*, or None: call on a usable filterset."""
+        return self.filterset.form.cleaned_data.get(name) if self.filterset.is_bound else None
+
     def subscribe_fields(self):
         """The hidden fields that tell the subscribe form which list it is on."""
         query = QueryDict(subscription_query(self.request.GET, self.category))
@@ -160,11 +190,20 @@ class ReleaseListView(FilterView):
         Each counts the list as filtered by everything but its own filter, so
         that the reader sees where else the search would lead.
         """
-        return remembered(self.request, "facets", self.count_facets)
+        if not hasattr(self, "facet_counts"):
+            self.facet_counts = remembered(self.request, "facets", self.count_facets)
+        return self.facet_counts
 
     def count_facets(self):
         """Count the facets afresh: see facets()."""
-        facets = {"year_facet": year_counts(self.filtered_without("date_after", "date_before"))}
+        if not self.date_filtered():
+            counts = CategoryYearCounts(self.filtered_without("category"))
+            chosen = self.filter_value("category")
+            facets = {"year_facet": newest_first(counts.in_category(chosen and chosen.slug))}
+            if self.category is None:
+                facets["category_facet"] = counts.categories()
+            return facets
+        facets = {"year_facet": year_counts(self.filtered_without(*DATE_FILTERS))}
         if self.category is None:
             facets["category_facet"] = category_counts(self.filtered_without("category"))
         return facets

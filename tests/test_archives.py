@@ -4,7 +4,10 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+
+from releases.models import Release
 
 pytestmark = pytest.mark.django_db
 
@@ -92,6 +95,47 @@ def test_facet_links_keep_the_search_and_mark_the_current_choice(client, release
     assert 'href="?category=press-briefings" aria-current="true">Press Briefings</a>' in (
         response.text
     )
+
+
+def test_with_a_category_chosen_the_years_count_that_category_alone(client, releases):
+    response = client.get(LIST, {"category": "statements-releases"})
+    assert facet(response, "year_facet") == [("2021", 2), ("2019", 1)]
+    assert facet(response, "category_facet") == [
+        ("Statements and Releases", 3),
+        ("Press Briefings", 1),
+    ]
+    assert response.context["paginator"].count == 3
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"q": "trade"},
+        {"category": "press-briefings"},
+        {"q": "trade", "category": "statements-releases"},
+        {"q": "trade", "date_before": "2020-12-31"},
+        {"category": "statements-releases", "date_after": "2021-06-10"},
+    ],
+)
+def test_facets_and_count_agree_with_the_releases(client, releases, params):
+    response = client.get(LIST, params)
+    shown = Release.objects.published()
+    if "q" in params:
+        shown = shown.filter(body__icontains=params["q"])
+    by_category = shown.filter(date__gte=params.get("date_after", "1900-01-01"))
+    by_category = by_category.filter(date__lte=params.get("date_before", "2100-01-01"))
+    by_year = shown.filter(category__slug=params.get("category", F("category__slug")))
+    listed = by_category.filter(pk__in=by_year)
+    assert response.context["paginator"].count == listed.count()
+    assert dict(facet(response, "category_facet")) == {
+        name: by_category.filter(category__name=name).count()
+        for name in by_category.values_list("category__name", flat=True).distinct()
+    }
+    assert dict(facet(response, "year_facet")) == {
+        str(year): by_year.filter(date__year=year).count()
+        for year in {release.date.year for release in by_year}
+    }
 
 
 def test_facets_take_a_fixed_number_of_queries(client, make_release):

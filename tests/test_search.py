@@ -75,6 +75,27 @@ def test_a_quoted_phrase_must_match_in_order(client, releases):
     assert len(titles(search(client, "climate change"))) == 2
 
 
+def test_several_words_rank_a_title_holding_them_above_a_newer_body(client, make_release):
+    make_release(
+        title="Climate change and the economy",
+        body="Remarks as delivered.",
+        date=datetime.date(2019, 5, 1),
+    )
+    make_release(
+        title="Readout of a call",
+        body="They spoke of change, of the climate, and of change again.",
+        date=datetime.date(2022, 5, 1),
+    )
+    assert titles(search(client, "climate change")) == [
+        "Climate change and the economy",
+        "Readout of a call",
+    ]
+    assert titles(search(client, "change climat*")) == [
+        "Climate change and the economy",
+        "Readout of a call",
+    ]
+
+
 def test_a_prefix_matches_every_word_it_begins(client, releases):
     found = titles(search(client, "migra*", sort="newest"))
     assert found == [
