@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchQuery as TsQuery
 from django.db import connection, transaction
 from django.db.models import BooleanField, Expression
 from django.db.models.expressions import Col
+from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -27,6 +28,7 @@ from releases.search_query import STOP_WORDS
 START, STOP = "\x02", "\x03"
 ORDERING = Release._meta.ordering
 SNIPPET_WORDS = 30
+SNIPPET_WINDOW = 3000  # characters of a body searched for a snippet first (PostgreSQL)
 # Above this many full-text matches, SQLite reads the releases' indexes rather
 # than each matching release (see FullTextMatch).
 MANY_MATCHES = 2000
@@ -145,12 +147,26 @@ class PostgresSearch:
         return queryset.annotate(search_rank=rank).order_by("-search_rank", *ORDERING)
 
     def highlights(self, ids, query):
+        """Mark matches in the opening of each body, or in all of it where the opening has none.
+
+        ts_headline parses the text it is given: for the opening 3,000
+        characters of 20 releases, a fifth of the time their whole bodies
+        take, and a common word is almost always found there.
+        """
+        found = self.headlines(ids, query, Left("body", SNIPPET_WINDOW))
+        unmarked = [pk for pk, (_, snippet) in found.items() if START not in snippet]
+        if unmarked:
+            found.update(self.headlines(unmarked, query, "body"))
+        return found
+
+    def headlines(self, ids, query, text):
+        """Return {id: (title, snippet of *text*)}, matches marked, for the releases *ids*."""
         tsquery = self.tsquery(query)
         options = {"config": "english", "start_sel": START, "stop_sel": STOP}
         rows = Release.objects.filter(pk__in=ids).annotate(
             title_marked=SearchHeadline("title", tsquery, highlight_all=True, **options),
             snippet=SearchHeadline(
-                "body",
+                text,
                 tsquery,
                 max_words=SNIPPET_WORDS,
                 min_words=SNIPPET_WORDS // 2,

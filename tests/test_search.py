@@ -121,6 +121,16 @@ def test_newest_first_is_one_link_away(client, releases):
     assert titles(newest) == ["Remarks on the Economy", "Statement on Migration Policy"]
 
 
+def test_a_match_deep_in_a_long_release_is_marked_too(client, make_release):
+    filler = "The delegation discussed the harvest and the ports. " * 200
+    make_release(title="Long remarks", body=f"{filler}\n\nFinally, the lighthouse keepers.")
+    make_release(title="Short remarks", body="The lighthouse keepers met.")
+    response = search(client, "lighthouse")
+    snippets = {release.title: release.snippet_html for release in response.context["release_list"]}
+    assert "<mark>lighthouse</mark>" in snippets["Long remarks"]
+    assert "<mark>lighthouse</mark>" in snippets["Short remarks"]
+
+
 def test_hits_show_a_snippet_with_the_match_marked(client, releases):
     html = search(client, "passing").text
     assert "in <mark>passing</mark>, among many" in html
