@@ -5,6 +5,7 @@ the real command in a process of its own, so that its wall time and its peak
 memory are what an operator would see.
 """
 
+import argparse
 import dataclasses
 import os
 import subprocess
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
+from django.core.management.base import CommandError
 
 from releases.archive_generator import ArchiveGenerator
 from releases.discovery import find_release_files
@@ -22,6 +24,7 @@ from releases.parsing import parse_release
 from releases.preparing import read_release_file
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+DATABASES = ("sqlite", "postgresql")
 MANAGE = [sys.executable, str(Path(settings.BASE_DIR, "manage.py"))]
 # Runs a command and prints the peak resident memory, in KB, of the largest
 # process it started. A small process of its own does the starting, so the
@@ -49,10 +52,11 @@ class Measurement:
 
 def add_archive_arguments(parser, count):
     """Add the options every benchmark takes: archive size, databases, PostgreSQL server."""
-    parser.add_argument("--count", type=int, default=count, help="Files to generate.")
+    parser.add_argument("--count", type=at_least(1), default=count, help="Files to generate.")
     parser.add_argument(
         "--databases",
-        default="sqlite,postgresql",
+        type=database_names,
+        default=list(DATABASES),
         help="Comma-separated: sqlite, postgresql (default: both).",
     )
     parser.add_argument(
@@ -60,6 +64,38 @@ def add_archive_arguments(parser, count):
         default=DEFAULT_POSTGRES,
         help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
     )
+
+
+def at_least(minimum):
+    """Return an argparse type: a whole number no smaller than *minimum*."""
+
+    def whole_number(text):
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{value} is too small: at least {minimum}")
+        return value
+
+    return whole_number
+
+
+def database_names(text):
+    """The argparse type of --databases: a list of names from DATABASES."""
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in DATABASES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"choose from {', '.join(DATABASES)}")
+    return names
+
+
+def run_step(command, environment, what):
+    """Run *command* in *environment*; return its output, or raise CommandError naming *what*.
+
+    The command's own error reaches the terminal as it wrote it.
+    """
+    result = subprocess.run(command, env=environment, stdout=subprocess.PIPE, text=True)
+    if result.returncode != 0:
+        raise CommandError(f"{what} failed with exit status {result.returncode} (see above)")
+    return result.stdout
 
 
 def archive_files(directory):
@@ -79,11 +115,9 @@ def run_import(database_url, directory, files):
     environment = {**os.environ, "DATABASE_URL": database_url}
     command = [sys.executable, "-c", PEAK_MEMORY, *MANAGE, "import_release", str(directory)]
     started = time.perf_counter()
-    result = subprocess.run(
-        [*command, "-v0"], env=environment, stdout=subprocess.PIPE, text=True, check=True
-    )
+    output = run_step([*command, "-v0"], environment, f"import_release into {database_url}")
     seconds = time.perf_counter() - started
-    return Measurement(len(files), seconds, int(result.stdout.split()[-1]) / 1024)
+    return Measurement(len(files), seconds, int(output.split()[-1]) / 1024)
 
 
 def change_one_percent(files):
@@ -109,14 +143,18 @@ class Databases:
         return self.migrated(f"sqlite:///{path}")
 
     def postgresql(self, name="briefing_benchmark"):
-        with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
+        try:
+            with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as connection:
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+                connection.execute(f'CREATE DATABASE "{name}"')
+        except psycopg.Error as error:
+            reason = str(error).strip().splitlines()[0]
+            raise CommandError(f"PostgreSQL at {self.postgres_url}: {reason}") from None
         return self.migrated(f"{self.postgres_url}/{name}")
 
     def migrated(self, url):
         environment = {**os.environ, "DATABASE_URL": url}
-        subprocess.run([*MANAGE, "migrate", "-v0"], env=environment, check=True)
+        run_step([*MANAGE, "migrate", "-v0"], environment, f"migrate on {url}")
         return url
 
 
@@ -135,7 +173,7 @@ def temporary_directory():
 
 def imported_databases(count, databases, postgres_url, say):
     """Write an archive of *count* files, and yield (work directory, database URL) for each
-    of *databases* (comma-separated names) once the archive is imported into it.
+    of *databases* (names from DATABASES) once the archive is imported into it.
 
     *say* is given a line for the archive and for each import, with their times.
     """
@@ -145,7 +183,7 @@ def imported_databases(count, databases, postgres_url, say):
         files = archive_files(archive)
         say(f"Archive: {len(files):,} files, written in {seconds:.0f} s")
         makers = Databases(workdir, postgres_url)
-        for name in (name.strip() for name in databases.split(",")):
+        for name in databases:
             url = getattr(makers, name)()
             imported = run_import(url, archive, files)
             say(f"\n{name}: imported in {imported.seconds:.0f} s")

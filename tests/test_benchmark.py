@@ -68,3 +68,24 @@ def test_serving_benchmark_prints_each_page_against_the_bare_view():
     assert all(errors == "0" for *_, errors in rows), out
     assert re.search(r"list page, 32 connections for 1 s: [\d,]+ requests/s", out)
     assert re.search(r"^    edit page +[\d.]+ ms$", out, re.M)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "reason"),
+    [
+        (["benchmark_import", "--count", "0"], "argument --count: 0 is too small: at least 1"),
+        (["benchmark_search", "--repeats", "1"], "argument --repeats: 1 is too small"),
+        (["benchmark_serving", "--databases", "mysql"], "choose from sqlite, postgresql"),
+        (
+            ["benchmark_import", "--count", "3", "--databases", "postgresql",
+             "--postgres-url", "postgres://postgres@127.0.0.1:1"],
+            "PostgreSQL at postgres://postgres@127.0.0.1:1: connection failed",
+        ),
+    ],
+)  # fmt: skip
+def test_a_benchmark_refuses_bad_options_with_a_reason(arguments, reason):
+    manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+    result = subprocess.run([*manage, *arguments], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr

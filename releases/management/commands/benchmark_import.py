@@ -27,9 +27,9 @@ class Command(BaseCommand):
             size = sum(Path(path).stat().st_size for path in files) / 2**20
             self.say(f"Archive: {len(files):,} files, {size:,.0f} MB, written in {seconds:.0f} s")
             makers = benchmarking.Databases(workdir, postgres_url)
-            for name in databases.split(","):
-                url = getattr(makers, name.strip())()
-                self.benchmark(name.strip(), url, archive, files)
+            for name in databases:
+                url = getattr(makers, name)()
+                self.benchmark(name, url, archive, files)
 
     def benchmark(self, name, url, archive, files):
         # The ceiling is measured again just before each database's imports:

@@ -4,7 +4,6 @@ python manage.py benchmark_search --count 100000
 """
 
 import os
-import subprocess
 
 from django.core.management.base import BaseCommand
 
@@ -19,7 +18,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         benchmarking.add_archive_arguments(parser, count=100_000)
-        parser.add_argument("--repeats", type=int, default=20, help="Requests per search.")
+        parser.add_argument(
+            "--repeats",
+            type=benchmarking.at_least(2),
+            default=20,
+            help="Requests per search (two at least, for a 95th percentile).",
+        )
         parser.add_argument(
             "--here",
             action="store_true",
@@ -38,14 +42,9 @@ class Command(BaseCommand):
     def time_elsewhere(self, url, repeats):
         """Time the searches in a process of their own, configured for *url*."""
         command = [*benchmarking.MANAGE, "benchmark_search", "--here", f"--repeats={repeats}"]
-        result = subprocess.run(
-            command,
-            env={**os.environ, "DATABASE_URL": url},
-            stdout=subprocess.PIPE,
-            text=True,
-            check=True,
-        )
-        self.stdout.write(result.stdout, ending="")
+        environment = {**os.environ, "DATABASE_URL": url}
+        output = benchmarking.run_step(command, environment, f"the searches on {url}")
+        self.stdout.write(output, ending="")
 
     def time_here(self, repeats):
         search_benchmark.add_rare_releases()

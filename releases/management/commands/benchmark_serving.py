@@ -30,13 +30,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         benchmarking.add_archive_arguments(parser, count=100_000)
-        parser.add_argument("--seconds", type=int, default=10, help="Load on each page.")
-        parser.add_argument("--connections", type=int, default=8, help="Connections per page.")
         parser.add_argument(
-            "--load-seconds", type=int, default=60, help="The long load on the list page."
+            "--seconds", type=benchmarking.at_least(1), default=10, help="Load on each page."
         )
-        parser.add_argument("--load-connections", type=int, default=32)
-        parser.add_argument("--admin-repeats", type=int, default=5)
+        parser.add_argument(
+            "--connections", type=benchmarking.at_least(1), default=8, help="Connections per page."
+        )
+        parser.add_argument(
+            "--load-seconds",
+            type=benchmarking.at_least(1),
+            default=60,
+            help="The long load on the list page.",
+        )
+        parser.add_argument("--load-connections", type=benchmarking.at_least(1), default=32)
+        parser.add_argument("--admin-repeats", type=benchmarking.at_least(1), default=5)
 
     def handle(self, *args, count, databases, postgres_url, **options):
         self.options = options
@@ -114,6 +121,8 @@ def manage(database_url, *args, **environment):
         env=serving.child_env(database_url, **environment),
         capture_output=True,
         text=True,
-        check=True,
     )
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise CommandError(f"manage.py {args[0]} failed: {reason}")
     return result.stdout
