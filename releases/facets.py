@@ -42,6 +42,7 @@ def category_counts(queryset):
 
 
 def largest_first(counts):
+    """Return the FacetCounts *counts* sorted largest first, then by label."""
     return sorted(counts, key=lambda line: (-line.count, line.label))
 
 

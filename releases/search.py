@@ -50,13 +50,14 @@ def by_relevance(queryset, query):
 
 @contextlib.contextmanager
 def search_plans():
-    """Run the queries inside this block as searches, in one read-only transaction.
+    """Run the queries inside this block as searches, in one transaction.
 
     On PostgreSQL the planner reads a common word's matches by scanning the
-    whole table, because it cannot see that testing the stored tsvector of
-    each row means decompressing it: 400 ms where the GIN index's bitmap
-    takes 60 at 100,000 releases. Turning sequential scans off for the
-    transaction lets it choose the index. Other databases are left alone.
+    whole table, because it cannot see that testing each row's tsvector
+    means fetching it from the TOAST table, where it is too long to be kept
+    in the row: 400 ms where the GIN index's bitmap takes 60 at 100,000
+    releases. Turning sequential scans off for the transaction lets it choose
+    the index. Other databases are left alone.
     """
     if connection.vendor != "postgresql":
         yield
@@ -149,9 +150,9 @@ class PostgresSearch:
     def highlights(self, ids, query):
         """Mark matches in the opening of each body, or in all of it where the opening has none.
 
-        ts_headline parses the text it is given: for the opening 3,000
-        characters of 20 releases, a fifth of the time their whole bodies
-        take, and a common word is almost always found there.
+        ts_headline parses the text it is given: the opening 3,000 characters
+        of 20 releases take a tenth of the time their whole bodies take, and a
+        common word is almost always found there.
         """
         found = self.headlines(ids, query, Left("body", SNIPPET_WINDOW))
         unmarked = [pk for pk, (_, snippet) in found.items() if START not in snippet]
