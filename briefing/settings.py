@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # intcomma: "14,885 releases", not "14885".
+    "django.contrib.humanize",
     "django_filters",
     "simple_history",
     "releases",

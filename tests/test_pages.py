@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from releases.models import Release
+
 pytestmark = pytest.mark.django_db
 
 LIST = "/briefing-room/"
@@ -235,3 +237,23 @@ def test_hostile_filter_values_are_explained_not_an_error(client, make_release, 
     response = client.get(LIST, query)
     assert response.status_code == 200
     assert "Some filters could not be applied" in response.text
+
+
+def test_large_counts_are_grouped_in_thousands(client, make_release):
+    first = make_release(date=datetime.date(2021, 1, 1))
+    Release.objects.bulk_create(
+        Release(
+            title=f"Statement {number}",
+            slug=f"statement-{number}",
+            category=first.category,
+            date=first.date,
+            published_at=first.published_at,
+            permalink=f"https://www.whitehouse.gov/briefing-room/s{number}/",
+            body="Text.",
+            status=Release.Status.PUBLISHED,
+        )
+        for number in range(1000)
+    )
+    html = client.get(LIST).text
+    assert "1,001 releases" in html
+    assert 'Statements and Releases</a> <span class="count">1,001</span>' in html
