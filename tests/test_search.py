@@ -125,10 +125,13 @@ def test_a_match_deep_in_a_long_release_is_marked_too(client, make_release):
     filler = "The delegation discussed the harvest and the ports. " * 200
     make_release(title="Long remarks", body=f"{filler}\n\nFinally, the lighthouse keepers.")
     make_release(title="Short remarks", body="The lighthouse keepers met.")
+    make_release(title="On the lighthouse", body=f"{filler}\n\nThe end.")
     response = search(client, "lighthouse")
     snippets = {release.title: release.snippet_html for release in response.context["release_list"]}
     assert "<mark>lighthouse</mark>" in snippets["Long remarks"]
     assert "<mark>lighthouse</mark>" in snippets["Short remarks"]
+    # A match in the title alone: the snippet is the body's opening.
+    assert snippets["On the lighthouse"].startswith("The delegation discussed the harvest")
 
 
 def test_hits_show_a_snippet_with_the_match_marked(client, releases):
