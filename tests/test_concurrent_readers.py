@@ -45,7 +45,7 @@ MAX_REQUESTS_PER_READER = 20_000
 MIN_OVERLAPPING_REQUESTS = 20
 
 DETAIL_LINK = re.compile(r'href="(/briefing-room/[a-z0-9-]+/\d{4}/\d{2}/\d{2}/[^"/]+/)"')
-RESULT_COUNT = re.compile(r'<p class="result-count">(\d+) releases?</p>')
+RESULT_COUNT = re.compile(r'<p class="result-count">([\d,]+) releases?</p>')
 
 ENVIRONMENT_URL = os.environ.get("DATABASE_URL", "")
 ENGINES = ["sqlite"]
@@ -132,7 +132,7 @@ class Reader(threading.Thread):
             if path == "/briefing-room/":
                 match = RESULT_COUNT.search(body)
                 if match:
-                    self.totals_seen.add(int(match[1]))
+                    self.totals_seen.add(int(match[1].replace(",", "")))
                 # Newly imported releases join the detail pages read.
                 self.detail_paths.extend(DETAIL_LINK.findall(body)[:3])
 
@@ -216,6 +216,6 @@ def test_readers_get_every_page_while_an_import_runs(seeded_database, server, tm
     assert int(stored.split()[-1]) == final_total
     status, body = fetch(f"{base}/briefing-room/")
     assert status == 200
-    assert RESULT_COUNT.search(body)[1] == str(final_total), (
+    assert RESULT_COUNT.search(body)[1] == f"{final_total:,}", (
         f"the list page does not show {final_total} releases"
     )
