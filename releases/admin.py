@@ -4,7 +4,6 @@ import datetime
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count
@@ -20,7 +19,7 @@ from releases import previews
 from releases.admin_upload import upload_urls
 from releases.facets import counts_by
 from releases.models import Category, ImportedFile, ImportRun, Redirect, Release, Subscription
-from releases.page_cache import current_version
+from releases.page_cache import kept
 from releases.release_form import ReleaseForm
 from releases.search import search_releases
 from releases.search_query import SearchQueryError, parse_search
@@ -53,8 +52,7 @@ class YearFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         # Counted once for each version of the content, not on every page.
-        key = f"admin-release-years:{current_version()}"
-        years = cache.get_or_set(key, lambda: counts_by(Release.objects.all(), "year"))
+        years = kept("admin-release-years", "", lambda: counts_by(Release.objects.all(), "year"))
         return [(str(year), str(year)) for year in sorted(years, reverse=True)]
 
     def queryset(self, request, queryset):
@@ -194,12 +192,19 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             *super().get_urls(),
         ]
 
-    def preview_view(self, request, object_id=None):
-        """Show a release, or the unsaved changes posted from its form, as readers would see it."""
-        release = self.get_object(request, object_id) if object_id else None
-        if object_id and release is None:
+    def viewable_release(self, request, object_id):
+        """Return the release *object_id* if it exists and *request*'s user may see it."""
+        release = self.get_object(request, object_id)
+        if release is None:
             raise Http404("No such release")
         if not self.has_view_or_change_permission(request, release):
+            raise PermissionDenied
+        return release
+
+    def preview_view(self, request, object_id=None):
+        """Show a release, or the unsaved changes posted from its form, as readers would see it."""
+        release = self.viewable_release(request, object_id) if object_id else None
+        if release is None and not self.has_view_or_change_permission(request):
             raise PermissionDenied
         if request.method == "POST":
             form_class = self.get_form(request, release, change=release is not None)
@@ -213,11 +218,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
 
     def compare_view(self, request, object_id):
         """Show what changed in the title and body between any two revisions."""
-        release = self.get_object(request, object_id)
-        if release is None:
-            raise Http404("No such release")
-        if not self.has_view_or_change_permission(request, release):
-            raise PermissionDenied
+        release = self.viewable_release(request, object_id)
         context = {
             **self.admin_site.each_context(request),
             **previews.comparison_context(request, release),

@@ -10,13 +10,10 @@ from releases import revisions, sharing
 
 def render_preview(request, release):
     """Render *release* (saved or not) with the public page's template, for staff only."""
-    url = request.build_absolute_uri(release.get_absolute_url())
     context = {
         "release": release,
         "preview": True,
-        "canonical_url": url,
-        "summary": sharing.summary(release),
-        "structured_data": sharing.structured_data(release, url),
+        **sharing.page_metadata(request, release),
         "changes": list(release.public_changes()) if release.pk else [],
     }
     response = render(request, "releases/release_detail.html", context)

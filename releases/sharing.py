@@ -17,6 +17,17 @@ def summary(release):
     return Truncator(plain_text(release.body[:2000])).words(SUMMARY_WORDS, truncate="…")
 
 
+def page_metadata(request, release):
+    """Return what *release*'s page tells other sites: its canonical address, summary
+    and structured data, as template context."""
+    url = request.build_absolute_uri(release.get_absolute_url())
+    return {
+        "canonical_url": url,
+        "summary": summary(release),
+        "structured_data": structured_data(release, url),
+    }
+
+
 def neighbours(release, queryset):
     """Return (older, newer): the releases either side of *release* in *queryset*'s order.
 

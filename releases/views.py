@@ -291,7 +291,6 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         release = self.object
-        url = self.request.build_absolute_uri(release.get_absolute_url())
         same_category = Release.objects.published().filter(category=release.category_id)
         neighbourhood = same_category.select_related("category").only(
             "title", "slug", "date", "published_at", "category__slug", "category__name"
@@ -299,9 +298,7 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
         older, newer = sharing.neighbours(release, neighbourhood)
         changes = release.public_changes().only("history_id", "history_date", "change_note")
         return super().get_context_data(
-            canonical_url=url,
-            summary=sharing.summary(release),
-            structured_data=sharing.structured_data(release, url),
+            **sharing.page_metadata(self.request, release),
             older=older,
             newer=newer,
             changes=list(changes),
