@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "releases",
+    "releases.benchmarks",
 ]
 
 MIDDLEWARE = [
@@ -101,7 +102,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "releases.sign_in_limits.SignInLimitMiddleware",
+    "releases.admin.sign_in.SignInLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Names the staff member behind each revision saved during a request.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -142,8 +143,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
     }
 
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
 LANGUAGE_CODE = "en-us"
 # The press office's zone: naive times in release files are read in it, and
 # pages show times in it. Stored instants are UTC whatever it is.
@@ -173,7 +172,7 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Public pages are cached whole under the content version (releases/page_cache.py);
+# Public pages are cached whole under the content version (releases/caching/pages.py);
 # BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
 BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
 

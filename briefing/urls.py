@@ -6,28 +6,16 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from briefing.health import health
-from releases import subscription_views
-from releases.corrections import CorrectionsFeed
-from releases.page_cache import cached_page
-from releases.robots import robots_txt
-from releases.sitemaps import SITEMAPS
+from releases.caching.pages import cached_page
+from releases.feeds import CorrectionsFeed
+from releases.sitemaps import SITEMAPS, robots_txt
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="releases:list"), name="home"),
     path("briefing-room/", include("releases.urls")),
     path("api/", include("releases.api")),
     path("corrections/feed/", cached_page(CorrectionsFeed()), name="corrections-feed"),
-    path("subscriptions/", subscription_views.subscribe, name="subscribe"),
-    path(
-        "subscriptions/<str:token>/confirm/",
-        subscription_views.confirm,
-        name="subscription-confirm",
-    ),
-    path(
-        "subscriptions/<str:token>/unsubscribe/",
-        subscription_views.unsubscribe,
-        name="subscription-unsubscribe",
-    ),
+    path("subscriptions/", include("releases.subscriptions.urls")),
     path("admin/", admin.site.urls),
     path("health/", health, name="health"),
     path("robots.txt", cached_page(robots_txt), name="robots"),

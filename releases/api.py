@@ -3,9 +3,9 @@
 from django.http import JsonResponse
 from django.urls import path
 
-from releases.alternates import release_data
+from releases.caching.pages import cached_page
+from releases.formats import release_data
 from releases.models import Release
-from releases.page_cache import cached_page
 from releases.views import ReleaseListView
 
 
@@ -13,7 +13,7 @@ class ReleaseApiListView(ReleaseListView):
     """The list pages' releases as JSON: the same query string, the same results."""
 
     def get(self, request, *args, **kwargs):
-        return self.render_alternate("json")
+        return self.render_format("json")
 
 
 def release_detail(request, pk):

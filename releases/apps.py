@@ -1,3 +1,5 @@
+"""The briefing room's one app: releases, their pages, their import and their admin."""
+
 from django.apps import AppConfig
 
 
@@ -6,8 +8,10 @@ class ReleasesConfig(AppConfig):
     name = "releases"
 
     def ready(self):
-        from releases import page_cache, revisions, sign_in_limits
+        from releases import revisions
+        from releases.admin import sign_in
+        from releases.caching import version
 
         revisions.connect()
-        sign_in_limits.connect()
-        page_cache.connect()
+        sign_in.connect()
+        version.connect()

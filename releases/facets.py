@@ -6,6 +6,11 @@ import datetime
 
 from django.db.models import Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils.functional import cached_property
+
+from releases.caching.version import computed_for_list
+
+DATE_FILTERS = ("date_after", "date_before")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -138,3 +143,52 @@ def month_counts(queryset, year):
         FacetCount(month, f"{datetime.date(year, month, 1):%B}", months[month])
         for month in sorted(months)
     ]
+
+
+class ListFacetsMixin:
+    """A list view's count and its facets: counts by category (unless the address
+    chooses one) and by year.
+
+    Each facet counts the list as filtered by everything but its own filter,
+    so that the reader sees where else the search would lead. For a
+    FilterView with this app's filters.
+    """
+
+    def list_count(self, queryset):
+        """The number of releases in the list: a sum of its facets' counts where they hold it."""
+        if self.filterset.usable and not self.date_filtered():
+            return sum(line.count for line in self.facets["year_facet"])
+        return computed_for_list(self.request, "count", queryset.count)
+
+    def date_filtered(self):
+        return any(self.filter_value(name) for name in DATE_FILTERS)
+
+    def filter_value(self, name):
+        """The cleaned value of the filter *name*, or None: call on a usable filterset."""
+        return self.filterset.form.cleaned_data.get(name) if self.filterset.is_bound else None
+
+    @cached_property
+    def facets(self):
+        """{"year_facet": [...], "category_facet": [...]}, computed once per content version."""
+        return computed_for_list(self.request, "facets", self.count_facets)
+
+    def count_facets(self):
+        """Count the facets afresh: see facets."""
+        if not self.date_filtered():
+            counts = CategoryYearCounts(self.filtered_without("category"))
+            chosen = self.filter_value("category")
+            facets = {"year_facet": newest_first(counts.in_category(chosen and chosen.slug))}
+            if self.category is None:
+                facets["category_facet"] = counts.categories()
+            return facets
+        facets = {"year_facet": year_counts(self.filtered_without(*DATE_FILTERS))}
+        if self.category is None:
+            facets["category_facet"] = category_counts(self.filtered_without("category"))
+        return facets
+
+    def filtered_without(self, *names):
+        """The list's releases filtered by every filter in the query string but *names*."""
+        data = self.request.GET.copy()
+        for name in names:
+            data.pop(name, None)
+        return self.filterset_class(data, queryset=self.get_queryset()).qs

@@ -4,8 +4,8 @@ import django_filters
 from django import forms
 
 from releases.models import Category, Release
-from releases.search import search_releases
-from releases.search_query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.search.backends import search_releases
+from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
 
@@ -35,7 +35,7 @@ class SearchFilter(django_filters.Filter):
     field_class = SearchField
 
 
-class ReleaseDateFilter(django_filters.FilterSet):
+class ReleaseFilter(django_filters.FilterSet):
     """Search releases (``q``) and narrow them to a range of listing dates.
 
     Two date filters (``date_after``, ``date_before``) rather than one
@@ -89,8 +89,8 @@ class ReleaseDateFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("q") if self.is_bound and self.is_valid() else None
 
 
-class ReleaseFilter(ReleaseDateFilter):
-    """Narrow releases by category slug as well as by date."""
+class ReleaseFilterWithCategory(ReleaseFilter):
+    """The same, and a choice of category by slug: for lists that span categories."""
 
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(),
@@ -98,5 +98,5 @@ class ReleaseFilter(ReleaseDateFilter):
         empty_label="All categories",
     )
 
-    class Meta(ReleaseDateFilter.Meta):
+    class Meta(ReleaseFilter.Meta):
         fields = ["category"]

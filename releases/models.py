@@ -1,6 +1,8 @@
 """The briefing room's content: categories and the releases filed under them."""
 
 import datetime
+import functools
+import operator
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -34,18 +36,15 @@ class Category(models.Model):
         return " ".join(word.capitalize() for word in slug.split("-"))
 
 
+# The order of every list, feed and cursor: newest listing date first, then
+# newest publication time, then newest id, so that no two releases tie.
+NEWEST_FIRST = ("-date", "-published_at", "-id")
+
+
 class ReleaseQuerySet(models.QuerySet):
     def published(self):
         """Return the releases readers see in lists: published, and their time come."""
         return self.filter(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
-
-    def older_than(self, date, published_at, pk):
-        """Return the releases after (date, published_at, pk) in the lists' newest-first order."""
-        return self.filter(
-            models.Q(date__lt=date)
-            | models.Q(date=date, published_at__lt=published_at)
-            | models.Q(date=date, published_at=published_at, pk__lt=pk)
-        )
 
     def on_record(self):
         """Return the releases that answer at their address: published or withdrawn.
@@ -54,6 +53,39 @@ class ReleaseQuerySet(models.QuerySet):
         """
         statuses = [Release.Status.PUBLISHED, Release.Status.WITHDRAWN]
         return self.filter(status__in=statuses, published_at__lte=timezone.now())
+
+    def scheduled(self):
+        """Return the releases set to be published at a time still to come."""
+        return self.filter(status=Release.Status.PUBLISHED, published_at__gt=timezone.now())
+
+    def newest_first(self):
+        return self.order_by(*NEWEST_FIRST)
+
+    def oldest_first(self):
+        return self.order_by(*(field.removeprefix("-") for field in NEWEST_FIRST))
+
+    def older_than(self, key):
+        """Return the releases after *key* (a Release.sort_key()) in newest-first order."""
+        return self.filter(keyset_after(key, descending=True))
+
+    def newer_than(self, key):
+        """Return the releases before *key* (a Release.sort_key()) in newest-first order."""
+        return self.filter(keyset_after(key, descending=False))
+
+
+def keyset_after(key, *, descending):
+    """Return the Q of the rows past *key* in NEWEST_FIRST order, or in its reverse.
+
+    Each term fixes the fields before one and steps past *key* on that one:
+    (date < d) or (date = d and published_at < p) or (... and id < i).
+    """
+    names = [field.removeprefix("-") for field in NEWEST_FIRST]
+    step = "lt" if descending else "gt"
+    terms = [
+        models.Q(**dict(zip(names[:index], key[:index], strict=True)), **{f"{name}__{step}": value})
+        for index, (name, value) in enumerate(zip(names, key, strict=True))
+    ]
+    return functools.reduce(operator.or_, terms)
 
 
 class RevisionDetails(models.Model):
@@ -134,7 +166,7 @@ class Release(models.Model):
     history = HistoricalRecords(bases=[RevisionDetails], excluded_fields=["updated_at"])
 
     class Meta:
-        ordering = ["-date", "-published_at", "-id"]
+        ordering = list(NEWEST_FIRST)
         get_latest_by = "published_at"
         # Lists filter on the status and read newest first: the status leads the
         # listing indexes, so that a page is read in order, never sorted.
@@ -182,6 +214,19 @@ class Release(models.Model):
 
     def get_absolute_url(self):
         return release_path(self.category.slug, self.date, self.slug)
+
+    def sort_key(self):
+        """Return the values that place the release in NEWEST_FIRST order."""
+        return self.date, self.published_at, self.pk
+
+    def is_scheduled(self):
+        """Whether the release is published for a time still to come."""
+        return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+    def is_on_record(self):
+        """Whether the release answers at its address, as ReleaseQuerySet.on_record() says."""
+        on_record = self.status in (self.Status.PUBLISHED, self.Status.WITHDRAWN)
+        return on_record and self.published_at <= timezone.now()
 
     def clean(self):
         if self.status == self.Status.WITHDRAWN and not self.withdrawal_reason.strip():
@@ -360,7 +405,7 @@ class StagedUpload(models.Model):
 class ContentVersion(models.Model):
     """One row: a token that changes whenever anything readers see changes.
 
-    Cached pages are filed under it (``releases/page_cache.py``), so a save
+    Cached pages are filed under it (``releases/caching/``), so a save
     anywhere, in the admin or by an import, retires every cached page at once
     for every app server. *next_publication* is the time the next scheduled
     release goes live, when the token must change too.

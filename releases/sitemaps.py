@@ -1,9 +1,11 @@
-"""sitemap.xml: every published release, and the list pages worth indexing."""
+"""sitemap.xml and robots.txt: what crawlers should read, and what they should leave."""
 
 from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.db.models.functions import Coalesce, ExtractYear
+from django.http import HttpResponse
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from releases.models import Category, Release
 
@@ -50,3 +52,19 @@ class ListSitemap(Sitemap):
 
 
 SITEMAPS = {"releases": ReleaseSitemap, "lists": ListSitemap}
+
+
+@require_GET
+def robots_txt(request):
+    """Crawl the releases and lists, not the admin, the API or endless query strings."""
+    sitemap = request.build_absolute_uri(reverse("sitemap-index"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        # Searches, filters and formats make endless addresses; the sitemap
+        # lists every release and archive instead.
+        "Disallow: /*?",
+        f"Sitemap: {sitemap}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

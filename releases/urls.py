@@ -3,8 +3,8 @@
 from django.urls import path, register_converter
 
 from releases import views
+from releases.caching.pages import cached_page
 from releases.converters import FixedWidthNumberConverter, YearConverter
-from releases.page_cache import cached_page
 
 register_converter(YearConverter, "yyyy")
 register_converter(FixedWidthNumberConverter, "nn")

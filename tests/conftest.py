@@ -11,8 +11,8 @@ from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
+from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
-from releases.page_cache import LOCAL_PAGES
 
 SEED = Path(settings.BASE_DIR, "fixtures", "000_134aac580d95912d.txt")
 ARCHIVE_SAMPLE = Path(

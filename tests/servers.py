@@ -12,8 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
-from releases import serving
-from releases.serving import child_env
+from releases.benchmarks import gunicorn as serving
+from releases.benchmarks.gunicorn import child_env
 
 BASE_DIR = Path(settings.BASE_DIR)
 MANAGE = BASE_DIR / "manage.py"

@@ -19,8 +19,8 @@ import time
 
 import pytest
 
-from releases.archive_generator import ArchiveGenerator
-from releases.serving import child_env, stop, tail
+from releases.benchmarks.generator import ArchiveGenerator
+from releases.benchmarks.gunicorn import child_env, stop, tail
 from tests.servers import (
     BASE_DIR,
     MANAGE,

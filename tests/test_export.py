@@ -8,8 +8,8 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from releases.archive_generator import ArchiveGenerator, format_release
-from releases.discovery import find_release_files
+from releases.benchmarks.generator import ArchiveGenerator, format_release
+from releases.importing.discovery import find_release_files
 from releases.models import Release
 from tests.conftest import SEED
 

@@ -10,8 +10,8 @@ import yaml
 from django.conf import settings
 from django.core import serializers
 
+from releases.importing.parsing import MAX_RELEASE_BYTES
 from releases.models import Category, Release
-from releases.parsing import MAX_RELEASE_BYTES
 from tests.conftest import SEED, release_text
 from tests.test_parsing import BAD_FILES
 

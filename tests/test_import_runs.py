@@ -14,12 +14,12 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.core.management.base import OutputWrapper
 
-from releases import importer
-from releases.archive_generator import ArchiveGenerator
+from releases.benchmarks.generator import ArchiveGenerator
+from releases.importing import importer
+from releases.importing.parsing import parse_release
+from releases.importing.progress import ProgressBar
+from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Redirect, Release
-from releases.parsing import parse_release
-from releases.progress import ProgressBar
-from releases.storing import BatchWriter
 from tests.conftest import release_text
 
 pytestmark = pytest.mark.django_db

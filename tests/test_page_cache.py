@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from releases.page_cache import LocalPages
+from releases.caching.pages import LocalPages
 from tests.conftest import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -104,14 +104,14 @@ def test_streamed_csv_and_errors_are_not_cached(client, make_release):
 
 def test_local_pages_keep_the_most_recent_within_their_budget():
     pages = LocalPages(budget=12, largest=10)
-    pages.keep("a", (200, {}, b"first"))
-    pages.keep("b", (200, {}, b"second"))  # 11 bytes in all
+    pages.put("a", (200, {}, b"first"))
+    pages.put("b", (200, {}, b"second"))  # 11 bytes in all
     assert pages.get("a") == (200, {}, b"first")  # now the most recent
-    pages.keep("c", (200, {}, b"third"))  # over budget: the least recent goes
+    pages.put("c", (200, {}, b"third"))  # over budget: the least recent goes
     assert pages.get("b") is None
     assert pages.get("a") is not None
     assert pages.get("c") is not None
-    pages.keep("d", (200, {}, b"more than ten bytes"))
+    pages.put("d", (200, {}, b"more than ten bytes"))
     assert pages.get("d") is None
 
 

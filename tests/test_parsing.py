@@ -4,8 +4,8 @@ import datetime
 
 import pytest
 
-from releases.errors import ReleaseError
-from releases.parsing import MAX_RELEASE_BYTES, parse_release
+from releases.importing.errors import ReleaseError
+from releases.importing.parsing import MAX_RELEASE_BYTES, parse_release
 from tests.conftest import SEED, release_text
 
 UTC = datetime.UTC

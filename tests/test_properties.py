@@ -18,13 +18,13 @@ from django.db import transaction
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from releases.archive_generator import format_release
-from releases.errors import ReleaseError
-from releases.front_matter import MAX_NESTING
-from releases.importer import ReleaseImport
+from releases.benchmarks.generator import format_release
+from releases.importing.errors import ReleaseError
+from releases.importing.front_matter import MAX_NESTING
+from releases.importing.importer import ReleaseImport
+from releases.importing.parsing import KNOWN_KEYS, ParsedRelease, parse_release
+from releases.importing.preparing import FilePreparer
 from releases.models import Release
-from releases.parsing import KNOWN_KEYS, ParsedRelease, parse_release
-from releases.preparing import FilePreparer
 from tests.conftest import SEED, release_text
 
 UTC = datetime.UTC

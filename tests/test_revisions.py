@@ -6,9 +6,9 @@ import re
 import feedparser
 import pytest
 
+from releases.importing.undoing import UndoError, undo_run
 from releases.models import ImportRun, Release
 from releases.revisions import word_diff
-from releases.undoing import UndoError, undo_run
 from tests.conftest import change_form_data
 
 pytestmark = pytest.mark.django_db

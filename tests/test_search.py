@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from releases import search as search_module
 from releases.models import Release
-from releases.search_query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.search import backends as search_module
+from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 
 pytestmark = pytest.mark.django_db
 

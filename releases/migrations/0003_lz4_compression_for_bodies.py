@@ -1,8 +1,8 @@
-"""Compress release bodies with lz4 on PostgreSQL (see releases.column_compression)."""
+"""Compress release bodies with lz4 on PostgreSQL (see releases.db.column_compression)."""
 
 from django.db import migrations
 
-from releases.column_compression import set_compression
+from releases.db.column_compression import set_compression
 
 TABLE = "releases_release"
 COLUMNS = ["body", "body_html"]

@@ -6,7 +6,7 @@ body: with pglz, a first import of 20,000 files took 56 s here, with lz4 48 s.
 
 from django.db import migrations
 
-from releases.column_compression import set_compression
+from releases.db.column_compression import set_compression
 
 TABLE = "releases_historicalrelease"
 COLUMNS = ["body"]

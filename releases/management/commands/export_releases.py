@@ -15,8 +15,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from releases.exporting import export_releases
+from releases.importing.parsing import DATE_PATTERN
 from releases.models import Category, Release
-from releases.parsing import DATE_PATTERN
 
 
 def parse_date_option(option, value):

@@ -10,12 +10,12 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from releases.discovery import find_release_files
-from releases.import_records import Outcome
-from releases.importer import ReleaseImport
+from releases.importing.discovery import find_release_files
+from releases.importing.importer import ReleaseImport
+from releases.importing.parsing import KNOWN_KEYS
+from releases.importing.progress import ProgressBar
+from releases.importing.records import Outcome
 from releases.models import ImportRun
-from releases.parsing import KNOWN_KEYS
-from releases.progress import ProgressBar
 
 
 def key_mapping(value):

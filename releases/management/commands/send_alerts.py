@@ -8,7 +8,7 @@ import smtplib
 from django.core.management.base import BaseCommand, CommandError
 
 from releases.models import Subscription
-from releases.subscriptions import send_alert
+from releases.subscriptions.alerts import send_alert
 
 
 class Command(BaseCommand):

@@ -1,0 +1,80 @@
+"""Import runs and the files they read: staff see them, upload more, and undo a run."""
+
+from django.contrib import admin, messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.html import format_html
+
+from releases.admin.uploads import upload_urls
+from releases.importing.undoing import UndoError, undo_run
+from releases.models import ImportedFile, ImportRun
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """An admin for records that only the importer writes."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnlyAdmin):
+    list_display = [
+        "started_at",
+        "started_by",
+        "status",
+        "created",
+        "updated",
+        "unchanged",
+        "superseded",
+        "failed",
+        "file_list",
+    ]
+    list_filter = ["status"]
+    date_hierarchy = "started_at"
+    change_list_template = "admin/releases/importrun/change_list.html"
+    actions = ["undo"]
+
+    def get_urls(self):
+        return [*upload_urls(self), *super().get_urls()]
+
+    def has_add_permission(self, request):
+        """Return whether the user may upload release files to import."""
+        return request.user.has_perm("releases.add_importrun")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # A run is added by importing files, never by filling in its fields.
+        return redirect("admin:releases_importrun_upload")
+
+    @admin.display(description="files")
+    def file_list(self, run):
+        url = reverse("admin:releases_importedfile_changelist")
+        return format_html('<a href="{}?run__id__exact={}">Files</a>', url, run.pk)
+
+    def has_undo_permission(self, request):
+        return request.user.has_perm("releases.change_importrun")
+
+    @admin.action(permissions=["undo"], description="Undo the selected import runs")
+    def undo(self, request, queryset):
+        """Undo each run, newest first, so that a later run's releases go before an earlier's."""
+        for run in queryset.order_by("-started_at", "-pk"):
+            try:
+                summary = undo_run(run)
+            except UndoError as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+                continue
+            self.message_user(request, f"Undid {run}: {summary}.", messages.SUCCESS)
+            for release, reason in summary.kept:
+                self.message_user(request, f"Kept “{release}”: {reason}.", messages.WARNING)
+
+
+@admin.register(ImportedFile)
+class ImportedFileAdmin(ReadOnlyAdmin):
+    list_display = ["path", "outcome", "reason", "release", "run"]
+    list_filter = ["outcome", "run"]
+    list_select_related = ["release", "run"]
+    search_fields = ["path", "reason"]
+    show_full_result_count = False

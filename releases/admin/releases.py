@@ -1,0 +1,261 @@
+"""Staff editing of releases, their categories and their old addresses."""
+
+import datetime
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count
+from django.http import Http404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from simple_history.admin import SimpleHistoryAdmin
+
+from releases.admin import previews
+from releases.admin.forms import ReleaseForm
+from releases.caching.version import computed_once
+from releases.facets import counts_by
+from releases.models import Category, Redirect, Release
+from releases.search.backends import search_releases
+from releases.search.query import SearchQueryError, parse_search
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "release_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(release_count=Count("releases"))
+
+    @admin.display(description="releases", ordering="release_count")
+    def release_count(self, category):
+        return category.release_count
+
+
+class YearFilter(admin.SimpleListFilter):
+    """Releases by listing year, newest first.
+
+    In place of a date hierarchy, whose year links SQLite works out with a
+    Python function called once a row: most of a second at 100,000 releases.
+    """
+
+    title = "year"
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        # Counted once for each version of the content, not on every page.
+        years = computed_once(
+            "admin-release-years", "", lambda: counts_by(Release.objects.all(), "year")
+        )
+        return [(str(year), str(year)) for year in sorted(years, reverse=True)]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        try:
+            year = int(self.value())
+            start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        except ValueError:  # not a year, or one no date can have
+            return queryset.none()
+        return queryset.filter(date__gte=start, date__lt=end)
+
+
+@admin.register(Release)
+class ReleaseAdmin(SimpleHistoryAdmin):
+    form = ReleaseForm
+    list_display = ["title", "category", "date", "state", "modified_at", "public_page"]
+    list_filter = ["status", "category", YearFilter, "date"]
+    list_select_related = ["category"]
+    search_fields = ["title", "body"]
+    list_per_page = 50
+    prepopulated_fields = {"slug": ["title"]}
+    readonly_fields = ["extra_front_matter", "withdrawn_at", "created_at", "updated_at"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = ["publish"]
+    history_list_display = ["status", "change_note"]
+    object_history_template = "admin/releases/release/object_history.html"
+
+    def get_search_results(self, request, queryset, search_term):
+        """Search titles and bodies with the full-text index, as readers' searches do.
+
+        A LIKE over every body took seconds at 100,000 releases; the index takes
+        milliseconds, with the same syntax as the public search box.
+        """
+        if not search_term.strip():
+            return queryset, False
+        try:
+            query = parse_search(search_term)
+        except SearchQueryError as error:
+            self.message_user(request, str(error), messages.WARNING)
+            return queryset.none(), False
+        return search_releases(queryset, query), False
+
+    def get_fieldsets(self, request, obj=None):
+        zone = settings.TIME_ZONE
+        fieldsets = [
+            (None, {"fields": ["title", "slug", "category", "body"]}),
+            (
+                "Publishing",
+                {
+                    "fields": ["status", "published_at", "withdrawal_reason", "withdrawn_at"],
+                    "description": f"Times are {zone} time, the press office's. A published "
+                    "release appears to readers at its publication time, to the minute.",
+                },
+            ),
+            ("Dates", {"fields": ["date", "modified_at"]}),
+            (
+                "Source",
+                {
+                    "fields": ["permalink", "extra_front_matter", "created_at", "updated_at"],
+                    "classes": ["collapse"],
+                },
+            ),
+        ]
+        if obj is not None and Release.objects.on_record().filter(pk=obj.pk).exists():
+            correction = ("Correction", {"fields": ["change_note", "minor_edit"]})
+            fieldsets.insert(1, correction)
+        if restoring(request):
+            # Restoring brings back words and dates; publishing stays as it is now.
+            fieldsets = [fieldset for fieldset in fieldsets if fieldset[0] != "Publishing"]
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        """Keep the permalink fixed once set, as imports find the release by it; leave
+        publishing to publishers."""
+        fields = list(self.readonly_fields)
+        if obj is not None:
+            fields.append("permalink")
+        if not self.has_publish_permission(request):
+            fields += ["status", "withdrawal_reason"]
+            if obj is not None and obj.status != Release.Status.DRAFT:
+                fields.append("published_at")
+        return fields
+
+    def has_publish_permission(self, request):
+        return request.user.has_perm("releases.publish_release")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            keep_what_the_form_does_not_edit(obj, form)
+        obj.change_note = form.public_change_note()
+        if obj.change_note:
+            obj.modified_at = timezone.now()
+        super().save_model(request, obj, form, change)
+
+    @admin.action(permissions=["publish"], description="Publish the selected drafts")
+    def publish(self, request, queryset):
+        drafts = queryset.filter(status=Release.Status.DRAFT)
+        published = 0
+        for release in drafts:
+            # A draft's time is when it was drafted: publishing it means now,
+            # unless it is set for later, which schedules it.
+            release.published_at = max(release.published_at, timezone.now())
+            release.status = Release.Status.PUBLISHED
+            release.save()
+            published += 1
+        self.message_user(
+            request,
+            f"Published {published} release(s); each appears to readers at its publication time.",
+        )
+
+    @admin.display(description="status", ordering="status")
+    def state(self, release):
+        if release.is_scheduled():
+            local = timezone.localtime(release.published_at)
+            return f"Scheduled for {local:%Y-%m-%d %H:%M}"
+        return release.get_status_display()
+
+    @admin.display(description="public page")
+    def public_page(self, release):
+        if not release.is_on_record():
+            url = reverse("admin:releases_release_preview", args=[release.pk])
+            return format_html('<a href="{}">Preview</a>', url)
+        return format_html('<a href="{}">View</a>', release.get_absolute_url())
+
+    def get_urls(self):
+        preview = self.admin_site.admin_view(self.preview_view)
+        compare = self.admin_site.admin_view(self.compare_view)
+        return [
+            path("preview/", preview, name="releases_release_add_preview"),
+            path("<path:object_id>/preview/", preview, name="releases_release_preview"),
+            path(
+                "<path:object_id>/history/compare/",
+                compare,
+                name="releases_release_compare",
+            ),
+            *super().get_urls(),
+        ]
+
+    def viewable_release(self, request, object_id):
+        """Return the release *object_id* if it exists and *request*'s user may see it."""
+        release = self.get_object(request, object_id)
+        if release is None:
+            raise Http404("No such release")
+        if not self.has_view_or_change_permission(request, release):
+            raise PermissionDenied
+        return release
+
+    def preview_view(self, request, object_id=None):
+        """Show a release, or the unsaved changes posted from its form, as readers would see it."""
+        release = self.viewable_release(request, object_id) if object_id else None
+        if release is None and not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        if request.method == "POST":
+            form_class = self.get_form(request, release, change=release is not None)
+            form = form_class(request.POST, request.FILES, instance=release, previewing=True)
+            if not form.is_valid():
+                return previews.invalid(request, form)
+            release = form.save(commit=False)
+        elif release is None:
+            raise Http404("Nothing to preview")
+        return previews.render_preview(request, release)
+
+    def compare_view(self, request, object_id):
+        """Show what changed in the title and body between any two revisions."""
+        release = self.viewable_release(request, object_id)
+        context = {
+            **self.admin_site.each_context(request),
+            **previews.comparison_context(request, release),
+            "opts": self.opts,
+            "original": release,
+            "title": f"Compare revisions: {release}",
+        }
+        return TemplateResponse(request, "admin/releases/release/compare.html", context)
+
+
+def restoring(request):
+    """Whether *request* is for the form that restores a revision."""
+    match = request.resolver_match
+    return match is not None and match.url_name == "releases_release_simple_history"
+
+
+def keep_what_the_form_does_not_edit(release, form):
+    """Give *release* the stored values of every field its form leaves out.
+
+    A restored revision starts from all of the revision's values: without
+    this, restoring would also bring back its status and publication time,
+    which the form did not offer to change.
+    """
+    stored = Release.objects.get(pk=release.pk)
+    for field in Release._meta.concrete_fields:
+        if field.name not in form.fields and not field.primary_key:
+            setattr(release, field.attname, getattr(stored, field.attname))
+
+
+@admin.register(Redirect)
+class RedirectAdmin(admin.ModelAdmin):
+    list_display = ["old_path", "release", "created_at"]
+    search_fields = ["old_path", "release__title"]
+    list_select_related = ["release"]
+    raw_id_fields = ["release"]
+    readonly_fields = ["created_at"]
+
+
+def count_years(releases=Release.objects):
+    """Return {year: count} of every release, whatever its status."""
+    return counts_by(releases.all(), "year")

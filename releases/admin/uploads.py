@@ -1,0 +1,153 @@
+"""Importing release files from the admin: upload them, see what importing
+them would do, then confirm. The views hang off ImportRunAdmin's URLs."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.helpers import AdminForm
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import filesizeformat
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.views.generic import FormView, View
+
+from releases.importing.archives import UploadRefused
+from releases.importing.records import Outcome
+from releases.importing.uploads import import_staged, stage_upload
+from releases.models import StagedUpload
+
+OUTCOME_ICONS = {
+    Outcome.CREATED: "admin/img/icon-yes.svg",
+    Outcome.UPDATED: "admin/img/icon-yes.svg",
+    Outcome.UNCHANGED: "admin/img/icon-yes.svg",
+    Outcome.SUPERSEDED: "admin/img/icon-alert.svg",
+    Outcome.FAILED: "admin/img/icon-no.svg",
+}
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files, with a MultipleFileInput, and at least one."""
+
+    def clean(self, data, initial=None):
+        clean_one = super().clean
+        files = data if isinstance(data, list | tuple) else [data]
+        # With no file at all, cleaning None raises the "required" error.
+        return [clean_one(file, initial) for file in files or [None]]
+
+
+class UploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Release files",
+        widget=MultipleFileInput(attrs={"accept": ".md,.txt,.zip"}),
+    )
+    drafts = forms.BooleanField(
+        label="Store new releases as drafts",
+        required=False,
+        help_text="They wait for a publisher. Releases already on the site keep their status.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        largest = filesizeformat(settings.BRIEFING_UPLOAD_MAX_BYTES)
+        self.fields["files"].help_text = (
+            "Release files (.md or .txt), or one .zip of them: at most "
+            f"{settings.BRIEFING_UPLOAD_MAX_FILES:,} files and {largest} in all."
+        )
+
+
+class ConfirmForm(forms.Form):
+    """The choice made with the upload, carried to its confirmation."""
+
+    drafts = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class UploadPermissionMixin:
+    """What the upload views share: their ImportRunAdmin, whose add permission
+    means "may upload", and the admin's page context."""
+
+    model_admin = None
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.model_admin.has_add_permission(request):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def admin_context(self, **context):
+        site_context = self.model_admin.admin_site.each_context(self.request)
+        return {**site_context, "opts": self.model_admin.opts, **context}
+
+
+class UploadView(UploadPermissionMixin, FormView):
+    """Take the files, and show what importing them would do."""
+
+    form_class = UploadForm
+    template_name = "admin/releases/importrun/upload.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        fieldsets = [(None, {"fields": ["files", "drafts"]})]
+        adminform = AdminForm(context["form"], fieldsets, prepopulated_fields={})
+        return self.admin_context(title="Upload release files", adminform=adminform, **context)
+
+    def form_valid(self, form):
+        drafts = form.cleaned_data["drafts"]
+        try:
+            preview = stage_upload(form.cleaned_data["files"], self.request.user, drafts=drafts)
+        except UploadRefused as refusal:
+            form.add_error("files", str(refusal))
+            return self.form_invalid(form)
+        columns = [
+            (outcome, OUTCOME_ICONS[outcome], preview.summary[outcome]) for outcome in Outcome
+        ]
+        context = self.admin_context(
+            title=f"Import {preview.staged.name}?",
+            preview=preview,
+            columns=columns,
+            drafts=drafts,
+            confirm_form=ConfirmForm(initial={"drafts": drafts}),
+        )
+        return TemplateResponse(self.request, "admin/releases/importrun/preview.html", context)
+
+
+class ConfirmView(UploadPermissionMixin, View):
+    """Import an upload its uploader has seen the preview of."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk):
+        staged = get_object_or_404(StagedUpload, pk=pk, uploaded_by=request.user)
+        form = ConfirmForm(request.POST)
+        drafts = form.is_valid() and form.cleaned_data["drafts"]
+        try:
+            imported = import_staged(staged, request.user, drafts=drafts)
+        except UploadRefused as refusal:
+            # Only if the limits were lowered since the upload was checked.
+            messages.error(request, str(refusal))
+            return redirect("admin:releases_importrun_upload")
+        summary = imported.summary
+        notify = messages.warning if summary[Outcome.FAILED] else messages.success
+        notify(request, f"Imported {staged.name}: {summary}")
+        files = reverse("admin:releases_importedfile_changelist")
+        return redirect(f"{files}?run__id__exact={imported.run_record.pk}")
+
+
+def upload_urls(model_admin):
+    """Return the URL patterns of the upload views, for *model_admin*'s get_urls."""
+    wrap = model_admin.admin_site.admin_view
+    return [
+        path(
+            "upload/",
+            wrap(UploadView.as_view(model_admin=model_admin)),
+            name="releases_importrun_upload",
+        ),
+        path(
+            "upload/<int:pk>/confirm/",
+            wrap(ConfirmView.as_view(model_admin=model_admin)),
+            name="releases_importrun_upload_confirm",
+        ),
+    ]

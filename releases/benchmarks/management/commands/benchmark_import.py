@@ -1,0 +1,60 @@
+"""Benchmark the importer: its ceilings, and three imports on SQLite and PostgreSQL.
+
+python manage.py benchmark_import --count 20000
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+
+from releases.benchmarks import importing as benchmarking
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate an archive and print parse-only throughput, first import, unchanged "
+        "re-import, re-import after 1% changed, and peak memory, on SQLite and PostgreSQL."
+    )
+
+    def add_arguments(self, parser):
+        benchmarking.add_archive_arguments(parser, count=20_000)
+
+    def handle(self, *args, count, databases, postgres_url, **options):
+        with benchmarking.temporary_directory() as workdir:
+            archive = Path(workdir, "archive")
+            seconds = benchmarking.generate_archive(archive, count)
+            files = benchmarking.archive_files(archive)
+            size = sum(Path(path).stat().st_size for path in files) / 2**20
+            self.say(f"Archive: {len(files):,} files, {size:,.0f} MB, written in {seconds:.0f} s")
+            makers = benchmarking.Databases(workdir, postgres_url)
+            for name in databases:
+                url = getattr(makers, name)()
+                self.benchmark(name, url, archive, files)
+
+    def benchmark(self, name, url, archive, files):
+        # The ceiling is measured again just before each database's imports:
+        # the machine's load drifts over a long run, and a ratio should
+        # compare figures taken under the same load.
+        parse = benchmarking.parse_only(files)
+        self.say(
+            f"\n{name}: parse-only (read, YAML, validate; one process, no database) "
+            f"{parse.rate:,.0f} files/s"
+        )
+        self.say(f"  {'':28}{'files/s':>9}{'x parse':>9}{'seconds':>9}{'peak MB':>9}")
+        first = benchmarking.run_import(url, archive, files)
+        self.row("first import", first, parse)
+        again = benchmarking.run_import(url, archive, files)
+        self.row("unchanged re-import", again, parse)
+        changed = benchmarking.change_one_percent(files)
+        after = benchmarking.run_import(url, archive, files)
+        self.row(f"re-import, {changed:,} changed", after, parse)
+
+    def row(self, label, measurement, parse):
+        self.say(
+            f"  {label:28}{measurement.rate:9,.0f}{measurement.rate / parse.rate:9.2f}"
+            f"{measurement.seconds:9.1f}{measurement.peak_rss_mb:9.0f}"
+        )
+
+    def say(self, text):
+        self.stdout.write(text)
+        self.stdout.flush()

@@ -1,0 +1,60 @@
+"""Benchmark search on a generated archive, on SQLite and PostgreSQL.
+
+python manage.py benchmark_search --count 100000
+"""
+
+import os
+
+from django.core.management.base import BaseCommand
+
+from releases.benchmarks import importing as benchmarking
+from releases.benchmarks import searching as search_benchmark
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate and import an archive, then print the median and 95th percentile time of "
+        "searches on the list page (rare and common words, phrases, prefixes, filters)."
+    )
+
+    def add_arguments(self, parser):
+        benchmarking.add_archive_arguments(parser, count=100_000)
+        parser.add_argument(
+            "--repeats",
+            type=benchmarking.at_least(2),
+            default=20,
+            help="Requests per search (two at least, for a 95th percentile).",
+        )
+        parser.add_argument(
+            "--here",
+            action="store_true",
+            help="Time the searches on the database configured now (DATABASE_URL), "
+            "without generating or importing anything.",
+        )
+
+    def handle(self, *args, count, databases, postgres_url, repeats, here, **options):
+        if here:
+            self.time_here(repeats)
+            return
+        arguments = (count, databases, postgres_url, self.say)
+        for _, url in benchmarking.imported_databases(*arguments):
+            self.time_elsewhere(url, repeats)
+
+    def time_elsewhere(self, url, repeats):
+        """Time the searches in a process of their own, configured for *url*."""
+        command = [*benchmarking.MANAGE, "benchmark_search", "--here", f"--repeats={repeats}"]
+        environment = {**os.environ, "DATABASE_URL": url}
+        output = benchmarking.run_step(command, environment, f"the searches on {url}")
+        self.stdout.write(output, ending="")
+
+    def time_here(self, repeats):
+        search_benchmark.add_rare_releases()
+        self.say(f"  {'search':38}{'matches':>9}{'median ms':>11}{'p95 ms':>9}")
+        for timing in search_benchmark.time_searches(repeats):
+            self.say(
+                f"  {timing.label:38}{timing.matches:9,}{timing.median:11.1f}{timing.p95:9.1f}"
+            )
+
+    def say(self, text):
+        self.stdout.write(text)
+        self.stdout.flush()

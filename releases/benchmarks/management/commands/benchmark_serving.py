@@ -1,0 +1,130 @@
+"""Benchmark pages served by gunicorn on a generated archive, on SQLite and PostgreSQL.
+
+python manage.py benchmark_serving --count 100000
+"""
+
+import os
+import subprocess
+import uuid
+from pathlib import Path
+
+import redis
+from django.core.management.base import BaseCommand, CommandError
+
+from releases.benchmarks import gunicorn as serving
+from releases.benchmarks import importing as benchmarking
+from releases.benchmarks import serving as serving_benchmark
+
+REDIS_URL = os.environ.get("BRIEFING_BENCHMARK_REDIS", "redis://127.0.0.1:6379/13")
+STAFF = ("benchmark", "a-long-benchmark-passphrase")
+FIND_RELEASE = (
+    "from releases.models import Release; r = Release.objects.published().first(); "
+    "print(r.pk, r.category_id)"
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate and import an archive, serve it with gunicorn as in production, and print "
+        "requests/s and p50/p99 latency for each page, with and without the page cache, "
+        "as ratios to a bare view; then a long load on the list page and admin timings."
+    )
+
+    def add_arguments(self, parser):
+        benchmarking.add_archive_arguments(parser, count=100_000)
+        parser.add_argument(
+            "--seconds", type=benchmarking.at_least(1), default=10, help="Load on each page."
+        )
+        parser.add_argument(
+            "--connections", type=benchmarking.at_least(1), default=8, help="Connections per page."
+        )
+        parser.add_argument(
+            "--load-seconds",
+            type=benchmarking.at_least(1),
+            default=60,
+            help="The long load on the list page.",
+        )
+        parser.add_argument("--load-connections", type=benchmarking.at_least(1), default=32)
+        parser.add_argument("--admin-repeats", type=benchmarking.at_least(1), default=5)
+
+    def handle(self, *args, count, databases, postgres_url, **options):
+        self.options = options
+        try:
+            arguments = (count, databases, postgres_url, self.say)
+            for workdir, url in benchmarking.imported_databases(*arguments):
+                self.measure(url, workdir, count)
+        except (serving.ServerFailed, serving_benchmark.LoadGeneratorMissing) as problem:
+            raise CommandError(str(problem)) from None
+
+    def measure(self, url, workdir, count):
+        manage(
+            url,
+            "createsuperuser",
+            "--noinput",
+            f"--username={STAFF[0]}",
+            "--email=b@x.gov",
+            DJANGO_SUPERUSER_PASSWORD=STAFF[1],
+        )
+        log = Path(workdir, "gunicorn.log")
+        with serving.running_gunicorn(url, log, BRIEFING_PAGE_CACHE="0") as base:
+            self.pages("uncached (every page rendered)", base, count)
+            self.admin(base, url)
+        prefix = f"benchmark-{uuid.uuid4().hex}"
+        cache = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
+        try:
+            with serving.running_gunicorn(url, log, **cache) as base:
+                self.pages("cached (pages in Redis)", base, count)
+                self.long_load(base)
+        finally:
+            store = redis.Redis.from_url(REDIS_URL)
+            for key in store.scan_iter(f"{prefix}:*"):
+                store.delete(key)
+
+    def pages(self, title, base, count):
+        seconds, connections = self.options["seconds"], self.options["connections"]
+        self.say(f"  {title}, {connections} connections, {seconds} s each:")
+        self.say(
+            f"    {'page':24}{'requests/s':>11}{'x bare':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+        )
+        bare = None
+        for label, path, headers in serving_benchmark.pages(base, count):
+            load = serving_benchmark.drive(base + path, seconds, connections, headers)
+            bare = bare or load.rate
+            self.say(
+                f"    {label:24}{load.rate:11,.0f}{load.rate / bare:8.2f}"
+                f"{load.p50:9.1f}{load.p99:9.1f}{load.errors:8}"
+            )
+
+    def long_load(self, base):
+        seconds, connections = self.options["load_seconds"], self.options["load_connections"]
+        load = serving_benchmark.drive(f"{base}/briefing-room/", seconds, connections)
+        self.say(
+            f"  list page, {connections} connections for {seconds} s: {load.rate:,.0f} requests/s, "
+            f"p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms, {load.errors} errors"
+        )
+
+    def admin(self, base, url):
+        release_pk, category_pk = manage(url, "shell", "--no-imports", "-c", FIND_RELEASE).split()
+        session = serving_benchmark.StaffSession(base, *STAFF)
+        self.say(f"  admin, signed in (median of {self.options['admin_repeats']}):")
+        for label, path in serving_benchmark.admin_pages(release_pk, category_pk):
+            milliseconds = session.median_ms(path, self.options["admin_repeats"])
+            self.say(f"    {label:24}{milliseconds:9.1f} ms")
+
+    def say(self, text):
+        self.stdout.write(text)
+        self.stdout.flush()
+
+
+def manage(database_url, *args, **environment):
+    """Run manage.py *args* against *database_url*; return its output."""
+    result = subprocess.run(
+        [*benchmarking.MANAGE, *args],
+        env=serving.child_env(database_url, **environment),
+        capture_output=True,
+        text=True,
+    )
+    if result.returncode != 0:
+        reason = (result.stderr.strip().splitlines() or ["no message"])[-1]
+        raise CommandError(f"manage.py {args[0]} failed: {reason}")
+    return result.stdout

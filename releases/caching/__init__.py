@@ -1,0 +1,1 @@
+"""Derived data kept per content version: whole pages, counts and facets."""

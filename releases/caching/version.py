@@ -1,0 +1,99 @@
+"""The content version: a token that changes whenever anything readers see changes.
+
+Every cached page and every count kept for a list is filed under it. It
+changes on every save readers could see (admin, import, undo) and when a
+scheduled release's time comes: changing it retires everything kept under the
+old one at once, on every app server, so a reader never sees anything older
+than the last save. The one query a request costs is the read of the token.
+"""
+
+import datetime
+import hashlib
+import secrets
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from releases.models import Category, ContentVersion, Release
+
+KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
+# Query parameters that change which page of a list is shown, not what it holds.
+LIST_INDEPENDENT = {"page", "cursor", "sort", "format"}
+
+
+def connect():
+    """Change the content version whenever a release or a category is saved or deleted."""
+    for model in (Release, Category):
+        for signal in (post_save, post_delete):
+            signal.connect(content_changed, sender=model, dispatch_uid=f"pages-{model.__name__}")
+
+
+def current_version():
+    """Return the content version, moving it on if a scheduled release has gone live."""
+    row = read_version()
+    if row is None:
+        return content_changed()
+    token, next_publication = row
+    if next_publication is not None and next_publication <= timezone.now():
+        return content_changed()
+    return token
+
+
+def read_version():
+    """Return (token, next publication) as stored, or None.
+
+    Plain SQL: every request asks this, and building the ORM's query took
+    longer than serving a cached page.
+    """
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT token, next_publication FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token, next_publication = row
+    if isinstance(next_publication, str):
+        next_publication = parse_datetime(next_publication)
+    if next_publication is not None and timezone.is_naive(next_publication):
+        # SQLite keeps times as UTC without saying so.
+        next_publication = next_publication.replace(tzinfo=datetime.UTC)
+    return token, next_publication
+
+
+def content_changed(**signal_arguments):
+    """Give the content a new version, so that no cached page is served again; return it.
+
+    Called in the transaction that saves the change, so the two commit together.
+    """
+    token = secrets.token_hex(8)
+    upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
+    ContentVersion.objects.update_or_create(
+        pk=1, defaults={"token": token, "next_publication": upcoming}
+    )
+    return token
+
+
+def computed_for_list(request, name, compute):
+    """Return *compute*() for the list at *request*'s address, computed once per content version.
+
+    Counts and facets over a whole archive cost more than rendering the page:
+    a list's page 2 and its other orders share them, and so does a page
+    rendered afresh with the page cache off.
+    """
+    version = getattr(request, "content_version", None) or current_version()
+    request.content_version = version
+    query = sorted(
+        (key, values) for key, values in request.GET.lists() if key not in LIST_INDEPENDENT
+    )
+    return computed_once(name, f"{request.path}?{query}", compute, version)
+
+
+def computed_once(name, key, compute, version=None):
+    """Return *compute*() for *key* (a string) under *name*, computed once per content version."""
+    version = version or current_version()
+    digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+    return cache.get_or_set(f"{name}:{version}:{digest}", compute, KEEP_SECONDS)

@@ -1,0 +1,1 @@
+"""Database work beyond the ORM: bulk inserts, planner statistics, column compression."""

@@ -1,0 +1,1 @@
+"""Reading release files and storing them: parse, prepare, store, record, undo, upload."""

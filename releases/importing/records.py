@@ -1,0 +1,118 @@
+"""The outcome of each file in an import run: counted, kept, and written down."""
+
+import collections
+import dataclasses
+
+from releases.db.bulk_insert import BulkInsert
+from releases.models import ImportedFile
+
+Outcome = ImportedFile.Outcome
+
+
+class ImportSummary(collections.Counter):
+    """Counts of each outcome over an import run."""
+
+    def __str__(self):
+        return ", ".join(f"{outcome} {self[outcome]}" for outcome in Outcome)
+
+
+@dataclasses.dataclass
+class FileRecord:
+    """What the run did with the file at *position*."""
+
+    position: int
+    path: str
+    outcome: Outcome
+    reason: str = ""
+    release_id: int | None = None
+    source_hash: str = ""
+
+
+class RunRecorder:
+    """Count and keep the outcomes of one run's files.
+
+    Records are staged while a batch is written and count only once it is
+    committed, so a batch that is rolled back is neither stored nor counted.
+    With a *run*, committed records become ImportedFile rows; without one (a
+    dry run, or an all-or-nothing run until it ends) they are kept in memory.
+    """
+
+    def __init__(self, run=None):
+        self.run = run
+        self.summary = ImportSummary()
+        self.staged = {}
+        self.kept = {}
+        self.insert_rows = BulkInsert(
+            ImportedFile,
+            ("run", "position", "path", "outcome", "reason", "release", "source_hash"),
+        )
+
+    def stage(self, record):
+        self.staged[record.position] = record
+
+    def commit(self):
+        """Store the staged records and return them; call it last in the batch's transaction."""
+        records = list(self.staged.values())
+        if self.run:
+            self.insert_rows(self.rows(records))
+        else:
+            self.kept.update((record.position, record) for record in records)
+        self.summary.update(record.outcome for record in records)
+        self.staged = {}
+        return records
+
+    def discard(self):
+        self.staged = {}
+
+    def supersede(self, position, outcome, by_path):
+        """Mark the file at *position*, whose outcome was *outcome*, as superseded."""
+        reason = f"superseded by {by_path}, modified later"
+        if position in self.staged:
+            self.staged[position].outcome = Outcome.SUPERSEDED
+            self.staged[position].reason = reason
+            return
+        self.summary[outcome] -= 1
+        self.summary[Outcome.SUPERSEDED] += 1
+        if self.run:
+            self.run.files.filter(position=position).update(
+                outcome=Outcome.SUPERSEDED, reason=reason
+            )
+        else:
+            self.kept[position].outcome = Outcome.SUPERSEDED
+            self.kept[position].reason = reason
+
+    def write_kept(self, run, *, committed):
+        """Write the records kept in memory to *run*, as an all-or-nothing run ends.
+
+        Unless the run was *committed*, the releases they name were rolled back.
+        """
+        self.run = run
+        if not committed:
+            for record in self.kept.values():
+                record.release_id = None
+        self.insert_rows(self.rows(self.kept.values()))
+        self.kept = {}
+
+    def records(self):
+        """Yield every committed record in file order."""
+        if not self.run:
+            yield from self.kept.values()
+            return
+        rows = self.run.files.order_by("position")
+        for row in rows.values_list("position", "path", "outcome", "reason").iterator():
+            yield FileRecord(*row)
+
+    def rows(self, records):
+        """Return ImportedFile rows for *records*, as BulkInsert takes them."""
+        return [
+            (
+                self.run.pk,
+                record.position,
+                record.path,
+                str(record.outcome),
+                record.reason,
+                record.release_id,
+                record.source_hash,
+            )
+            for record in records
+        ]

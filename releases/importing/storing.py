@@ -1,0 +1,393 @@
+"""Decide what each prepared file does to the database, and store a batch at once.
+
+Each batch is one transaction: an interrupted import leaves whole releases
+behind, never part of one. Files are matched on their permalink; when two
+files in one run share a permalink, the one modified (or else published) last
+is stored, whatever their order.
+"""
+
+import dataclasses
+import datetime
+import typing
+from urllib.parse import urlsplit
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from releases.caching.version import content_changed
+from releases.db.bulk_insert import BulkInsert
+from releases.importing.records import FileRecord, Outcome
+from releases.models import Category, Redirect, Release
+
+STORED_FIELDS = (
+    "title",
+    "date",
+    "published_at",
+    "modified_at",
+    "slug",
+    "body",
+    "extra_front_matter",
+    "published_offset",
+    "modified_offset",
+)
+UPDATED_FIELDS = (*STORED_FIELDS, "category", "source_hash", "updated_at")
+INSERTED_FIELDS = (
+    *STORED_FIELDS,
+    "permalink",
+    "category",
+    "source_hash",
+    "created_at",
+    "updated_at",
+    "status",
+    "withdrawal_reason",
+)
+# A revision holds the release's values as the import left them.
+REVISION_FIELDS = (
+    "id",
+    *STORED_FIELDS,
+    "permalink",
+    "category",
+    "source_hash",
+    "created_at",
+    "status",
+    "withdrawn_at",
+    "withdrawal_reason",
+    "change_note",
+    "history_date",
+    "history_type",
+    "history_change_reason",
+    "import_run",
+)
+STATEMENT_ROWS = 64
+
+
+@dataclasses.dataclass
+class Claim:
+    """The file that holds a permalink so far in this run."""
+
+    rank: tuple
+    position: int
+    path: str
+    outcome: Outcome
+
+
+class MemoryClaims(dict):
+    """Every claim of the run, by permalink: for runs that keep their records in memory."""
+
+    def load(self, releases):
+        """Nothing to load: every claim is here already."""
+
+    def end_batch(self):
+        """Keep every claim: later batches need them."""
+
+
+class RecordedClaims(dict):
+    """The claims of a run recorded in the database, so that memory stays flat.
+
+    Only the current batch's claims are held, by permalink. A claim from an
+    earlier batch is the run's record of a file that holds a release: it is
+    read back for the releases a batch touches.
+    """
+
+    def __init__(self, run):
+        super().__init__()
+        self.run = run
+
+    def load(self, releases):
+        """Read back the claims on *releases*: {pk: (permalink, modified or else published)}."""
+        holding = [Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED]
+        rows = self.run.files.filter(release__in=list(releases), outcome__in=holding)
+        fields = ("release", "position", "path", "outcome", "source_hash")
+        for release_id, position, path, outcome, source_hash in rows.values_list(*fields):
+            permalink, instant = releases[release_id]
+            rank = (instant, source_hash)
+            self.setdefault(permalink, Claim(rank, position, path, Outcome(outcome)))
+
+    def end_batch(self):
+        self.clear()
+
+
+class KnownRelease(typing.NamedTuple):
+    """What the batch needs of a stored release whose file has not changed."""
+
+    pk: int
+    permalink: str
+    published_at: datetime.datetime
+    modified_at: datetime.datetime | None
+
+
+@dataclasses.dataclass
+class Write:
+    """A release to create (no *existing* row) or to update."""
+
+    position: int
+    prepared: object
+    existing: Release | None
+    release_id: int | None = None
+
+
+def rank_of(release, source_hash):
+    """Order files with one permalink: modified (or else published) last wins.
+
+    The digest breaks ties, so that the order of the files never matters.
+    """
+    return (release.modified_at or release.published_at, source_hash)
+
+
+def matches(release, parsed):
+    """Return whether the stored *release* already holds every value of *parsed*."""
+    return release.category.slug == parsed.category and all(
+        getattr(release, field) == getattr(parsed, field) for field in STORED_FIELDS
+    )
+
+
+class BatchWriter:
+    """Settle each prepared file's outcome and store the winners, a batch at a time."""
+
+    def __init__(self, recorder, preparer, *, dry_run=False, run=None, status=None):
+        self.recorder = recorder
+        self.preparer = preparer
+        self.dry_run = dry_run
+        self.run = run
+        self.status = status or Release.Status.PUBLISHED
+        self.claims = RecordedClaims(recorder.run) if recorder.run else MemoryClaims()
+        self.categories = {}
+        self.insert_releases = BulkInsert(Release, INSERTED_FIELDS)
+        self.insert_revisions = BulkInsert(Release.history.model, REVISION_FIELDS)
+
+    def write(self, batch):
+        """Store *batch*, a list of (position, PreparedFile); return its FileRecords."""
+        writes = self.settle_batch(batch)
+        try:
+            return self.store_batch(writes)
+        finally:
+            self.claims.end_batch()
+
+    def store_batch(self, writes):
+        if self.dry_run:
+            return self.recorder.commit()
+        try:
+            with transaction.atomic():
+                self.store(writes)
+                if writes:
+                    content_changed()
+                return self.recorder.commit()
+        except IntegrityError:
+            # Only another import writing the same releases at this moment
+            # gets here: the checks above catch everything a file can do.
+            self.categories = {}
+            self.fail_writes(writes, "another import stored this release at the same moment")
+            return self.recorder.commit()
+
+    def settle_batch(self, batch):
+        known = self.known_releases(batch)
+        existing = self.existing_releases(batch)
+        taken = self.taken_addresses(batch)
+        self.load_claims([*known.values(), *existing.values()])
+        writes = {}
+        for position, prepared in batch:
+            if prepared.known and prepared.source_hash in known:
+                self.settle_known(position, prepared, known[prepared.source_hash], writes)
+                continue
+            if prepared.known:
+                # Its release changed or went since the run began: read it again.
+                prepared = self.preparer.prepare(prepared.path, skip_known=False)
+                found = self.existing_releases([(position, prepared)])
+                self.load_claims(found.values())
+                existing.update(found)
+            if prepared.reason:
+                failure = FileRecord(position, prepared.path, Outcome.FAILED, prepared.reason)
+                self.recorder.stage(failure)
+                continue
+            existing_release = existing.get(prepared.release.permalink)
+            self.settle_parsed(position, prepared, existing_release, taken, writes)
+        return writes
+
+    def load_claims(self, releases):
+        self.claims.load(
+            {
+                release.pk: (release.permalink, release.modified_at or release.published_at)
+                for release in releases
+            }
+        )
+
+    def known_releases(self, batch):
+        """Return the stored releases of the batch's unchanged files, by digest."""
+        hashes = [prepared.source_hash for _, prepared in batch if prepared.known]
+        rows = Release.objects.filter(source_hash__in=hashes).values_list(
+            "source_hash", "pk", "permalink", "published_at", "modified_at"
+        )
+        return {source_hash: KnownRelease(*row) for source_hash, *row in rows}
+
+    def existing_releases(self, batch):
+        permalinks = [prepared.release.permalink for _, prepared in batch if prepared.release]
+        rows = Release.objects.filter(permalink__in=permalinks).select_related("category")
+        return {release.permalink: release for release in rows}
+
+    def taken_addresses(self, batch):
+        slugs = {prepared.release.slug for _, prepared in batch if prepared.release}
+        rows = Release.objects.filter(slug__in=slugs).values_list(
+            "category__slug", "date", "slug", "permalink"
+        )
+        return {(category, date, slug): permalink for category, date, slug, permalink in rows}
+
+    def settle_known(self, position, prepared, release, writes):
+        """An unchanged file: it holds its permalink unless a later-modified file does."""
+        rank = rank_of(release, prepared.source_hash)
+        displaced = self.take_claim(release.permalink, rank, position, prepared.path)
+        if displaced is False:
+            return
+        writes.pop(release.permalink, None)
+        outcome = Outcome.UNCHANGED
+        if displaced and displaced.outcome == Outcome.CREATED:
+            outcome = Outcome.CREATED
+        self.claims[release.permalink] = Claim(rank, position, prepared.path, outcome)
+        self.recorder.stage(
+            FileRecord(position, prepared.path, outcome, "", release.pk, prepared.source_hash)
+        )
+
+    def settle_parsed(self, position, prepared, existing, taken, writes):
+        parsed = prepared.release
+        address = (parsed.category, parsed.date, parsed.slug)
+        holder = taken.get(address, parsed.permalink)
+        if holder != parsed.permalink:
+            reason = f"permalink: its address is already taken by {holder}"
+            self.recorder.stage(FileRecord(position, prepared.path, Outcome.FAILED, reason))
+            return
+        rank = rank_of(parsed, prepared.source_hash)
+        displaced = self.take_claim(parsed.permalink, rank, position, prepared.path)
+        if displaced is False:
+            return
+        writes.pop(parsed.permalink, None)
+        if existing is None:
+            outcome = Outcome.CREATED
+        elif matches(existing, parsed):
+            outcome = Outcome.UNCHANGED
+        else:
+            outcome = Outcome.UPDATED
+        if outcome != Outcome.UNCHANGED:
+            writes[parsed.permalink] = Write(position, prepared, existing)
+            taken[address] = parsed.permalink
+        if displaced and displaced.outcome == Outcome.CREATED:
+            outcome = Outcome.CREATED
+        self.claims[parsed.permalink] = Claim(rank, position, prepared.path, outcome)
+        release_id = existing.pk if existing else None
+        self.recorder.stage(
+            FileRecord(position, prepared.path, outcome, "", release_id, prepared.source_hash)
+        )
+
+    def take_claim(self, permalink, rank, position, path):
+        """Let the file at *position* claim *permalink* from earlier files in the run.
+
+        Return False if an earlier file keeps it (this one is superseded), else
+        the Claim it displaced, or None.
+        """
+        claim = self.claims.get(permalink)
+        if claim is None:
+            return None
+        if rank <= claim.rank:
+            reason = f"superseded by {claim.path}, modified later"
+            self.recorder.stage(FileRecord(position, path, Outcome.SUPERSEDED, reason))
+            return False
+        self.recorder.supersede(claim.position, claim.outcome, by_path=path)
+        return claim
+
+    def store(self, writes):
+        now = timezone.now()
+        created = [write for write in writes.values() if write.existing is None]
+        updated = [write for write in writes.values() if write.existing]
+        new_rows = [self.new_row(write.prepared, now) for write in created]
+        self.insert_releases(new_rows)
+        new_ids = self.ids_of(write.prepared.release.permalink for write in created)
+        redirects, revisions = [], []
+        for write, row in zip(created, new_rows, strict=True):
+            write.release_id = new_ids[write.prepared.release.permalink]
+            values = dict(zip(INSERTED_FIELDS, row, strict=True))
+            revisions.append(self.revision(write.release_id, values, "+", now))
+            if write.prepared.old_path:
+                redirects.append((write.prepared.old_path, write.release_id))
+        for write in updated:
+            release = write.existing
+            old_paths = {urlsplit(release.permalink).path, release.get_absolute_url()}
+            self.fill(release, write.prepared, now)
+            old_paths.discard(release.get_absolute_url())
+            redirects += [(path, release.pk) for path in old_paths]
+            write.release_id = release.pk
+            revisions.append(self.revision_of(release, now))
+        Release.objects.bulk_update(
+            [write.existing for write in updated], UPDATED_FIELDS, batch_size=STATEMENT_ROWS
+        )
+        Redirect.objects.bulk_create(
+            [Redirect(old_path=path, release_id=release_id) for path, release_id in redirects],
+            ignore_conflicts=True,
+        )
+        self.insert_revisions(revisions)
+        for write in writes.values():
+            self.recorder.staged[write.position].release_id = write.release_id
+
+    def new_row(self, prepared, now):
+        """Return the values of INSERTED_FIELDS for a new release from *prepared*."""
+        parsed = prepared.release
+        category_id = self.category(parsed.category).pk
+        stored = [getattr(parsed, field) for field in STORED_FIELDS]
+        return (
+            *stored,
+            parsed.permalink,
+            category_id,
+            prepared.source_hash,
+            now,
+            now,
+            self.status,
+            "",
+        )
+
+    def revision(self, release_id, values, kind, now):
+        """Return the REVISION_FIELDS of the revision this run makes of a release
+        holding *values* (by field name)."""
+        values = {
+            "id": release_id,
+            "withdrawn_at": None,
+            "withdrawal_reason": "",
+            "change_note": "",
+            "history_date": now,
+            "history_type": kind,
+            "history_change_reason": f"import run {self.run.pk}",
+            "import_run": self.run.pk,
+            **values,
+        }
+        return tuple(values[field] for field in REVISION_FIELDS)
+
+    def revision_of(self, release, now):
+        """Return the revision this run makes of *release*, which it updated."""
+        names = [*STORED_FIELDS, "permalink", "source_hash", "created_at", "status"]
+        values = {name: getattr(release, name) for name in names}
+        values["withdrawn_at"] = release.withdrawn_at
+        values["withdrawal_reason"] = release.withdrawal_reason
+        values["category"] = release.category_id
+        return self.revision(release.pk, values, "~", now)
+
+    def ids_of(self, permalinks):
+        rows = Release.objects.filter(permalink__in=list(permalinks))
+        return dict(rows.values_list("permalink", "pk"))
+
+    def fail_writes(self, writes, reason):
+        for permalink, write in writes.items():
+            record = self.recorder.staged[write.position]
+            record.outcome, record.reason, record.release_id = Outcome.FAILED, reason, None
+            self.claims.pop(permalink, None)
+
+    def fill(self, release, prepared, now):
+        parsed = prepared.release
+        for field in STORED_FIELDS:
+            setattr(release, field, getattr(parsed, field))
+        release.category = self.category(parsed.category)
+        release.source_hash = prepared.source_hash
+        release.updated_at = now
+
+    def category(self, slug):
+        """Return the Category for *slug*, creating it on first sight."""
+        if slug not in self.categories:
+            self.categories[slug], _ = Category.objects.get_or_create(
+                slug=slug, defaults={"name": Category.name_for_slug(slug)}
+            )
+        return self.categories[slug]

@@ -1,0 +1,54 @@
+"""What a release page tells other sites: its summary, neighbours and structured data."""
+
+import json
+
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+
+from releases.rendering import plain_text
+
+SUMMARY_WORDS = 40
+PUBLISHER = "The Press Office"
+
+
+def summary(release):
+    """Return the opening words of *release*'s body as plain text, for link previews."""
+    return Truncator(plain_text(release.body[:2000])).words(SUMMARY_WORDS, truncate="…")
+
+
+def page_metadata(request, release):
+    """Return what *release*'s page tells other sites: its canonical address, summary
+    and structured data, as template context."""
+    url = request.build_absolute_uri(release.get_absolute_url())
+    return {
+        "canonical_url": url,
+        "summary": summary(release),
+        "structured_data": structured_data(release, url),
+    }
+
+
+def neighbours(release, queryset):
+    """Return (older, newer): the releases either side of *release* in the lists' order."""
+    key = release.sort_key()
+    older = queryset.older_than(key).newest_first().first()
+    return older, queryset.newer_than(key).oldest_first().first()
+
+
+def structured_data(release, url):
+    """Return schema.org NewsArticle JSON-LD for *release*, safe inside a <script>."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": release.title,
+        "url": url,
+        "mainEntityOfPage": url,
+        "datePublished": release.published_at.isoformat(),
+        "dateModified": (release.modified_at or release.published_at).isoformat(),
+        "articleSection": release.category.name,
+        "description": summary(release),
+        "author": {"@type": "Organization", "name": PUBLISHER},
+        "publisher": {"@type": "Organization", "name": PUBLISHER},
+    }
+    text = json.dumps(data, ensure_ascii=False)
+    # As Django's json_script does: no "</script>" or markup can end the element early.
+    return mark_safe(text.replace("<", "\\u003C").replace(">", "\\u003E").replace("&", "\\u0026"))

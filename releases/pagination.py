@@ -1,0 +1,80 @@
+"""Reading a list in pages: page numbers that stay fast deep into an archive, and
+stable cursors that read a list newest first, to its end.
+
+A cursor names the last release read (its date, publication time and id),
+not a position: releases published meanwhile never shift what comes next,
+and reading on from it costs the same at the end of an archive as at its start.
+"""
+
+import base64
+import binascii
+import datetime
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+
+
+class DeepPaginator(Paginator):
+    """A Paginator that finds a page's ids first, then reads only those rows.
+
+    With OFFSET, the database reads every row before the page to skip it:
+    page 2,000 of a list read 40,000 rows for 20. The ids come from the
+    listing index alone, so skipping costs index entries, not rows.
+    *rows* reads the releases for a list of ids, as {id: release}. The list
+    is a queryset, or an object that counts and gives a window's ids itself
+    (search.RankedResults).
+    """
+
+    def __init__(self, object_list, per_page, *, rows, **options):
+        super().__init__(object_list, per_page, **options)
+        self.rows = rows
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        if isinstance(self.object_list, QuerySet):
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        else:
+            ids = self.object_list.ids(bottom, top)
+        # Read by id alone, and put in order here: given the list's filters
+        # and order too, the database may walk a whole listing index looking
+        # for these few rows instead of fetching them.
+        rows = self.rows(ids)
+        return self._get_page([rows[pk] for pk in ids], number, self)
+
+
+class CursorError(ValueError):
+    """A cursor this API did not make; the message says so."""
+
+
+def encode(release):
+    """Return the cursor that reads on after *release*."""
+    date, published_at, pk = release.sort_key()
+    text = f"{date.isoformat()}|{published_at.isoformat()}|{pk}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode(cursor):
+    """Return (date, published_at, pk) from *cursor*, or raise CursorError."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        date, published_at, pk = base64.urlsafe_b64decode(padded).decode().split("|")
+        return (
+            datetime.date.fromisoformat(date),
+            datetime.datetime.fromisoformat(published_at),
+            int(pk),
+        )
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise CursorError("Not a cursor from this API: follow the “next” link as given.") from None
+
+
+def read_on(queryset, cursor, size):
+    """Return (up to *size* releases after *cursor* in *queryset*, newest first; the
+    cursor to read on from, or None at the end)."""
+    if cursor:
+        queryset = queryset.older_than(decode(cursor))
+    rows = list(queryset.newest_first()[: size + 1])
+    return rows[:size], encode(rows[size - 1]) if len(rows) > size else None

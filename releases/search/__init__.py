@@ -1,0 +1,1 @@
+"""Search: what a reader typed (query.py), and how each database runs it (backends.py)."""

@@ -1,0 +1,127 @@
+"""Email alerts for any list: subscribe, confirm, unsubscribe, and mail what is new.
+
+A subscription is a list's category and query string. ``manage.py
+send_alerts`` mails each confirmed subscriber the releases that have
+appeared on their list since they confirmed and that were not mailed to
+them before: an Alert row per release and subscriber makes that exactly once.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Greatest
+from django.http import QueryDict
+from django.urls import reverse
+
+from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
+from releases.models import Alert, Release, Subscription
+
+# The parts of a list's address that choose its releases; the page, the
+# order and the format do not.
+QUERY_KEYS = ("q", "category", "date_after", "date_before")
+MAX_RELEASES_PER_ALERT = 50
+
+
+class SubscriptionError(ValueError):
+    """A subscription that cannot be made, with the reason to show the reader."""
+
+
+def subscription_query(data, category):
+    """Return the query string that picks a list's releases from its request *data*."""
+    query = QueryDict(mutable=True)
+    for key in QUERY_KEYS:
+        if category is not None and key == "category":
+            continue
+        if value := data.get(key, "").strip():
+            query[key] = value
+    return query.urlencode()
+
+
+def list_filter(subscription):
+    """Return the bound FilterSet of *subscription*'s list."""
+    releases = Release.objects.published().select_related("category")
+    if subscription.category_id:
+        releases = releases.filter(category=subscription.category_id)
+        return ReleaseFilter(QueryDict(subscription.query), queryset=releases)
+    return ReleaseFilterWithCategory(QueryDict(subscription.query), queryset=releases)
+
+
+def subscribe(email, category, query):
+    """Return the unconfirmed (or already confirmed) Subscription for this list and address."""
+    subscription = Subscription(email=email, category=category, query=query)
+    if not list_filter(subscription).is_valid():
+        raise SubscriptionError("The search or filters of this list are not valid: fix them first.")
+    existing = Subscription.objects.filter(email__iexact=email, category=category, query=query)
+    if found := existing.first():
+        return found
+    subscription.token = secrets.token_urlsafe(32)
+    subscription.save()
+    return subscription
+
+
+def absolute(path):
+    return settings.BRIEFING_SITE_URL.rstrip("/") + path
+
+
+def send_confirmation(subscription, build_url=absolute):
+    """Mail the link that confirms *subscription*."""
+    confirm = build_url(reverse("subscription-confirm", args=[subscription.token]))
+    body = (
+        "Someone, probably you, asked for an email when new releases appear on this list:\n\n"
+        f"{build_url(subscription.list_path())}\n\n"
+        f"To start the emails, open this link and press Confirm:\n{confirm}\n\n"
+        "If you did not ask for this, ignore this message: nothing will be sent.\n"
+    )
+    EmailMessage("Confirm your Briefing Room alert", body, to=[subscription.email]).send()
+
+
+def pending_releases(subscription):
+    """Return the releases new on *subscription*'s list and not yet mailed to it, newest first."""
+    filterset = list_filter(subscription)
+    if not filterset.is_valid():
+        return Release.objects.none()
+    # A release is new from when readers could first see it: when it was
+    # stored, or its publication time if that came later (a scheduled one).
+    mailed = Alert.objects.filter(subscription=subscription, release=OuterRef("pk"))
+    return (
+        filterset.qs.alias(visible_since=Greatest("created_at", "published_at"))
+        .filter(visible_since__gt=subscription.confirmed_at)
+        .exclude(Exists(mailed))
+        .newest_first()
+    )
+
+
+def send_alert(subscription):
+    """Mail *subscription* its pending releases; return how many were mailed.
+
+    The Alert rows are written in the same transaction as the mail is sent:
+    if sending fails, nothing is recorded and the next run tries again.
+    """
+    releases = list(pending_releases(subscription)[:MAX_RELEASES_PER_ALERT])
+    if not releases:
+        return 0
+    unsubscribe = absolute(reverse("subscription-unsubscribe", args=[subscription.token]))
+    lines = [f"New on {absolute(subscription.list_path())}:", ""]
+    for release in releases:
+        lines += [release.title, f"{release.date:%B %-d, %Y} · {release.category.name}"]
+        lines += [absolute(release.get_absolute_url()), ""]
+    lines += ["", f"Stop these emails: {unsubscribe}"]
+    count = len(releases)
+    message = EmailMessage(
+        f"{count} new release{'s' if count != 1 else ''} in the Briefing Room",
+        "\n".join(lines),
+        to=[subscription.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    with transaction.atomic():
+        Alert.objects.bulk_create(
+            [Alert(subscription=subscription, release=release) for release in releases]
+        )
+        message.send()
+    return count

@@ -1,0 +1,92 @@
+"""Pages of an email alert: subscribe from a list, confirm, and unsubscribe in one click.
+
+The token in a confirmation or unsubscribe link is the only key; none of
+these forms needs Django's CSRF token. A forged subscribe request could only
+send a confirmation email, and mail clients' one-click unsubscribe (RFC 8058)
+posts without one. So list pages carry no per-visitor token and stay cacheable.
+"""
+
+from django import forms
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from releases.models import Category, Subscription
+from releases.subscriptions import alerts as subscriptions
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    category = forms.SlugField(required=False)
+
+
+def message(request, title, text, status=200, action=None):
+    context = {"title": title, "text": text, "action": action}
+    return render(request, "subscriptions/message.html", context, status=status)
+
+
+@csrf_exempt
+@require_POST
+def subscribe(request):
+    """Start a subscription to the list the form was on, and mail the confirmation link."""
+    form = SubscribeForm(request.POST)
+    if not form.is_valid():
+        return message(request, "Check the address", "Enter a valid email address.", status=400)
+    category = None
+    if slug := form.cleaned_data["category"]:
+        category = get_object_or_404(Category, slug=slug)
+    query = subscriptions.subscription_query(request.POST, category)
+    try:
+        subscription = subscriptions.subscribe(form.cleaned_data["email"], category, query)
+    except subscriptions.SubscriptionError as exc:
+        return message(request, "This list cannot be followed", str(exc), status=400)
+    if subscription.confirmed_at is None:
+        subscriptions.send_confirmation(subscription, request.build_absolute_uri)
+    return message(
+        request,
+        "Check your email",
+        f"We sent a link to {subscription.email}. Alerts start once you open it and confirm.",
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """Show a Confirm button (a link checker's visit must not confirm); confirm on POST."""
+    subscription = subscription_for(token)
+    if request.method == "GET":
+        return message(
+            request,
+            "Confirm your alert",
+            f"Email {subscription.email} when new releases appear on this list.",
+            action="Confirm",
+        )
+    if subscription.confirmed_at is None:
+        subscription.confirmed_at = timezone.now()
+        subscription.save(update_fields=["confirmed_at"])
+    return message(request, "Alert confirmed", "New releases on this list will be emailed to you.")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """Show an Unsubscribe button; unsubscribe on POST, as mail clients' one click does."""
+    subscription = subscription_for(token)
+    if request.method == "GET":
+        return message(
+            request,
+            "Stop this alert?",
+            f"No more emails to {subscription.email} about this list.",
+            action="Unsubscribe",
+        )
+    subscription.delete()
+    return message(request, "Unsubscribed", "You will get no more emails about this list.")
+
+
+def subscription_for(token):
+    try:
+        return Subscription.objects.get(token=token)
+    except Subscription.DoesNotExist:
+        raise Http404("This link is no longer valid.") from None
