@@ -56,7 +56,7 @@ if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
     # A load balancer checks health over plain HTTP, and takes a redirect for a failure.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/(ready/)?$"]
     SECURE_HSTS_SECONDS = 365 * 24 * 60 * 60
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "briefing.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outermost of the middleware that may ask the database.
+    "releases.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,11 +130,16 @@ TEMPLATES = [
     },
 ]
 
+# Connections are kept for a minute, and checked before reuse, so that the
+# site recovers by itself once a restarted database answers again.
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database that does not answer costs a request seconds, not minutes.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while an import writes; IMMEDIATE takes the
     # write lock at the start of a transaction instead of failing midway.
@@ -158,13 +165,14 @@ STORAGES = {
 }
 
 # The shared cache: Redis (BRIEFING_CACHE_URL=redis://host:6379/0) where
-# several processes serve the site, so that all of them share rendered bodies,
-# cached pages and sign-in counts; this process's memory otherwise.
+# several processes serve the site, so that all of them share rendered bodies
+# and cached pages; this process's memory otherwise. The site serves without
+# Redis while it is down or hung (releases/caching/backends.py).
 CACHE_URL = os.environ.get("BRIEFING_CACHE_URL", "")
 if CACHE_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "releases.caching.backends.DegradingRedisCache",
             "LOCATION": CACHE_URL,
             "KEY_PREFIX": os.environ.get("BRIEFING_CACHE_PREFIX", "briefing"),
         }

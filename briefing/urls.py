@@ -5,7 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from briefing.health import health
+from briefing import health
 from releases.caching.pages import cached_page
 from releases.feeds import CorrectionsFeed
 from releases.sitemaps import SITEMAPS, robots_txt
@@ -17,7 +17,8 @@ urlpatterns = [
     path("corrections/feed/", cached_page(CorrectionsFeed()), name="corrections-feed"),
     path("subscriptions/", include("releases.subscriptions.urls")),
     path("admin/", admin.site.urls),
-    path("health/", health, name="health"),
+    path("health/", health.health, name="health"),
+    path("health/ready/", health.ready, name="ready"),
     path("robots.txt", cached_page(robots_txt), name="robots"),
     path(
         "sitemap.xml",

@@ -1,8 +1,18 @@
-"""Answer a release's old addresses with a permanent redirect to its page."""
+"""Answers the site gives around its views: a release's old addresses, and a
+database that cannot be reached."""
 
+import logging
+
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponsePermanentRedirect
+from django.shortcuts import render
 
+from releases.caching.pages import stale_copy
 from releases.models import Redirect, Release
+
+logger = logging.getLogger("briefing.database")
+
+RETRY_AFTER_SECONDS = 30
 
 
 class ReleaseRedirectMiddleware:
@@ -14,13 +24,53 @@ class ReleaseRedirectMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code != 404:
+        # No stored address holds a NUL, and PostgreSQL refuses to compare one.
+        if response.status_code != 404 or "\x00" in request.path:
             return response
-        redirect = (
-            Redirect.objects.filter(old_path=request.path, release__in=Release.objects.on_record())
-            .select_related("release__category")
-            .first()
-        )
+        try:
+            redirect = self.redirect_for(request.path)
+        except (OperationalError, InterfaceError) as error:
+            return database_unavailable(request, error)
         if redirect is None:
             return response
         return HttpResponsePermanentRedirect(redirect.release.get_absolute_url())
+
+    def redirect_for(self, path):
+        """Return the Redirect of a release on record from *path*, or None."""
+        return (
+            Redirect.objects.filter(old_path=path, release__in=Release.objects.on_record())
+            .select_related("release__category")
+            .first()
+        )
+
+
+class DatabaseOutageMiddleware:
+    """Answer what the database cannot: with the cache's copy of the page if it has
+    one, or a 503 that asks to come back; one line in the log, not a traceback.
+
+    The next request tries the database again, so the site recovers by itself.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        return database_unavailable(request, exception)
+
+
+def database_unavailable(request, error):
+    """Return the cached copy of *request*'s page, or a 503; log *error* in one line."""
+    reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    logger.error("database unavailable for %s %s: %s", request.method, request.path, reason)
+    response = stale_copy(request)
+    if response is None:
+        response = render(request, "503.html", status=503)
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # Logged above, once: Django would log the 503 again.
+    response._has_been_logged = True
+    return response

@@ -11,10 +11,10 @@ import threading
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse, HttpResponseNotModified
-from django.utils.http import parse_etags
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response
 
-from releases.caching.version import KEEP_SECONDS, current_version
+from releases.caching.version import KEEP_SECONDS, current_version, last_seen_version
 
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
@@ -73,30 +73,60 @@ def cached_page(view):
         if request.method not in ("GET", "HEAD") or not settings.BRIEFING_PAGE_CACHE:
             return view(request, *args, **kwargs)
         version = request.content_version = current_version()
-        # The host and scheme are in the key: pages hold absolute links.
-        address = hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=12)
-        etag = f'"{version}-{address.hexdigest()}"'
-        if etag in parse_etags(request.headers.get("If-None-Match", "")):
-            return revalidated(HttpResponseNotModified(), etag)
-        key = f"page:{version}:{address.hexdigest()}"
-        stored = LOCAL_PAGES.get(key)
+        address = page_address(request)
+        etag = f'"{version}-{address}"'
+        not_modified = get_conditional_response(request, etag=etag)
+        if not_modified is not None:
+            return revalidated(not_modified, etag)
+        key = f"page:{version}:{address}"
+        stored = LOCAL_PAGES.get(key) or cache.get(key)
         if stored is None:
-            stored = cache.get(key)
-            if stored is None:
-                response = view(request, *args, **kwargs)
-                if not cacheable(response):
-                    return response
-                stored = freeze(response)
-                cache.set(key, stored, KEEP_SECONDS)
-            LOCAL_PAGES.put(key, stored)
-        status, headers, content = stored
-        if request.method == "HEAD":
-            # The headers of the page without its body, as HTTP asks.
-            headers = {**headers, "Content-Length": str(len(content))}
-            content = b""
-        return revalidated(HttpResponse(content, status=status, headers=headers), etag)
+            response = view(request, *args, **kwargs)
+            if not cacheable(response):
+                return response
+            stored = freeze(response)
+            cache.set(key, stored, KEEP_SECONDS)
+        LOCAL_PAGES.put(key, stored)
+        return revalidated(thawed(request, stored), etag)
 
     return serve
+
+
+def page_address(request):
+    """Return the digest of *request*'s whole address, which files its page.
+
+    The host and scheme are in it: pages hold absolute links.
+    """
+    return hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=12).hexdigest()
+
+
+def thawed(request, stored):
+    """Return the response kept as *stored*, for *request* (HEAD: the headers alone)."""
+    status, headers, content = stored
+    if request.method == "HEAD":
+        # The headers of the page without its body, as HTTP asks.
+        headers = {**headers, "Content-Length": str(len(content))}
+        content = b""
+    return HttpResponse(content, status=status, headers=headers)
+
+
+def stale_copy(request):
+    """Return the copy of *request*'s page kept under the last version seen, or None.
+
+    For when the database cannot say which version is current: the page may
+    be older than the last save, and says so in its X-Served-Stale header.
+    """
+    version = last_seen_version() if request.method in ("GET", "HEAD") else None
+    if version is None:
+        return None
+    key = f"page:{version}:{page_address(request)}"
+    stored = LOCAL_PAGES.get(key) or cache.get(key)
+    if stored is None:
+        return None
+    response = thawed(request, stored)
+    response["X-Served-Stale"] = "the database is unavailable; this copy may be out of date"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def cacheable(response):

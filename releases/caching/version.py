@@ -21,6 +21,7 @@ from django.utils.dateparse import parse_datetime
 from releases.models import Category, ContentVersion, Release
 
 KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
+LAST_SEEN_KEY = "content-version:last-seen"
 # Query parameters that change which page of a list is shown, not what it holds.
 LIST_INDEPENDENT = {"page", "cursor", "sort", "format"}
 
@@ -36,11 +37,32 @@ def current_version():
     """Return the content version, moving it on if a scheduled release has gone live."""
     row = read_version()
     if row is None:
-        return content_changed()
+        return seen(content_changed())
     token, next_publication = row
     if next_publication is not None and next_publication <= timezone.now():
-        return content_changed()
+        return seen(content_changed())
+    return seen(token)
+
+
+class LastSeen:
+    """The content version this process read last: what the cache is filed under
+    when the database cannot be asked (see caching/pages.py: stale_copy)."""
+
+    token = None
+
+
+def seen(token):
+    """Note *token* as the version read last, here and, when it changed, in the cache."""
+    if token != LastSeen.token:
+        LastSeen.token = token
+        # Shared, so that a process started during an outage knows it too.
+        cache.set(LAST_SEEN_KEY, token, KEEP_SECONDS)
     return token
+
+
+def last_seen_version():
+    """Return the content version read last by this process or another, or None."""
+    return LastSeen.token or cache.get(LAST_SEEN_KEY)
 
 
 def read_version():

@@ -1,0 +1,171 @@
+"""The site as production runs it, while its Redis and its PostgreSQL fail.
+
+Each test starts services of its own (tests/own_services.py), serves the
+site with gunicorn, and kills, pauses and restarts them while readers ask
+for pages: the site degrades, it does not fall over, and it mends itself.
+"""
+
+import re
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.own_services import own_postgres, own_redis
+from tests.servers import manage, running_gunicorn
+from tests.staff_session import StaffBrowser
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "a-long-passphrase"
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+RECOVERY_SECONDS = 30
+
+
+def get(url, timeout=15):
+    """Return (status, headers, body, seconds) of a GET of *url*."""
+    started = time.monotonic()
+    try:
+        with OPENER.open(url, timeout=timeout) as response:
+            status, headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        with error:
+            status, headers, body = error.code, error.headers, error.read()
+    return status, headers, body.decode("utf-8", "replace"), time.monotonic() - started
+
+
+def set_up_site(database_url, **environment):
+    """Migrate *database_url*, import the fixtures and make a staff member."""
+    manage(database_url, "migrate", "-v0", **environment)
+    manage(database_url, "import_release", Path("fixtures"), "-v0", **environment)
+    manage(
+        database_url,
+        "createsuperuser",
+        "--noinput",
+        "--username=editor",
+        "--email=editor@example.gov",
+        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
+        **environment,
+    )
+
+
+def reader_paths(base):
+    """The list, a category, a search and a release page: what readers ask for."""
+    _, _, page, _ = get(f"{base}/briefing-room/")
+    release = re.search(r'href="(/briefing-room/[a-z-]+/\d{4}/[^"]+/)"', page)[1]
+    return [
+        "/briefing-room/",
+        "/briefing-room/press-briefings/",
+        "/briefing-room/?q=vaccine",
+        release,
+    ]
+
+
+def statuses(base, paths, rounds=5):
+    """Ask for each of *paths* *rounds* times; return [(path, status, headers, seconds)]."""
+    answers = []
+    for _ in range(rounds):
+        for path in paths:
+            status, headers, _, seconds = get(base + path)
+            answers.append((path, status, headers, seconds))
+    return answers
+
+
+def signs_in(base):
+    """Whether the staff member signs in to the admin."""
+    staff = StaffBrowser(base)
+    page = staff.submit(
+        "/admin/login/", "login-form", username="editor", password=PASSWORD, next="/admin/"
+    )
+    return "Site administration" in page
+
+
+def wait_until(check, timeout=RECOVERY_SECONDS):
+    """Return the seconds until *check*() is true; fail after *timeout*."""
+    started = time.monotonic()
+    while not check():
+        assert time.monotonic() - started < timeout, f"not recovered within {timeout} s"
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def test_pages_and_sign_in_work_while_redis_is_down_or_hung(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    with own_redis(tmp_path) as redis_server:
+        environment = {"BRIEFING_CACHE_URL": redis_server.url}
+        set_up_site(database_url, **environment)
+        with running_gunicorn(database_url, tmp_path, **environment) as (base, log):
+            paths = reader_paths(base)
+            assert all(status == 200 for _, status, _, _ in statuses(base, paths, rounds=1))
+            assert redis_server.keys() > 0, "pages are cached in Redis while it is up"
+
+            redis_server.kill()
+            down = statuses(base, paths)
+            assert [status for _, status, _, _ in down] == [200] * len(down)
+            assert signs_in(base)
+            assert get(f"{base}/health/ready/")[0] == 503
+            assert get(f"{base}/health/")[0] == 200
+
+            redis_server.start()
+            recovered = wait_until(lambda: get(f"{base}/health/ready/")[0] == 200)
+
+            # Pages served before are in each worker's memory too: ask for new ones.
+            new_pages = (f"/briefing-room/?q=restart{number}" for number in range(1000))
+            wait_until(lambda: get(base + next(new_pages))[0] == 200 and redis_server.keys() > 0)
+
+            redis_server.pause()
+            hung = statuses(base, paths)
+            redis_server.resume()
+            assert [status for _, status, _, _ in hung] == [200] * len(hung)
+            slowest = max(seconds for *_, seconds in hung)
+            # A hung Redis used to hold each request 5 to 10 s before a 500.
+            assert slowest < 2.5, f"a request waited {slowest:.2f} s on a hung Redis"
+            assert signs_in(base)
+        text = log.read_text()
+    print(
+        f"\nRedis down: {len(down)} requests, all 200; ready again {recovered:.1f} s after "
+        f"restart. Redis hung: {len(hung)} requests, all 200, slowest {slowest:.3f} s."
+    )
+    assert "Traceback" not in text, text[-3000:]
+    # Once when it went, once when it came back, for each worker at most.
+    assert 1 <= text.count("cache unreachable") <= 2 * 2, text[-3000:]
+
+
+def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
+    with own_redis(tmp_path) as redis_server, own_postgres() as postgres:
+        environment = {"BRIEFING_CACHE_URL": redis_server.url}
+        set_up_site(postgres.url, **environment)
+        with running_gunicorn(postgres.url, tmp_path, **environment) as (base, log):
+            paths = reader_paths(base)
+            cached, uncached = paths[:2], ["/briefing-room/?q=climate", "/briefing-room/2021/"]
+            assert all(status == 200 for _, status, _, _ in statuses(base, cached, rounds=2))
+            assert get(f"{base}/health/ready/")[0] == 200
+
+            postgres.crash()
+            during = statuses(base, cached + uncached, rounds=3)
+            for path, status, headers, _ in during:
+                if path in cached:
+                    assert status == 200, path
+                    assert headers["X-Served-Stale"], path
+                else:
+                    assert status == 503, path
+                    assert headers["Retry-After"], path
+            assert get(f"{base}/health/ready/")[0] == 503
+            assert get(f"{base}/health/")[0] == 200
+            failed = sum(1 for *_, headers, _ in during if headers["X-Served-Stale"] is None)
+
+            postgres.start()
+            recovered = wait_until(lambda: get(f"{base}/briefing-room/?q=climate")[0] == 200)
+            after = statuses(base, cached + uncached, rounds=1)
+            assert [status for _, status, _, _ in after] == [200] * len(after)
+            assert all(headers["X-Served-Stale"] is None for _, _, headers, _ in after)
+        text = log.read_text()
+    print(
+        f"\nPostgreSQL down: {len(during)} requests: {len(during) - failed} served stale from "
+        f"the cache (200), {failed} answered 503; served again {recovered:.1f} s after restart."
+    )
+    assert "Traceback" not in text, text[-3000:]
+    # One line for each request the database failed, stale or 503.
+    assert text.count("database unavailable") >= len(during), text[-3000:]
