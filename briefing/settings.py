@@ -36,10 +36,12 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 if PRODUCTION:
-    if SECRET_KEY == DEVELOPMENT_KEY or len(SECRET_KEY) < 50:
+    # As Django's own deployment check (security.W009) counts a key weak.
+    if SECRET_KEY == DEVELOPMENT_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
         raise ImproperlyConfigured(
             "BRIEFING_PRODUCTION is set: DJANGO_SECRET_KEY must be a secret of 50 characters "
-            "or more (python -c 'import secrets; print(secrets.token_urlsafe(50))')"
+            "or more, at least 5 of them different "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         )
     if "DJANGO_ALLOWED_HOSTS" not in os.environ:
         raise ImproperlyConfigured(

@@ -4,6 +4,7 @@ from django.http import JsonResponse
 from django.urls import path
 
 from releases.caching.pages import cached_page
+from releases.canonical import cached_list
 from releases.formats import release_data
 from releases.models import Release
 from releases.views import ReleaseListView
@@ -12,8 +13,8 @@ from releases.views import ReleaseListView
 class ReleaseApiListView(ReleaseListView):
     """The list pages' releases as JSON: the same query string, the same results."""
 
-    def get(self, request, *args, **kwargs):
-        return self.render_format("json")
+    def requested_format(self):
+        return "json"
 
 
 def release_detail(request, pk):
@@ -28,6 +29,6 @@ def release_detail(request, pk):
 
 app_name = "api"
 urlpatterns = [
-    path("releases/", cached_page(ReleaseApiListView.as_view()), name="releases"),
+    path("releases/", cached_list(ReleaseApiListView.as_view()), name="releases"),
     path("releases/<int:pk>/", cached_page(release_detail), name="release"),
 ]

@@ -18,4 +18,12 @@ class FixedWidthNumberConverter:
 
 
 class YearConverter(FixedWidthNumberConverter):
+    """A year of four digits from 0001 on: there was no year 0."""
+
     width = 4
+
+    def to_python(self, value):
+        year = int(value)
+        if year < 1:
+            raise ValueError("no year 0")  # the address does not match: a 404
+        return year

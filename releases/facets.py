@@ -155,8 +155,13 @@ class ListFacetsMixin:
     """
 
     def list_count(self, queryset):
-        """The number of releases in the list: a sum of its facets' counts where they hold it."""
-        if self.filterset.usable and not self.date_filtered():
+        """The number of releases in the list: a sum of its facets' counts where they hold it.
+
+        An invalid list counts nothing, and keeps nothing for a valid one to find.
+        """
+        if not self.filterset.usable:
+            return 0
+        if not self.date_filtered():
             return sum(line.count for line in self.facets["year_facet"])
         return computed_for_list(self.request, "count", queryset.count)
 

@@ -93,7 +93,8 @@ class ReleaseFilterWithCategory(ReleaseFilter):
     """The same, and a choice of category by slug: for lists that span categories."""
 
     category = django_filters.ModelChoiceFilter(
-        queryset=Category.objects.all(),
+        # Asked afresh each time: which categories are on record changes with the time.
+        queryset=lambda request: Category.objects.on_record(),
         to_field_name="slug",
         empty_label="All categories",
     )

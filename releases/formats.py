@@ -128,7 +128,6 @@ class ListFormatsMixin:
     def render_format(self, key):
         if key not in FORMATS:
             raise Http404("No such format")
-        self.filterset = self.get_filterset(self.get_filterset_class())
         if not self.filterset.usable:
             return filter_errors(self.filterset)
         releases = self.filterset.qs

@@ -14,11 +14,24 @@ from simple_history.models import HistoricalRecords
 from releases.rendering import cached_render
 
 
+class CategoryQuerySet(models.QuerySet):
+    def on_record(self):
+        """Return the categories with a release on the public record.
+
+        A category that holds only drafts or scheduled releases stays unseen:
+        its name alone could tell of an embargoed subject.
+        """
+        releases = Release.objects.on_record().filter(category=models.OuterRef("pk"))
+        return self.filter(models.Exists(releases))
+
+
 class Category(models.Model):
     """A section of the briefing room, such as Press Briefings."""
 
     slug = models.SlugField(max_length=100, unique=True)
     name = models.CharField(max_length=200)
+
+    objects = CategoryQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -469,8 +482,10 @@ class Subscription(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.CASCADE, null=True, blank=True, related_name="subscriptions"
     )
-    query = models.CharField(
-        max_length=1000, blank=True, help_text="The list's search and filters, as a query string."
+    # Text, not a bounded column: each filter is bounded, and a search in a
+    # non-Latin script takes nine characters a letter once encoded.
+    query = models.TextField(
+        blank=True, help_text="The list's search and filters, as a query string."
     )
     token = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

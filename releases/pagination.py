@@ -61,13 +61,14 @@ def decode(cursor):
     """Return (date, published_at, pk) from *cursor*, or raise CursorError."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
+        # In UTC: a time at the edge of the calendar in another zone is past it.
         date, published_at, pk = base64.urlsafe_b64decode(padded).decode().split("|")
-        return (
-            datetime.date.fromisoformat(date),
-            datetime.datetime.fromisoformat(published_at),
-            int(pk),
-        )
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+        published_at = datetime.datetime.fromisoformat(published_at)
+        key = datetime.date.fromisoformat(date), published_at.astimezone(datetime.UTC), int(pk)
+        if not 0 < key[2] < 2**63 or published_at.tzinfo is None:
+            raise ValueError("out of range")
+        return key
+    except (binascii.Error, UnicodeDecodeError, ValueError, OverflowError):
         raise CursorError("Not a cursor from this API: follow the “next” link as given.") from None
 
 

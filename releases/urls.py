@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 
 from releases import views
 from releases.caching.pages import cached_page
+from releases.canonical import cached_list
 from releases.converters import FixedWidthNumberConverter, YearConverter
 
 register_converter(YearConverter, "yyyy")
@@ -12,19 +13,19 @@ register_converter(FixedWidthNumberConverter, "nn")
 app_name = "releases"
 
 urlpatterns = [
-    path("", cached_page(views.ReleaseListView.as_view()), name="list"),
+    path("", cached_list(views.ReleaseListView.as_view()), name="list"),
     # Years come before categories: "2021" would otherwise read as a category.
-    path("<yyyy:year>/", cached_page(views.ArchiveListView.as_view()), name="year"),
-    path("<yyyy:year>/<nn:month>/", cached_page(views.ArchiveListView.as_view()), name="month"),
-    path("<slug:category>/", cached_page(views.CategoryReleaseListView.as_view()), name="category"),
+    path("<yyyy:year>/", cached_list(views.ArchiveListView.as_view()), name="year"),
+    path("<yyyy:year>/<nn:month>/", cached_list(views.ArchiveListView.as_view()), name="month"),
+    path("<slug:category>/", cached_list(views.CategoryReleaseListView.as_view()), name="category"),
     path(
         "<slug:category>/<yyyy:year>/",
-        cached_page(views.CategoryArchiveListView.as_view()),
+        cached_list(views.CategoryArchiveListView.as_view()),
         name="category_year",
     ),
     path(
         "<slug:category>/<yyyy:year>/<nn:month>/",
-        cached_page(views.CategoryArchiveListView.as_view()),
+        cached_list(views.CategoryArchiveListView.as_view()),
         name="category_month",
     ),
     path(

@@ -2,13 +2,16 @@
 
 import datetime
 
-from django.http import Http404, HttpResponseRedirect, QueryDict
+from django.core.paginator import InvalidPage
+from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases import metadata, revisions
 from releases.caching.version import computed_for_list
+from releases.canonical import canonical_query, same_query
 from releases.facets import ListFacetsMixin, month_counts
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
 from releases.formats import FORMATS, LIST_FIELDS, ListFormatsMixin
@@ -18,16 +21,8 @@ from releases.search.backends import add_highlights, by_relevance, search_plans
 from releases.subscriptions.alerts import subscription_query
 
 
-def without_empty_fields(query):
-    """Return a copy of *query* (a QueryDict) without the values that are blank."""
-    cleaned = query.copy()
-    for key in list(cleaned):
-        values = [value for value in cleaned.getlist(key) if value.strip()]
-        if values:
-            cleaned.setlist(key, values)
-        else:
-            del cleaned[key]
-    return cleaned
+class NoSuchPage(Exception):
+    """The page number asked for is not a page of the list."""
 
 
 class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
@@ -56,17 +51,37 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
             return response
 
     def get(self, request, *args, **kwargs):
-        # A form submits its empty fields too; send the reader to the same
-        # list without them, so that the address is clean to share.
-        query = without_empty_fields(request.GET)
-        if query != request.GET:
-            return HttpResponseRedirect(
-                f"{request.path}?{query.urlencode()}" if query else request.path
-            )
-        key = request.GET.get("format")
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if self.filterset.usable:
+            query = canonical_query(self.filterset, request.GET)
+            if not same_query(request.GET, query):
+                address = f"{request.path}?{query.urlencode()}" if query else request.path
+                return HttpResponseRedirect(address)
+        key = self.requested_format()
+        try:
+            return self.render_list() if key is None else self.render_format(key)
+        except NoSuchPage:
+            return self.no_such_page(key)
+
+    def requested_format(self):
+        """The format asked for (``format=``), or None for the page itself."""
+        return self.request.GET.get("format")
+
+    def render_list(self):
+        """Render the page: the list, or why its filters cannot be applied (a 400)."""
+        usable = self.filterset.usable
+        self.object_list = self.filterset.qs if usable else self.filterset.queryset.none()
+        context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
+        return self.render_to_response(context, status=200 if usable else 400)
+
+    def no_such_page(self, key):
+        """Answer a page number the list does not have with a 404 that leads to its first page."""
+        first_page = self.address_with(page=None, cursor=None)
         if key is not None:
-            return self.render_format(key)
-        return super().get(request, *args, **kwargs)
+            reason = f"This list has no such page; its first page is {first_page}"
+            return JsonResponse({"errors": {"page": [reason]}}, status=404)
+        context = {"first_page": first_page, "category": self.category}
+        return TemplateResponse(self.request, "releases/no_such_page.html", context, status=404)
 
     def get_queryset(self):
         releases = Release.objects.published().select_related("category").only(*LIST_FIELDS)
@@ -82,7 +97,7 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         return Release.objects.select_related("category").only(*LIST_FIELDS).in_bulk(ids)
 
     def paginate_queryset(self, queryset, page_size):
-        """Paginate like ListView, but show the nearest page for a bad page number.
+        """Paginate like ListView; a page number the list lacks raises NoSuchPage.
 
         A search is shown best match first unless the reader asked for the newest.
         """
@@ -90,13 +105,16 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
             queryset = by_relevance(queryset, self.filterset.search_query)
         paginator = self.get_paginator(queryset, page_size)
         paginator.count = self.list_count(queryset)
-        page = paginator.get_page(self.request.GET.get(self.page_kwarg))
+        try:
+            page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
+        except InvalidPage:
+            raise NoSuchPage from None
         return paginator, page, page.object_list, page.has_other_pages()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
             category=self.category,
-            categories=Category.objects.all(),
+            categories=Category.objects.on_record(),
             search=self.filterset.search_query,
             alternate_links=[
                 (format, self.address_with(format=format.key, page=None))
@@ -126,7 +144,7 @@ class CategoryReleaseListView(ReleaseListView):
     filterset_class = ReleaseFilter
 
     def chosen_category(self):
-        return get_object_or_404(Category, slug=self.kwargs["category"])
+        return get_object_or_404(Category.objects.on_record(), slug=self.kwargs["category"])
 
 
 class ArchiveMixin:
@@ -155,7 +173,7 @@ class ArchiveMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(archive_title=self.archive_title(), **kwargs)
-        if self.kwargs.get("month") is None:
+        if self.kwargs.get("month") is None and self.filterset.usable:
             year = self.kwargs["year"]
             context["month_facet"] = computed_for_list(
                 self.request, "months", lambda: month_counts(self.object_list, year)

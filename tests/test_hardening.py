@@ -70,6 +70,12 @@ def test_production_refuses_to_start_without(missing, message):
     assert message in result.stderr
 
 
+def test_production_refuses_a_weak_secret_key():
+    result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20})
+    assert result.returncode != 0
+    assert "at least 5 of them different" in result.stderr
+
+
 def test_https_switch_redirects_plain_requests_and_sends_hsts():
     result = run(
         ["-c", HTTPS_PROBE], BRIEFING_HTTPS="1", DJANGO_ALLOWED_HOSTS="briefing.example.gov"

@@ -86,17 +86,18 @@ def test_pagination_links_keep_the_filters(client, make_release):
 def test_invalid_filter_values_show_a_message(client, make_release, query, message):
     make_release()
     response = client.get(LIST, query)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert message in response.text
     assert titles(response) == []
 
 
-@pytest.mark.parametrize("page", ["0", "x", "999", "-1", "1e9", "\x00"])
-def test_bad_page_numbers_show_a_page(client, make_release, page):
+@pytest.mark.parametrize("page", ["0", "x", "999", "-1", "1e9", "\x00", "1.5"])
+def test_pages_the_list_lacks_are_404s_that_lead_to_its_first_page(client, make_release, page):
     make_release(title="Only one")
-    response = client.get(LIST, {"page": page})
-    assert response.status_code == 200
-    assert titles(response) == ["Only one"]
+    response = client.get(LIST, {"category": "statements-releases", "page": page})
+    assert response.status_code == 404
+    assert 'href="http://testserver/briefing-room/?category=statements-releases"' in response.text
+    assert client.get(LIST, {"page": "1"}).status_code == 200
 
 
 def test_empty_result_says_so(client, make_release):
@@ -235,7 +236,7 @@ def test_list_says_how_many_releases_match(client, make_release):
 def test_hostile_filter_values_are_explained_not_an_error(client, make_release, query):
     make_release()
     response = client.get(LIST, query)
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "Some filters could not be applied" in response.text
 
 

@@ -21,6 +21,12 @@ def reason_for(data):
     return str(excinfo.value)
 
 
+def test_front_matter_no_release_approaches_is_refused_before_it_is_read():
+    keys = "".join(f"key{number}: value\n" for number in range(110_000))
+    with pytest.raises(ReleaseError, match="front matter is longer than the 65,536 character"):
+        parse_release(f"---\n{keys}---\nBody.\n".encode())
+
+
 def test_seed_values_are_exact():
     release = parse_release(SEED.read_bytes())
     assert release.title == (

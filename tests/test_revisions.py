@@ -151,6 +151,20 @@ def test_publisher_restores_an_earlier_revision(client, publisher, make_release)
     assert release.history.count() == 3
 
 
+def test_editors_may_not_restore_a_revision(client, editor, make_release):
+    release = make_release(body="Original.")
+    release.body = "Changed."
+    release.save()
+    original = release.history.order_by("history_id").first()
+    client.force_login(editor)
+    url = f"/admin/releases/release/{release.pk}/history/{original.pk}/"
+    assert client.get(url).status_code == 403
+    data = change_form_data(release, body="Original.", change_note="Restored.")
+    assert client.post(url, data).status_code == 403
+    release.refresh_from_db()
+    assert release.body == "Changed."
+
+
 def test_undoing_an_import_removes_what_it_created_and_restores_what_it_updated(
     run_import, write_release
 ):

@@ -177,6 +177,14 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             return format_html('<a href="{}">Preview</a>', url)
         return format_html('<a href="{}">View</a>', release.get_absolute_url())
 
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        """Show a revision to restore, to publishers: restoring brings back words readers saw."""
+        if not (object_id.isdigit() and version_id.isdigit()):
+            raise Http404("No such revision")
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
         compare = self.admin_site.admin_view(self.compare_view)

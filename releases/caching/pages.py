@@ -8,6 +8,7 @@ import collections
 import functools
 import hashlib
 import threading
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -65,15 +66,21 @@ class LocalPages:
 LOCAL_PAGES = LocalPages(budget=32 * 1024 * 1024, largest=2 * 1024 * 1024)
 
 
-def cached_page(view):
-    """Serve *view*'s 200 responses from the cache, with an ETag that answers 304s."""
+def cached_page(view, reads=()):
+    """Serve *view*'s 200 responses from the cache, with an ETag that answers 304s.
+
+    *reads* names the query parameters the view reads: only they file a page,
+    so that other parameters make no new copies of it.
+    """
 
     @functools.wraps(view)
     def serve(request, *args, **kwargs):
         if request.method not in ("GET", "HEAD") or not settings.BRIEFING_PAGE_CACHE:
             return view(request, *args, **kwargs)
+        # Noted first, for stale_copy, should the database not answer next.
+        request.page_reads = reads
         version = request.content_version = current_version()
-        address = page_address(request)
+        address = page_address(request, reads)
         etag = f'"{version}-{address}"'
         not_modified = get_conditional_response(request, etag=etag)
         if not_modified is not None:
@@ -92,12 +99,15 @@ def cached_page(view):
     return serve
 
 
-def page_address(request):
-    """Return the digest of *request*'s whole address, which files its page.
+def page_address(request, reads):
+    """Return the digest of *request*'s address, which files its page: the
+    parameters in *reads*, in one order, so that their order does not matter.
 
     The host and scheme are in it: pages hold absolute links.
     """
-    return hashlib.blake2b(request.build_absolute_uri().encode(), digest_size=12).hexdigest()
+    query = sorted((key, value) for key in reads for value in request.GET.getlist(key))
+    address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query)}"
+    return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
 
 
 def thawed(request, stored):
@@ -116,10 +126,11 @@ def stale_copy(request):
     For when the database cannot say which version is current: the page may
     be older than the last save, and says so in its X-Served-Stale header.
     """
-    version = last_seen_version() if request.method in ("GET", "HEAD") else None
+    reads = getattr(request, "page_reads", None)  # None: not a cached page
+    version = last_seen_version() if reads is not None else None
     if version is None:
         return None
-    key = f"page:{version}:{page_address(request)}"
+    key = f"page:{version}:{page_address(request, reads)}"
     stored = LOCAL_PAGES.get(key) or cache.get(key)
     if stored is None:
         return None

@@ -8,6 +8,9 @@ import yaml
 from releases.importing.errors import ReleaseError
 
 MAX_NESTING = 20
+# Far above any real release's front matter (a few hundred characters), far
+# below what keeps the YAML loader busy for seconds.
+MAX_FRONT_MATTER_CHARACTERS = 64 * 1024
 # Aliases need '&' and '*'; deep flow nesting needs '[' or '{'. Front matter
 # without any of them is loaded by libyaml, which is several times faster.
 CHARACTERS_NEEDING_CHECKS = frozenset("&*[{")
@@ -61,6 +64,10 @@ def split_front_matter(text):
         front_matter, body = handler.split(text)
     except ValueError:
         raise ReleaseError("front matter is not closed by a second '---' line") from None
+    if len(front_matter) > MAX_FRONT_MATTER_CHARACTERS:
+        raise ReleaseError(
+            f"front matter is longer than the {MAX_FRONT_MATTER_CHARACTERS:,} character limit"
+        )
     return front_matter, body.removeprefix("\n")
 
 

@@ -18,7 +18,7 @@ from releases.subscriptions import alerts as subscriptions
 
 
 class SubscribeForm(forms.Form):
-    email = forms.EmailField(label="Email address")
+    email = forms.EmailField(label="Email address", max_length=254)
     category = forms.SlugField(required=False)
 
 

@@ -1,0 +1,56 @@
+"""The one address of each list: its filters validated and written one way.
+
+A list's address is what the page cache and the per-list counts are filed
+under. Two addresses that ask for the same list (keys in another order,
+blank or repeated fields, unknown parameters, a date written another way)
+are sent to the canonical one, so that they share one cached copy and junk
+parameters make no new ones. An invalid request has no canonical address:
+it is answered with its errors and never cached.
+"""
+
+import datetime
+import functools
+
+from django.db.models import Model
+from django.http import QueryDict
+
+from releases.caching.pages import cached_page
+
+# Parameters a list reads besides its filters: which page, which format.
+PAGING = ("page", "cursor", "format")
+# Every parameter any list reads: the filters of the widest list, and paging.
+LIST_PARAMETERS = ("q", "category", "date_after", "date_before", "sort", *PAGING)
+
+# A list page, cached under the parameters a list reads.
+cached_list = functools.partial(cached_page, reads=LIST_PARAMETERS)
+
+
+def canonical_query(filterset, data):
+    """Return the canonical query (a QueryDict) of the list *filterset* filters *data* to.
+
+    Call it on a valid (or unbound) filterset only.
+    """
+    query = QueryDict(mutable=True)
+    cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
+    for name in filterset.form.fields:
+        raw = data.get(name, "").strip()
+        if raw:
+            query[name] = written_once(cleaned.get(name), raw)
+    for name in PAGING:
+        if value := data.get(name, "").strip():
+            query[name] = value
+    return query
+
+
+def same_query(data, query):
+    """Whether QueryDicts *data* and *query* hold the same values, in whatever order."""
+    return sorted(data.lists()) == sorted(query.lists())
+
+
+def written_once(value, raw):
+    """Return the one way to write a filter's cleaned *value*, typed as *raw*."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return getattr(value, "slug", raw)
+    return " ".join(raw.split())

@@ -1,0 +1,217 @@
+"""Bad requests never answer 500, and never change what anyone else sees.
+
+An invalid list is never cached; a list is filed under its validated
+filters, so junk parameters make no new copies; addresses the site has no
+page for (year 0, a NUL byte, a crafted cursor, a page past the end) are
+4xx answers that say why.
+"""
+
+import base64
+import datetime
+from urllib.parse import quote
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from releases.models import Release, Subscription
+
+LIST = "/briefing-room/"
+API = "/api/releases/"
+
+
+@pytest.fixture
+def releases(make_release):
+    make_release(title="Old", date=datetime.date(2020, 6, 1))
+    make_release(title="New briefing", category="press-briefings", date=datetime.date(2021, 6, 1))
+    make_release(title="New statement", date=datetime.date(2021, 7, 1))
+
+
+def count_on_page(response):
+    return response.context["paginator"].count
+
+
+def test_an_invalid_list_is_never_cached_and_never_changes_the_valid_one(client, releases):
+    for _ in range(3):
+        assert client.get(LIST, {"sort": "bogus", "date_after": "2021-01-01"}).status_code == 400
+        bad_json = client.get(LIST, {"sort": "bogus", "date_after": "2021-01-01", "format": "json"})
+        assert bad_json.status_code == 400
+    assert count_on_page(client.get(LIST, {"date_after": "2021-01-01"})) == 2
+    assert client.get(LIST, {"date_after": "2021-01-01", "format": "json"}).json()["count"] == 2
+    assert client.get(API, {"date_after": "2021-01-01"}).json()["count"] == 2
+
+
+def test_junk_parameters_lead_to_the_list_itself_and_keep_nothing(client, releases):
+    response = client.get(LIST, {"date_after": "2021-01-01", "utm_source": "x", "q": ""})
+    assert response.status_code == 302
+    assert response["Location"] == f"{LIST}?date_after=2021-01-01"
+    kept = set(cache._cache)
+    for number in range(20):
+        assert client.get(LIST, {"date_after": "2021-01-01", f"junk{number}": "x"}).status_code in (
+            200,
+            302,
+        )
+    assert set(cache._cache) - kept == set()
+
+
+def test_two_addresses_of_one_list_share_one_copy(client, releases):
+    first = client.get(f"{LIST}?category=press-briefings&date_after=2021-01-01")
+    second = client.get(f"{LIST}?date_after=2021-01-01&category=press-briefings")
+    assert first.status_code == second.status_code == 200
+    assert first["ETag"] == second["ETag"]
+    written_otherwise = client.get(f"{LIST}?date_after=2021-1-1&category=press-briefings")
+    assert written_otherwise.status_code == 302
+    assert written_otherwise["Location"] == (
+        f"{LIST}?category=press-briefings&date_after=2021-01-01"
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/briefing-room/0000/",
+        "/briefing-room/0000/01/",
+        "/briefing-room/press-briefings/0000/",
+        "/briefing-room/press-briefings/0000/06/",
+        "/briefing-room/press-briefings/0000/01/01/a-slug/",
+        "/x%00",
+        "/briefing-room/x%00/",
+    ],
+)
+def test_addresses_no_page_can_have_are_404s(client, releases, path):
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "9999-12-31|9999-12-31T23:59:59-23:59|1",
+        "0001-01-01|0001-01-01T00:00:00+23:59|1",
+        "2021-01-01|2021-01-01T00:00:00+00:00|99999999999999999999999",
+        "2021-01-01|2021-01-01T00:00:00|1",
+    ],
+)
+def test_crafted_cursors_are_refused_with_a_reason(client, releases, cursor):
+    encoded = base64.urlsafe_b64encode(cursor.encode()).decode()
+    response = client.get(API, {"cursor": encoded})
+    assert response.status_code == 400
+    assert "Not a cursor from this API" in response.json()["errors"]["cursor"][0]
+
+
+def test_a_long_search_in_a_non_latin_script_can_be_followed(client, releases):
+    search = " ".join(["气候变化危机应对国际合作"] * 10)
+    encoded = f"q={quote(search).replace('%20', '+')}"
+    assert len(encoded) > 1000
+    response = client.post("/subscriptions/", {"email": "reader@example.gov", "q": search})
+    assert response.status_code == 200
+    assert Subscription.objects.get().query == encoded
+
+
+def test_an_over_long_email_address_is_refused_with_a_reason(client, releases):
+    response = client.post("/subscriptions/", {"email": "a" * 250 + "@example.gov"})
+    assert response.status_code == 400
+    assert "valid email address" in response.text
+    assert not Subscription.objects.exists()
+
+
+def test_a_revision_id_that_is_not_a_number_is_a_404(admin_client, releases):
+    release = Release.objects.first()
+    response = admin_client.get(f"/admin/releases/release/{release.pk}/history/abc/")
+    assert response.status_code == 404
+
+
+def test_a_category_of_drafts_alone_stays_unseen(client, releases, make_release):
+    make_release(title="Embargoed", category="embargoed-summit", status=Release.Status.DRAFT)
+    make_release(
+        title="Later",
+        category="scheduled-subject",
+        published_at=datetime.datetime(2999, 1, 1, tzinfo=datetime.UTC),
+    )
+    page = client.get(LIST).text
+    assert "embargoed-summit" not in page
+    assert "scheduled-subject" not in page
+    assert client.get("/briefing-room/embargoed-summit/").status_code == 404
+    assert client.get("/briefing-room/scheduled-subject/").status_code == 404
+    assert client.get(LIST, {"category": "embargoed-summit"}).status_code == 400
+
+
+# Every public address pattern, with values that match it.
+PUBLIC_PATHS = [
+    "/briefing-room/",
+    "/briefing-room/2021/",
+    "/briefing-room/2021/06/",
+    "/briefing-room/press-briefings/",
+    "/briefing-room/press-briefings/2021/",
+    "/briefing-room/press-briefings/2021/06/",
+    "/briefing-room/press-briefings/2021/06/01/release-number-2/",
+    "/briefing-room/press-briefings/2021/06/01/release-number-2/changes/1/",
+    "/api/releases/",
+    "/api/releases/2/",
+    "/corrections/feed/",
+    "/sitemap.xml",
+    "/sitemap-releases.xml",
+    "/robots.txt",
+]
+PARAMETERS = ["q", "category", "date_after", "date_before", "sort", "page", "format", "cursor", "p"]
+
+
+def percent_encoded(text):
+    """Return *text* as a query string writes it, lone surrogates and all."""
+    return quote(text, safe="", errors="surrogatepass")
+
+
+nasty_text = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["\x00", "\x1f", "\ud800", "9" * 40, "-1", "0", "2021-02-30", "%", "&"]),
+    st.integers(min_value=-(10**30), max_value=10**30).map(str),
+)
+raw_bytes = st.binary(max_size=30).map(lambda data: quote(data, safe=""))
+query_items = st.lists(
+    st.tuples(
+        st.one_of(st.sampled_from(PARAMETERS), st.text(max_size=8)),
+        st.one_of(
+            nasty_text.map(lambda text: quote(text, safe="", errors="surrogatepass")), raw_bytes
+        ),
+    ),
+    max_size=6,
+)
+paths = st.one_of(
+    st.sampled_from(PUBLIC_PATHS),
+    st.builds(lambda base, tail: base + tail, st.sampled_from(PUBLIC_PATHS), raw_bytes),
+)
+VALID = [f"{LIST}?date_after=2021-01-01", f"{API}?category=press-briefings", LIST]
+
+
+@pytest.mark.django_db
+@hypothesis_settings(
+    max_examples=150,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(path=paths, items=query_items)
+def test_no_address_or_query_string_answers_500_or_changes_a_valid_list(
+    releases_for_properties, path, items
+):
+    client, before = releases_for_properties
+    query = "&".join(
+        f"{quote(key, safe='', errors='surrogatepass')}={value}" for key, value in items
+    )
+    response = client.get(path, QUERY_STRING=query)
+    assert response.status_code < 500, (path, query)
+    assert {address: client.get(address).content for address in VALID} == before
+
+
+@pytest.fixture
+def releases_for_properties(releases, settings):
+    """A client, and what the valid lists answer before any bad request.
+
+    Pages are rendered afresh each time, so that a count or facet kept for a
+    list, where a bad request could leave a wrong one, shows on the page.
+    """
+    settings.BRIEFING_PAGE_CACHE = False
+    client = Client()
+    return client, {address: client.get(address).content for address in VALID}
