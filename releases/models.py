@@ -360,6 +360,11 @@ class ImportRun(models.Model):
     class Meta:
         ordering = ["-started_at", "-id"]
         get_latest_by = "started_at"
+        # Runs are written by the importer alone: staff upload files and undo runs.
+        permissions = [
+            ("upload_release_files", "Can upload release files to import"),
+            ("undo_importrun", "Can undo import runs"),
+        ]
 
     def __str__(self):
         return f"Import of {self.started_at:%Y-%m-%d %H:%M} by {self.started_by}"

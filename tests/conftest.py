@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
@@ -152,6 +152,17 @@ def staff_member(name, group):
     """Create a staff user in *group* (Editors or Publishers)."""
     user = get_user_model().objects.create_user(name, f"{name}@example.gov", "pw", is_staff=True)
     user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def staff_with_permissions(name, *codenames):
+    """Create a staff user in no group, holding only the releases permissions *codenames*."""
+    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "pw", is_staff=True)
+    permissions = Permission.objects.filter(
+        content_type__app_label="releases", codename__in=codenames
+    )
+    assert len(permissions) == len(codenames), f"no such permission among {codenames}"
+    user.user_permissions.add(*permissions)
     return user
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from releases.models import ImportedFile, ImportRun, Release, StagedUpload
-from tests.conftest import release_text, staff_member
+from tests.conftest import release_text, staff_member, staff_with_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -117,6 +117,24 @@ def test_import_runs_page_offers_an_upload_instead_of_an_add_form(publisher_clie
     response = publisher_client.get("/admin/releases/importrun/add/")
     assert response.status_code == 302
     assert response.url == UPLOAD_URL
+
+
+def test_the_upload_permission_alone_opens_the_upload_page(client):
+    client.force_login(staff_with_permissions("uma", "upload_release_files"))
+    response = client.get(UPLOAD_URL)
+    assert response.status_code == 200
+    assert "Store new releases as drafts" in response.text
+
+
+def test_staff_without_the_upload_permission_are_refused(client):
+    # Every other import-run permission, those that once stood for uploading included.
+    staff = staff_with_permissions("ivan", "add_importrun", "change_importrun", "view_importrun")
+    client.force_login(staff)
+    assert "Upload release files" not in client.get("/admin/releases/importrun/").text
+    assert client.get(UPLOAD_URL).status_code == 403
+    assert client.post(UPLOAD_URL, {"files": [release_file("a.md")]}).status_code == 403
+    assert client.post(f"{UPLOAD_URL}1/confirm/").status_code == 403
+    assert nothing_written()
 
 
 def test_upload_page_takes_several_files_and_the_drafts_choice(publisher_client):

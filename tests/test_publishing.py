@@ -102,7 +102,16 @@ def test_editors_and_publishers_groups_hold_their_permissions(editor, publisher)
     assert not editor.has_perm("releases.publish_release")
     assert not editor.has_perm("releases.delete_release")
     assert publisher.has_perm("releases.publish_release")
-    assert publisher.has_perm("releases.add_importrun")
+    assert publisher.has_perm("releases.upload_release_files")
+
+
+def test_publishers_upload_and_undo_through_permissions_named_for_it(editor, publisher):
+    assert publisher.has_perms(["releases.upload_release_files", "releases.undo_importrun"])
+    assert publisher.has_perm("releases.view_importrun")
+    assert not publisher.has_perm("releases.add_importrun")
+    assert not publisher.has_perm("releases.change_importrun")
+    assert not editor.has_perm("releases.upload_release_files")
+    assert not editor.has_perm("releases.undo_importrun")
 
 
 def test_editor_drafts_but_cannot_publish(client, editor, make_release):

@@ -9,7 +9,7 @@ import pytest
 from releases.importing.undoing import UndoError, undo_run
 from releases.models import ImportRun, Release
 from releases.revisions import word_diff
-from tests.conftest import change_form_data
+from tests.conftest import change_form_data, staff_with_permissions
 
 pytestmark = pytest.mark.django_db
 
@@ -228,3 +228,18 @@ def test_publisher_undoes_a_run_from_the_admin(
         follow=True,
     )
     assert "was undone already" in again.text
+
+
+def test_undoing_a_run_needs_the_undo_permission(client, run_import, write_release):
+    run_import(write_release())
+    undo = {"action": "undo", "_selected_action": [ImportRun.objects.get().pk]}
+    client.force_login(staff_with_permissions("vera", "view_importrun", "change_importrun"))
+    assert "Undo the selected import runs" not in client.get("/admin/releases/importrun/").text
+    refused = client.post("/admin/releases/importrun/", undo, follow=True)
+    assert "Undid" not in refused.text
+    assert Release.objects.exists()
+    client.force_login(staff_with_permissions("umar", "view_importrun", "undo_importrun"))
+    assert "Undo the selected import runs" in client.get("/admin/releases/importrun/").text
+    undone = client.post("/admin/releases/importrun/", undo, follow=True)
+    assert "Undid Import of" in undone.text
+    assert not Release.objects.exists()

@@ -107,6 +107,53 @@ def test_new_matching_releases_are_mailed_once(client, mailbox, make_release, ca
     assert "Mailed 0 subscriber(s) about 0 release(s)." in capsys.readouterr().out
 
 
+def test_confirmation_mail_names_the_list_and_the_link_that_confirms(client, mailbox):
+    fields = {"email": "reader@example.org", "q": "trade", "date_after": "2021-01-01"}
+    client.post("/subscriptions/", fields)
+    (confirmation,) = mailbox.take()
+    token = Subscription.objects.get().token
+    assert confirmation["Subject"] == "Confirm your Briefing Room alert"
+    assert confirmation.get_content().splitlines() == [
+        "Someone, probably you, asked for an email when new releases appear on this list:",
+        "",
+        "http://testserver/briefing-room/?q=trade&date_after=2021-01-01",
+        "",
+        "To start the emails, open this link and press Confirm:",
+        f"http://testserver/subscriptions/{token}/confirm/",
+        "",
+        "If you did not ask for this, ignore this message: nothing will be sent.",
+    ]
+
+
+def test_alert_shows_each_release_with_its_date_category_and_link(client, mailbox, make_release):
+    subscription = subscribe(client, mailbox, q="trade")
+    make_release(title="Trade & “tariffs”", body="Trade.", date=datetime.date(2021, 3, 5))
+    make_release(
+        title="Trade briefing",
+        body="Trade.",
+        category="press-briefings",
+        date=datetime.date(2021, 3, 4),
+    )
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    site = "https://briefing.example.gov"
+    assert alert["Subject"] == "2 new releases in the Briefing Room"
+    assert alert.get_content().splitlines() == [
+        f"New on {site}/briefing-room/?q=trade:",
+        "",
+        "Trade & “tariffs”",
+        "March 5, 2021 · Statements and Releases",
+        f"{site}/briefing-room/statements-releases/2021/03/05/release-number-1/",
+        "",
+        "Trade briefing",
+        "March 4, 2021 · Press Briefings",
+        f"{site}/briefing-room/press-briefings/2021/03/04/release-number-2/",
+        "",
+        "",
+        f"Stop these emails: {site}/subscriptions/{subscription.token}/unsubscribe/",
+    ]
+
+
 def test_a_scheduled_release_is_mailed_when_it_is_published(client, mailbox, make_release):
     subscribe(client, mailbox)
     release = make_release(title="Embargoed", published_at=later(days=1))

@@ -41,9 +41,13 @@ class ImportRunAdmin(ReadOnlyAdmin):
     def get_urls(self):
         return [*upload_urls(self), *super().get_urls()]
 
-    def has_add_permission(self, request):
+    def has_upload_permission(self, request):
         """Return whether the user may upload release files to import."""
-        return request.user.has_perm("releases.add_importrun")
+        return request.user.has_perm("releases.upload_release_files")
+
+    def has_add_permission(self, request):
+        # The add button uploads files (see add_view): who may upload may add.
+        return self.has_upload_permission(request)
 
     def add_view(self, request, form_url="", extra_context=None):
         # A run is added by importing files, never by filling in its fields.
@@ -55,7 +59,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
         return format_html('<a href="{}?run__id__exact={}">Files</a>', url, run.pk)
 
     def has_undo_permission(self, request):
-        return request.user.has_perm("releases.change_importrun")
+        return request.user.has_perm("releases.undo_importrun")
 
     @admin.action(permissions=["undo"], description="Undo the selected import runs")
     def undo(self, request, queryset):

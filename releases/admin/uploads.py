@@ -67,13 +67,13 @@ class ConfirmForm(forms.Form):
 
 
 class UploadPermissionMixin:
-    """What the upload views share: their ImportRunAdmin, whose add permission
-    means "may upload", and the admin's page context."""
+    """What the upload views share: their ImportRunAdmin, which says who may
+    upload, and the admin's page context."""
 
     model_admin = None
 
     def dispatch(self, request, *args, **kwargs):
-        if not self.model_admin.has_add_permission(request):
+        if not self.model_admin.has_upload_permission(request):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

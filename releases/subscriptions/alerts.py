@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Greatest
 from django.http import QueryDict
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
@@ -66,16 +67,22 @@ def absolute(path):
     return settings.BRIEFING_SITE_URL.rstrip("/") + path
 
 
+def email_message(name, context, to, headers=None):
+    """Return the mail whose subject and body are the *name* templates rendered with *context*."""
+    templates = f"subscriptions/email/{name}"
+    # The subject is one header line; its template file ends with a newline.
+    subject = "".join(render_to_string(f"{templates}_subject.txt", context).splitlines())
+    body = render_to_string(f"{templates}_body.txt", context)
+    return EmailMessage(subject, body, to=to, headers=headers)
+
+
 def send_confirmation(subscription, build_url=absolute):
     """Mail the link that confirms *subscription*."""
-    confirm = build_url(reverse("subscription-confirm", args=[subscription.token]))
-    body = (
-        "Someone, probably you, asked for an email when new releases appear on this list:\n\n"
-        f"{build_url(subscription.list_path())}\n\n"
-        f"To start the emails, open this link and press Confirm:\n{confirm}\n\n"
-        "If you did not ask for this, ignore this message: nothing will be sent.\n"
-    )
-    EmailMessage("Confirm your Briefing Room alert", body, to=[subscription.email]).send()
+    context = {
+        "list_url": build_url(subscription.list_path()),
+        "confirm_url": build_url(reverse("subscription-confirm", args=[subscription.token])),
+    }
+    email_message("confirm", context, to=[subscription.email]).send()
 
 
 def pending_releases(subscription):
@@ -104,15 +111,14 @@ def send_alert(subscription):
     if not releases:
         return 0
     unsubscribe = absolute(reverse("subscription-unsubscribe", args=[subscription.token]))
-    lines = [f"New on {absolute(subscription.list_path())}:", ""]
-    for release in releases:
-        lines += [release.title, f"{release.date:%B %-d, %Y} · {release.category.name}"]
-        lines += [absolute(release.get_absolute_url()), ""]
-    lines += ["", f"Stop these emails: {unsubscribe}"]
-    count = len(releases)
-    message = EmailMessage(
-        f"{count} new release{'s' if count != 1 else ''} in the Briefing Room",
-        "\n".join(lines),
+    context = {
+        "list_url": absolute(subscription.list_path()),
+        "releases": [(release, absolute(release.get_absolute_url())) for release in releases],
+        "unsubscribe_url": unsubscribe,
+    }
+    message = email_message(
+        "alert",
+        context,
         to=[subscription.email],
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
@@ -124,4 +130,4 @@ def send_alert(subscription):
             [Alert(subscription=subscription, release=release) for release in releases]
         )
         message.send()
-    return count
+    return len(releases)
