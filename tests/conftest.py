@@ -1,35 +1,18 @@
-"""Shared fixtures: release files written to disk, and releases in the database."""
+"""Shared fixtures: release files written to disk, releases in the database, and staff.
+
+The plain helpers they build on live in modules named for what they hold
+(`tests/release_files.py`, `tests/staff.py`), which tests import directly."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
-
-SEED = Path(settings.BASE_DIR, "fixtures", "000_134aac580d95912d.txt")
-ARCHIVE_SAMPLE = Path(
-    os.environ.get(
-        "BRIEFING_ARCHIVE_SAMPLE", Path(settings.BASE_DIR).parent / "shared" / "archive-sample"
-    )
-)
-
-RELEASE_TEMPLATE = """\
----
-category: {category}
-date: '{date}'
-permalink: {permalink}
-published_time: {date} 10:00:00-05:00
-title: {title}
----
-{body}"""
+from tests.release_files import ARCHIVE_SAMPLE, release_text
+from tests.staff import staff_member
 
 
 @pytest.fixture(autouse=True)
@@ -55,21 +38,6 @@ def archive_sample():
     """The real archive sample beside the checkout (set BRIEFING_ARCHIVE_SAMPLE to move it)."""
     assert ARCHIVE_SAMPLE.is_dir(), f"the archive sample is missing at {ARCHIVE_SAMPLE}"
     return ARCHIVE_SAMPLE
-
-
-def release_text(
-    title="Statement on the Harvest Festival",
-    category="statements-releases",
-    date="2021-03-04",
-    slug="statement-on-the-harvest-festival",
-    body="The President welcomed the *harvest*.\n",
-):
-    """Return the text of a release file in the archive's format."""
-    year, month, day = date.split("-")
-    permalink = f"https://www.whitehouse.gov/briefing-room/{category}/{year}/{month}/{day}/{slug}/"
-    return RELEASE_TEMPLATE.format(
-        title=title, category=category, date=date, permalink=permalink, body=body
-    )
 
 
 @pytest.fixture
@@ -127,32 +95,6 @@ def make_release(db):
         return Release.objects.create(category=category_obj, **{**defaults, **fields})
 
     return make
-
-
-def change_form_data(release, **changes):
-    """Return the admin change form's data for *release*, with *changes*."""
-    data = {
-        "title": release.title,
-        "slug": release.slug,
-        "category": release.category_id,
-        "body": release.body,
-        "date": release.date.isoformat(),
-        "published_at_0": release.published_at.date().isoformat(),
-        "published_at_1": "10:00:00",
-        "modified_at_0": "",
-        "modified_at_1": "",
-        "permalink": release.permalink,
-        "status": release.status,
-        "withdrawal_reason": release.withdrawal_reason,
-    }
-    return {**data, **changes}
-
-
-def staff_member(name, group):
-    """Create a staff user in *group* (Editors or Publishers)."""
-    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.conftest import change_form_data
+from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
 

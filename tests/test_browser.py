@@ -18,7 +18,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from releases.models import Category, Release
-from tests.conftest import staff_member
+from tests.staff import staff_member
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's own background traffic has nowhere to go on a closed network.

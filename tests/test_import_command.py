@@ -12,8 +12,7 @@ from django.core import serializers
 
 from releases.importing.parsing import MAX_RELEASE_BYTES
 from releases.models import Category, Release
-from tests.conftest import SEED, release_text
-from tests.test_parsing import BAD_FILES
+from tests.release_files import BAD_FILES, SEED, release_text
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC

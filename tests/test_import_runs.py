@@ -20,7 +20,7 @@ from releases.importing.parsing import parse_release
 from releases.importing.progress import ProgressBar
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Redirect, Release
-from tests.conftest import release_text
+from tests.release_files import release_text
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from releases.caching.pages import LocalPages
-from tests.conftest import change_form_data
+from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
 
