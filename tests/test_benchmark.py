@@ -9,6 +9,9 @@ from django.conf import settings
 
 from tests.services import require_wrk
 
+# Each runs a benchmark command in a process of its own; serving starts gunicorn and wrk.
+pytestmark = pytest.mark.slow
+
 
 def test_benchmark_prints_each_import_against_parse_only():
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]

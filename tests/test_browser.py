@@ -1,7 +1,7 @@
 """Readers and staff in a real browser: Debian's Chromium, driven by Playwright.
 
 They need Chromium at /usr/bin/chromium, required as every service is
-(``tests/services.py``).
+(``tests/services.py``). Each starts a live server and a browser: all are slow.
 """
 
 import datetime
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")

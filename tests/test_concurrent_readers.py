@@ -32,6 +32,8 @@ from tests.servers import (
 )
 from tests.services import require_postgres
 
+pytestmark = pytest.mark.slow
+
 PG_DATABASE = "briefing_readers_test"
 
 FIRST_COUNT = 200

@@ -290,6 +290,7 @@ def test_interrupted_import_keeps_whole_releases_and_a_rerun_finishes(
     assert out.strip() == "created 3, updated 0, unchanged 2, superseded 0, failed 0"
 
 
+@pytest.mark.slow
 def test_killed_import_leaves_only_whole_releases(tmp_path):
     """Kill the real command midway, as a power cut or the OOM killer would."""
     archive = tmp_path / "archive"

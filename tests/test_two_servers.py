@@ -26,6 +26,8 @@ from tests.servers import (
 )
 from tests.services import require_postgres, require_redis
 
+pytestmark = pytest.mark.slow
+
 # A Redis database of the machine's own that only this test uses.
 REDIS_URL = "redis://127.0.0.1:6379/14"
 PASSWORD = "a-long-passphrase"
