@@ -10,7 +10,7 @@ SEARCH_FILES ?= 100000
 
 SERVE_FILES ?= 100000
 
-.PHONY: run test setup lint bench bench-search bench-serving clean
+.PHONY: run test test-fast setup lint bench bench-search bench-serving clean
 
 # The virtual environment is rebuilt whenever requirements.txt changes.
 $(BIN)/.installed: requirements.txt
@@ -39,6 +39,10 @@ lint: $(BIN)/.installed
 
 test: setup lint
 	$(BIN)/pytest
+
+# The edit loop, under a minute: every test but those marked slow (servers, browsers, wrk, processes).
+test-fast: $(BIN)/.installed
+	$(BIN)/pytest -m "not slow"
 
 # Import throughput and memory on SQLite and PostgreSQL; BENCH_FILES=100000 for the large run.
 bench: $(BIN)/.installed

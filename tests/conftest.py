@@ -1,35 +1,18 @@
-"""Shared fixtures: release files written to disk, and releases in the database."""
+"""Shared fixtures: release files written to disk, releases in the database, and staff.
+
+The plain helpers they build on live in modules named for what they hold
+(`tests/release_files.py`, `tests/staff.py`), which tests import directly."""
 
 import datetime
-import os
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
 from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
-
-SEED = Path(settings.BASE_DIR, "fixtures", "000_134aac580d95912d.txt")
-ARCHIVE_SAMPLE = Path(
-    os.environ.get(
-        "BRIEFING_ARCHIVE_SAMPLE", Path(settings.BASE_DIR).parent / "shared" / "archive-sample"
-    )
-)
-
-RELEASE_TEMPLATE = """\
----
-category: {category}
-date: '{date}'
-permalink: {permalink}
-published_time: {date} 10:00:00-05:00
-title: {title}
----
-{body}"""
+from tests.release_files import ARCHIVE_SAMPLE, release_text
+from tests.staff import staff_member
 
 
 @pytest.fixture(autouse=True)
@@ -44,6 +27,9 @@ def empty_cache():
 def test_settings(settings):
     """Fast hashing, and static files found in place rather than collected first."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # WhiteNoise looks a file up when it is asked for, as in development, instead of
+    # indexing STATIC_ROOT for every test client (a quarter of the suite's time).
+    settings.WHITENOISE_AUTOREFRESH = settings.WHITENOISE_USE_FINDERS = True
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -55,21 +41,6 @@ def archive_sample():
     """The real archive sample beside the checkout (set BRIEFING_ARCHIVE_SAMPLE to move it)."""
     assert ARCHIVE_SAMPLE.is_dir(), f"the archive sample is missing at {ARCHIVE_SAMPLE}"
     return ARCHIVE_SAMPLE
-
-
-def release_text(
-    title="Statement on the Harvest Festival",
-    category="statements-releases",
-    date="2021-03-04",
-    slug="statement-on-the-harvest-festival",
-    body="The President welcomed the *harvest*.\n",
-):
-    """Return the text of a release file in the archive's format."""
-    year, month, day = date.split("-")
-    permalink = f"https://www.whitehouse.gov/briefing-room/{category}/{year}/{month}/{day}/{slug}/"
-    return RELEASE_TEMPLATE.format(
-        title=title, category=category, date=date, permalink=permalink, body=body
-    )
 
 
 @pytest.fixture
@@ -127,43 +98,6 @@ def make_release(db):
         return Release.objects.create(category=category_obj, **{**defaults, **fields})
 
     return make
-
-
-def change_form_data(release, **changes):
-    """Return the admin change form's data for *release*, with *changes*."""
-    data = {
-        "title": release.title,
-        "slug": release.slug,
-        "category": release.category_id,
-        "body": release.body,
-        "date": release.date.isoformat(),
-        "published_at_0": release.published_at.date().isoformat(),
-        "published_at_1": "10:00:00",
-        "modified_at_0": "",
-        "modified_at_1": "",
-        "permalink": release.permalink,
-        "status": release.status,
-        "withdrawal_reason": release.withdrawal_reason,
-    }
-    return {**data, **changes}
-
-
-def staff_member(name, group):
-    """Create a staff user in *group* (Editors or Publishers)."""
-    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "pw", is_staff=True)
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
-def staff_with_permissions(name, *codenames):
-    """Create a staff user in no group, holding only the releases permissions *codenames*."""
-    user = get_user_model().objects.create_user(name, f"{name}@example.gov", "pw", is_staff=True)
-    permissions = Permission.objects.filter(
-        content_type__app_label="releases", codename__in=codenames
-    )
-    assert len(permissions) == len(codenames), f"no such permission among {codenames}"
-    user.user_permissions.add(*permissions)
-    return user
 
 
 @pytest.fixture

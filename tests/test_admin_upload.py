@@ -12,7 +12,8 @@ from django.test import Client
 from django.utils import timezone
 
 from releases.models import ImportedFile, ImportRun, Release, StagedUpload
-from tests.conftest import release_text, staff_member, staff_with_permissions
+from tests.release_files import release_text
+from tests.staff import staff_member, staff_with_permissions
 
 pytestmark = pytest.mark.django_db
 

@@ -1,13 +1,16 @@
 """The benchmarks behind ``make bench``, ``bench-search`` and ``bench-serving``, run small."""
 
-import os
 import re
-import shutil
 import subprocess
 import sys
 
 import pytest
 from django.conf import settings
+
+from tests.services import require_wrk
+
+# Each runs a benchmark command in a process of its own; serving starts gunicorn and wrk.
+pytestmark = pytest.mark.slow
 
 
 def test_benchmark_prints_each_import_against_parse_only():
@@ -46,11 +49,7 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
 
 
 def test_serving_benchmark_prints_each_page_against_the_bare_view():
-    if shutil.which("wrk") is None:
-        reason = "Debian's wrk is not installed (apt-get install wrk)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_wrk()
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     arguments = ["--count", "60", "--databases", "sqlite", "--seconds", "1"]
     result = subprocess.run(

@@ -1,7 +1,7 @@
 """Readers and staff in a real browser: Debian's Chromium, driven by Playwright.
 
-Without Chromium these tests are skipped with the reason shown; under CI
-(``CI`` set) a missing Chromium fails them instead.
+They need Chromium at /usr/bin/chromium, required as every service is
+(``tests/services.py``). Each starts a live server and a browser: all are slow.
 """
 
 import datetime
@@ -18,9 +18,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from releases.models import Category, Release
-from tests.conftest import staff_member
+from tests.services import CHROMIUM, require_chromium
+from tests.staff import staff_member
 
-CHROMIUM = Path("/usr/bin/chromium")
 # Chromium's own background traffic has nowhere to go on a closed network.
 CHROMIUM_ARGS = [
     "--disable-background-networking",
@@ -29,16 +29,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if not CHROMIUM.exists():
-        reason = f"Debian's Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_chromium()
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the ORM calls

@@ -30,6 +30,9 @@ from tests.servers import (
     manage,
     running_gunicorn,
 )
+from tests.services import require_postgres
+
+pytestmark = pytest.mark.slow
 
 PG_DATABASE = "briefing_readers_test"
 
@@ -59,6 +62,7 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'readers.sqlite3'}"
         return
+    require_postgres(ENVIRONMENT_URL)
     with fresh_postgres_database(PG_DATABASE, ENVIRONMENT_URL) as url:
         yield url
 

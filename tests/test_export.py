@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from releases.benchmarks.generator import ArchiveGenerator, format_release
 from releases.importing.discovery import find_release_files
 from releases.models import Release
-from tests.conftest import SEED
+from tests.release_files import SEED
 
 pytestmark = pytest.mark.django_db
 

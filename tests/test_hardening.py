@@ -51,11 +51,13 @@ def run(args, **environment):
     )
 
 
+@pytest.mark.slow
 def test_deploy_check_is_clean_in_production():
     result = run([str(MANAGE), "check", "--deploy", "--fail-level", "WARNING"], **PRODUCTION)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
@@ -70,12 +72,14 @@ def test_production_refuses_to_start_without(missing, message):
     assert message in result.stderr
 
 
+@pytest.mark.slow
 def test_production_refuses_a_weak_secret_key():
     result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20})
     assert result.returncode != 0
     assert "at least 5 of them different" in result.stderr
 
 
+@pytest.mark.slow
 def test_https_switch_redirects_plain_requests_and_sends_hsts():
     result = run(
         ["-c", HTTPS_PROBE], BRIEFING_HTTPS="1", DJANGO_ALLOWED_HOSTS="briefing.example.gov"

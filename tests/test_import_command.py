@@ -12,8 +12,7 @@ from django.core import serializers
 
 from releases.importing.parsing import MAX_RELEASE_BYTES
 from releases.models import Category, Release
-from tests.conftest import SEED, release_text
-from tests.test_parsing import BAD_FILES
+from tests.release_files import BAD_FILES, SEED, release_text
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -234,6 +233,7 @@ def test_archive_sample_reimport_is_all_unchanged(run_import, archive_sample):
     assert out.strip() == f"created 0, updated 0, unchanged {count}, superseded 0, failed 0"
 
 
+@pytest.mark.slow
 def test_command_line_exits_non_zero_with_one_line_per_bad_file(tmp_path, write_release):
     """Run the real command in a process of its own, as an operator would."""
     good = write_release("good.md")

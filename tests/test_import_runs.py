@@ -20,7 +20,7 @@ from releases.importing.parsing import parse_release
 from releases.importing.progress import ProgressBar
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Redirect, Release
-from tests.conftest import release_text
+from tests.release_files import release_text
 
 pytestmark = pytest.mark.django_db
 
@@ -290,6 +290,7 @@ def test_interrupted_import_keeps_whole_releases_and_a_rerun_finishes(
     assert out.strip() == "created 3, updated 0, unchanged 2, superseded 0, failed 0"
 
 
+@pytest.mark.slow
 def test_killed_import_leaves_only_whole_releases(tmp_path):
     """Kill the real command midway, as a power cut or the OOM killer would."""
     archive = tmp_path / "archive"

@@ -6,6 +6,7 @@ for pages: the site degrades, it does not fall over, and it mends itself.
 """
 
 import re
+import shutil
 import time
 import urllib.error
 import urllib.request
@@ -13,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.own_services import own_postgres, own_redis
+from tests.own_services import own_postgres, own_redis, postgres_bin
 from tests.servers import manage, running_gunicorn
+from tests.services import require_service
 from tests.staff_session import StaffBrowser
 
 pytestmark = pytest.mark.slow
@@ -91,7 +93,23 @@ def wait_until(check, timeout=RECOVERY_SECONDS):
     return time.monotonic() - started
 
 
+def require_redis_server():
+    __tracebackhide__ = True
+    found = shutil.which("redis-server") is not None
+    require_service("redis-server", found, "apt-get install redis-server")
+
+
+def require_postgres_server():
+    __tracebackhide__ = True
+    try:
+        found = postgres_bin().is_dir()
+    except FileNotFoundError:
+        found = False
+    require_service("PostgreSQL's initdb and pg_ctl", found, "apt-get install postgresql")
+
+
 def test_pages_and_sign_in_work_while_redis_is_down_or_hung(tmp_path):
+    require_redis_server()
     database_url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
     with own_redis(tmp_path) as redis_server:
         environment = {"BRIEFING_CACHE_URL": redis_server.url}
@@ -134,6 +152,8 @@ def test_pages_and_sign_in_work_while_redis_is_down_or_hung(tmp_path):
 
 
 def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
+    require_redis_server()
+    require_postgres_server()
     with own_redis(tmp_path) as redis_server, own_postgres() as postgres:
         environment = {"BRIEFING_CACHE_URL": redis_server.url}
         set_up_site(postgres.url, **environment)

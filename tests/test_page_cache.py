@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from releases.caching.pages import LocalPages
-from tests.conftest import change_form_data
+from tests.services import require_redis
+from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,7 @@ def any_cache(request, settings):
     if request.param == "memory":
         yield request.param
         return
+    require_redis(TEST_REDIS)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

@@ -25,7 +25,7 @@ from releases.importing.importer import ReleaseImport
 from releases.importing.parsing import KNOWN_KEYS, ParsedRelease, parse_release
 from releases.importing.preparing import FilePreparer
 from releases.models import Release
-from tests.conftest import SEED, release_text
+from tests.release_files import SEED, release_text
 
 UTC = datetime.UTC
 FIXTURES = Path(django_settings.BASE_DIR, "fixtures")

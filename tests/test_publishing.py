@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from releases.models import Release
-from tests.conftest import change_form_data
+from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ import pytest
 from releases.importing.undoing import UndoError, undo_run
 from releases.models import ImportRun, Release
 from releases.revisions import word_diff
-from tests.conftest import change_form_data, staff_with_permissions
+from tests.staff import change_form_data, staff_with_permissions
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ import datetime
 import pytest
 
 from releases.models import Redirect, Release
-from tests.conftest import change_form_data
+from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
 

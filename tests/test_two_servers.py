@@ -13,8 +13,17 @@ from pathlib import Path
 import pytest
 import redis
 
-from tests.servers import fetch, fresh_postgres_database, manage, running_gunicorn
+from tests.servers import (
+    POSTGRES_SERVER,
+    fetch,
+    fresh_postgres_database,
+    manage,
+    running_gunicorn,
+)
+from tests.services import require_postgres, require_redis
 from tests.staff_session import StaffBrowser
+
+pytestmark = pytest.mark.slow
 
 # A Redis database of the machine's own that only this test uses.
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -26,6 +35,8 @@ ACCESS_LINE = re.compile(r'"GET /briefing-room/ HTTP/1\.1" 200 \d+ \d+ms$', re.M
 def shared_services(tmp_path):
     """A fresh PostgreSQL database with the fixtures imported and a staff member,
     and a Redis cache prefix of its own; yields the environment both servers share."""
+    require_postgres(POSTGRES_SERVER)
+    require_redis(REDIS_URL)
     prefix = f"two-servers-{uuid.uuid4().hex}"
     with fresh_postgres_database("briefing_two_servers") as database_url:
         environment = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
