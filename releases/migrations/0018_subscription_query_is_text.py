@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('releases', '0016_newest_index_holds_the_category'),
+        ('releases', '0017_upload_and_undo_permissions'),
     ]
 
     operations = [
