@@ -50,6 +50,25 @@ def word_diff(old, new):
     return segments
 
 
+def condensed(segments, context=12):
+    """Return *segments* with long unchanged runs cut to *context* words either side
+    of a change, for a summary of what changed."""
+    shown = []
+    for index, segment in enumerate(segments):
+        if segment.kind != "same":
+            shown.append(segment)
+            continue
+        words = TOKENS.findall(segment.text)
+        keep = 2 * context  # words and the spaces between them
+        if len(words) <= 2 * keep:
+            shown.append(segment)
+            continue
+        head = "".join(words[:keep]) if index > 0 else ""
+        tail = "".join(words[-keep:]) if index < len(segments) - 1 else ""
+        shown.append(Segment("same", f"{head} … {tail}".strip()))
+    return shown
+
+
 class Comparison(typing.NamedTuple):
     """What changed between two revisions of a release."""
 

@@ -4,6 +4,8 @@ submit through the admin's release form."""
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 
+from releases.admin.forms import latest_revision_id
+
 
 def staff_member(name, group):
     """Create a staff user in *group* (Editors or Publishers)."""
@@ -13,8 +15,10 @@ def staff_member(name, group):
 
 
 def change_form_data(release, **changes):
-    """Return the admin change form's data for *release*, with *changes*."""
+    """Return the admin change form's data for *release*, with *changes*, as a form
+    opened now posts it: at the release's latest revision."""
     data = {
+        "opened_version": latest_revision_id(release.pk),
         "title": release.title,
         "slug": release.slug,
         "category": release.category_id,

@@ -3,10 +3,36 @@
 from django import forms
 from django.conf import settings
 from django.db import models
+from django.template.loader import render_to_string
 
+from releases import revisions
 from releases.models import Release, release_path
 
 TEXT_FIELDS = {"title", "body"}
+
+
+def latest_revision_id(pk):
+    """Return the id of the newest revision of the release *pk*, or "" for none."""
+    if pk is None:
+        return ""
+    latest = Release.history.filter(id=pk).order_by("-history_id").values_list("history_id")
+    return next((str(row[0]) for row in latest[:1]), "")
+
+
+def stale_form_message(older, newer):
+    """Return the message that says what the save at *newer* changed since *older*."""
+    comparison = revisions.compare(older, newer)
+    context = {
+        "newer": newer,
+        "who": newer.history_user or newer.history_change_reason or "someone",
+        "title": revisions.condensed(comparison.title) if changed(comparison.title) else [],
+        "body": revisions.condensed(comparison.body),
+    }
+    return render_to_string("admin/releases/release/stale_form.html", context)
+
+
+def changed(segments):
+    return any(segment.kind != "same" for segment in segments)
 
 
 def form_field(model_field, **kwargs):
@@ -26,6 +52,8 @@ class ReleaseForm(forms.ModelForm):
         help_text="What this correction changes, for readers. The release's page shows "
         "“Updated (the date): (this note)” and links to the words changed.",
     )
+    # The revision the form was opened at: a save on top of a later one is refused.
+    opened_version = forms.CharField(required=False, widget=forms.HiddenInput)
     minor_edit = forms.BooleanField(
         required=False,
         help_text="A typo or formatting fix readers need not be told of: "
@@ -64,9 +92,32 @@ class ReleaseForm(forms.ModelForm):
         public = Release.objects.on_record().filter(pk=pk) if pk else Release.objects.none()
         self.public_text = public.values("title", "body").first()
         self.seen_by_readers = self.public_text is not None
+        if not self.is_bound:
+            self.initial["opened_version"] = latest_revision_id(pk)
+
+    def clean_title(self):
+        return self.as_stored("title")
+
+    def clean_body(self):
+        return self.as_stored("body")
+
+    def as_stored(self, name):
+        """Return the field *name* as posted, or as stored where it is the same text.
+
+        Browsers post text with CRLF line endings and the form strips it: an
+        untouched body would come back altered, and a release no longer
+        match its file byte for byte. Edited text gets plain line endings.
+        """
+        posted = self.cleaned_data[name].replace("\r\n", "\n")
+        stored = getattr(self.instance, name) if self.instance.pk else None
+        if stored is not None and posted.strip() == stored.replace("\r\n", "\n").strip():
+            return stored
+        return posted
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.pk and not self.previewing:
+            self.refuse_a_stale_form(cleaned.get("opened_version", ""))
         if "permalink" in self.fields and not cleaned.get("permalink"):
             cleaned["permalink"] = self.own_address(cleaned)
         note, minor = cleaned.get("change_note", ""), cleaned.get("minor_edit")
@@ -89,6 +140,19 @@ class ReleaseForm(forms.ModelForm):
                 "or mark the edit as minor.",
             )
         return cleaned
+
+    def refuse_a_stale_form(self, opened):
+        """Refuse the save if the release was saved (by an editor or an import) since
+        the form was opened, showing what that save changed."""
+        # Locked until the save commits, so that no other save slips in between.
+        list(Release.objects.select_for_update().filter(pk=self.instance.pk).values("pk"))
+        latest = latest_revision_id(self.instance.pk)
+        if str(latest) == opened:
+            return
+        revisions = Release.history.filter(id=self.instance.pk)
+        older = revisions.filter(history_id=opened).first() if opened.isdigit() else None
+        newer = revisions.get(history_id=latest)
+        raise forms.ValidationError(stale_form_message(older, newer))
 
     def own_address(self, cleaned):
         """Return this site's address for the release, or "" until its parts are valid."""

@@ -98,7 +98,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         zone = settings.TIME_ZONE
         fieldsets = [
-            (None, {"fields": ["title", "slug", "category", "body"]}),
+            (None, {"fields": ["title", "slug", "category", "body", "opened_version"]}),
             (
                 "Publishing",
                 {
