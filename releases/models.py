@@ -3,6 +3,8 @@
 import datetime
 import functools
 import operator
+import os
+import socket
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -336,6 +338,19 @@ class Redirect(models.Model):
         cls.objects.filter(old_path=new_path).delete()
 
 
+# A run on another host that has stored no batch for this long is taken as gone.
+SILENT_RUN_SECONDS = 10 * 60
+
+
+class ImportRunQuerySet(models.QuerySet):
+    def settle_abandoned(self):
+        """Mark as interrupted the runs still "running" whose process is gone, killed
+        before it could say so, with the counts of the files they stored."""
+        for run in self.filter(status=ImportRun.Status.RUNNING):
+            if run.process_gone():
+                run.mark_interrupted()
+
+
 class ImportRun(models.Model):
     """One run of the importer: who started it, with what options, and how it went."""
 
@@ -356,6 +371,14 @@ class ImportRun(models.Model):
     unchanged = models.PositiveIntegerField(default=0)
     superseded = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
+    process = models.CharField(
+        max_length=300, blank=True, editable=False, help_text="The host and process id running it."
+    )
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When it last stored a batch."
+    )
+
+    objects = ImportRunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -368,6 +391,40 @@ class ImportRun(models.Model):
 
     def __str__(self):
         return f"Import of {self.started_at:%Y-%m-%d %H:%M} by {self.started_by}"
+
+    def process_gone(self):
+        """Whether the process that ran it has ended: asked directly on its own host,
+        judged by its silence elsewhere."""
+        host, _, pid = self.process.rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            return not process_alive(int(pid))
+        last_sign = self.heartbeat_at or self.started_at
+        return (timezone.now() - last_sign).total_seconds() > SILENT_RUN_SECONDS
+
+    def mark_interrupted(self):
+        """Record the run as interrupted, counting the files it stored before it stopped."""
+        counts = dict(self.files.values_list("outcome").annotate(count=models.Count("pk")))
+        for outcome in ImportedFile.Outcome:
+            setattr(self, outcome.value, counts.get(outcome.value, 0))
+        self.status = self.Status.INTERRUPTED
+        self.finished_at = self.heartbeat_at or timezone.now()
+        self.save()
+
+
+def process_alive(pid):
+    """Whether a process with id *pid* runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # it runs, as another user
+        return True
+    return True
+
+
+def this_process():
+    """Return "host:pid" of this process, as ImportRun.process records it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 class ImportedFile(models.Model):

@@ -41,6 +41,15 @@ class ImportRunAdmin(ReadOnlyAdmin):
     def get_urls(self):
         return [*upload_urls(self), *super().get_urls()]
 
+    def changelist_view(self, request, extra_context=None):
+        # A run whose process was killed is shown for what it is: interrupted.
+        ImportRun.objects.settle_abandoned()
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ImportRun.objects.settle_abandoned()
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def has_upload_permission(self, request):
         """Return whether the user may upload release files to import."""
         return request.user.has_perm("releases.upload_release_files")

@@ -21,7 +21,7 @@ from releases.importing.discovery import find_release_files
 from releases.importing.preparing import FilePreparer, KnownDigests, PreparedFile
 from releases.importing.records import Outcome, RunRecorder
 from releases.importing.storing import BatchWriter
-from releases.models import ImportRun, Release
+from releases.models import ImportRun, Release, this_process
 
 BATCH_SIZE = 512
 CHUNKS_IN_FLIGHT = 3
@@ -82,7 +82,10 @@ class ReleaseImport:
             preparer = RootedPreparer(self.root, self.key_map, known)
         if not self.dry_run:
             self.run_record = ImportRun.objects.create(
-                started_by=self.started_by, options=self.options()
+                started_by=self.started_by,
+                options=self.options(),
+                process=this_process(),
+                heartbeat_at=timezone.now(),
             )
         self.recorder = RunRecorder(None if self.atomic else self.run_record)
         status = Release.Status.DRAFT if self.drafts else Release.Status.PUBLISHED
@@ -98,6 +101,7 @@ class ReleaseImport:
                         if record.outcome == Outcome.FAILED and on_failure:
                             on_failure(record)
                     statistics.grown(self.summary[Outcome.CREATED])
+                    self.beat()
                     if on_progress:
                         on_progress(len(batch))
                 if self.atomic and self.summary[Outcome.FAILED]:
@@ -111,6 +115,12 @@ class ReleaseImport:
             self.finish(ImportRun.Status.FINISHED)
         statistics.finished(self.summary[Outcome.CREATED])
         return self.run_record
+
+    def beat(self):
+        """Say the run is alive, after each batch: see ImportRun.process_gone()."""
+        if self.run_record is not None:
+            runs = ImportRun.objects.filter(pk=self.run_record.pk)
+            runs.update(heartbeat_at=timezone.now())
 
     def transaction(self):
         """The transaction around the whole run: one only when all-or-nothing."""
@@ -236,9 +246,10 @@ worker_preparer = None
 
 
 def start_worker(preparer):
-    """Set up a worker process: Ctrl-C is for the main process to handle."""
+    """Set up a worker process: Ctrl-C and SIGTERM are for the main process to handle."""
     global worker_preparer
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     worker_preparer = preparer
 
 

@@ -31,6 +31,8 @@ def undo_run(run):
     A release changed since the run (by an edit or a later import) is kept as
     it is and listed: undoing the run must not throw away later work.
     """
+    ImportRun.objects.settle_abandoned()
+    run.refresh_from_db()
     if run.status == ImportRun.Status.UNDONE:
         raise UndoError(f"{run} was undone already.")
     if run.status == ImportRun.Status.RUNNING:

@@ -5,8 +5,10 @@ python manage.py import_release export/ --map source_url=permalink --map tags=ca
 """
 
 import argparse
+import contextlib
 import getpass
 import os
+import signal
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -16,6 +18,21 @@ from releases.importing.parsing import KNOWN_KEYS
 from releases.importing.progress import ProgressBar
 from releases.importing.records import Outcome
 from releases.models import ImportRun
+
+
+@contextlib.contextmanager
+def stopped_by_sigterm():
+    """Treat SIGTERM (a service manager stopping the import) as Ctrl-C: the batch
+    being stored is rolled back, and the run recorded as interrupted."""
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def key_mapping(value):
@@ -82,8 +99,12 @@ class Command(BaseCommand):
             started_by=f"{getpass.getuser()} (manage.py import_release)",
         )
         self.progress = progress = self.progress_bar(paths, verbosity)
+        ImportRun.objects.settle_abandoned()
         try:
-            run = release_import.run(on_failure=self.report_failure, on_progress=progress.advance)
+            with stopped_by_sigterm():
+                run = release_import.run(
+                    on_failure=self.report_failure, on_progress=progress.advance
+                )
         except KeyboardInterrupt:
             progress.close()
             raise CommandError(
