@@ -76,32 +76,22 @@ class ReleaseImport:
         Return the ImportRun, or None for a dry run."""
         stored = Release.objects.exclude(source_hash="").values_list("source_hash", flat=True)
         known = KnownDigests(stored.iterator())
-        if self.root is None:
-            preparer = FilePreparer(self.key_map, known)
-        else:
-            preparer = RootedPreparer(self.root, self.key_map, known)
+        preparer = self.file_preparer(known)
         if not self.dry_run:
             self.run_record = ImportRun.objects.create(
                 started_by=self.started_by, options=self.options()
             )
         self.recorder = RunRecorder(None if self.atomic else self.run_record)
-        status = Release.Status.DRAFT if self.drafts else Release.Status.PUBLISHED
         writer = BatchWriter(
-            self.recorder, preparer, dry_run=self.dry_run, run=self.run_record, status=status
+            self.recorder,
+            preparer,
+            dry_run=self.dry_run,
+            run=self.run_record,
+            status=self.new_release_status(),
         )
         statistics = TableStatistics(len(known), enabled=not self.dry_run)
         try:
-            batches = contextlib.closing(self.prepared_batches(preparer))
-            with infrequent_checkpoints(), self.transaction(), batches as prepared:
-                for batch in prepared:
-                    for record in writer.write(batch):
-                        if record.outcome == Outcome.FAILED and on_failure:
-                            on_failure(record)
-                    statistics.grown(self.summary[Outcome.CREATED])
-                    if on_progress:
-                        on_progress(len(batch))
-                if self.atomic and self.summary[Outcome.FAILED]:
-                    raise RolledBack
+            self.write_batches(writer, preparer, statistics, on_failure, on_progress)
         except RolledBack:
             self.finish(ImportRun.Status.ROLLED_BACK)
         except KeyboardInterrupt:
@@ -111,6 +101,33 @@ class ReleaseImport:
             self.finish(ImportRun.Status.FINISHED)
         statistics.finished(self.summary[Outcome.CREATED])
         return self.run_record
+
+    def file_preparer(self, known):
+        """Return the FilePreparer for this run's paths, skipping the files *known* by digest."""
+        if self.root is None:
+            return FilePreparer(self.key_map, known)
+        return RootedPreparer(self.root, self.key_map, known)
+
+    def new_release_status(self):
+        """The status of the releases this run creates."""
+        return Release.Status.DRAFT if self.drafts else Release.Status.PUBLISHED
+
+    def write_batches(self, writer, preparer, statistics, on_failure, on_progress):
+        """Prepare and store the files a batch at a time, in the run's transaction.
+
+        Raise RolledBack if a file of an all-or-nothing run failed.
+        """
+        batches = contextlib.closing(self.prepared_batches(preparer))
+        with infrequent_checkpoints(), self.transaction(), batches as prepared:
+            for batch in prepared:
+                for record in writer.write(batch):
+                    if record.outcome == Outcome.FAILED and on_failure:
+                        on_failure(record)
+                statistics.grown(self.summary[Outcome.CREATED])
+                if on_progress:
+                    on_progress(len(batch))
+            if self.atomic and self.summary[Outcome.FAILED]:
+                raise RolledBack
 
     def transaction(self):
         """The transaction around the whole run: one only when all-or-nothing."""
