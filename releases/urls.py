@@ -11,30 +11,25 @@ register_converter(FixedWidthNumberConverter, "nn")
 
 app_name = "releases"
 
+# A release's address, as on the original site.
+RELEASE = "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/"
+
+
+def cached_path(route, view_class, name):
+    """Route *route* to *view_class*, whose pages are served from the page cache."""
+    return path(route, cached_page(view_class.as_view()), name=name)
+
+
 urlpatterns = [
-    path("", cached_page(views.ReleaseListView.as_view()), name="list"),
+    cached_path("", views.ReleaseListView, "list"),
     # Years come before categories: "2021" would otherwise read as a category.
-    path("<yyyy:year>/", cached_page(views.ArchiveListView.as_view()), name="year"),
-    path("<yyyy:year>/<nn:month>/", cached_page(views.ArchiveListView.as_view()), name="month"),
-    path("<slug:category>/", cached_page(views.CategoryReleaseListView.as_view()), name="category"),
-    path(
-        "<slug:category>/<yyyy:year>/",
-        cached_page(views.CategoryArchiveListView.as_view()),
-        name="category_year",
+    cached_path("<yyyy:year>/", views.ArchiveListView, "year"),
+    cached_path("<yyyy:year>/<nn:month>/", views.ArchiveListView, "month"),
+    cached_path("<slug:category>/", views.CategoryReleaseListView, "category"),
+    cached_path("<slug:category>/<yyyy:year>/", views.CategoryArchiveListView, "category_year"),
+    cached_path(
+        "<slug:category>/<yyyy:year>/<nn:month>/", views.CategoryArchiveListView, "category_month"
     ),
-    path(
-        "<slug:category>/<yyyy:year>/<nn:month>/",
-        cached_page(views.CategoryArchiveListView.as_view()),
-        name="category_month",
-    ),
-    path(
-        "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/",
-        cached_page(views.ReleaseDetailView.as_view()),
-        name="detail",
-    ),
-    path(
-        "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/changes/<int:revision>/",
-        cached_page(views.ReleaseChangeView.as_view()),
-        name="change",
-    ),
+    cached_path(RELEASE, views.ReleaseDetailView, "detail"),
+    cached_path(f"{RELEASE}changes/<int:revision>/", views.ReleaseChangeView, "change"),
 ]
