@@ -254,8 +254,3 @@ class RedirectAdmin(admin.ModelAdmin):
     list_select_related = ["release"]
     raw_id_fields = ["release"]
     readonly_fields = ["created_at"]
-
-
-def count_years(releases=Release.objects):
-    """Return {year: count} of every release, whatever its status."""
-    return counts_by(releases.all(), "year")

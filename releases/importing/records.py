@@ -61,9 +61,6 @@ class RunRecorder:
         self.staged = {}
         return records
 
-    def discard(self):
-        self.staged = {}
-
     def supersede(self, position, outcome, by_path):
         """Mark the file at *position*, whose outcome was *outcome*, as superseded."""
         reason = f"superseded by {by_path}, modified later"

@@ -234,9 +234,6 @@ class RankedResults:
     def count(self):
         return self.queryset.count()
 
-    def __len__(self):
-        return self.count()
-
     def ids(self, start, stop):
         """Return the ids of the releases from *start* to *stop* in this order."""
         allowed, params = self.queryset.order_by().values("pk").query.sql_with_params()
