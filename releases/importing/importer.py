@@ -36,7 +36,7 @@ class ReleaseImport:
     """One run of the importer over *paths*.
 
     With *dry_run*, outcomes are worked out and nothing is written; with
-    *atomic*, nothing is kept unless every file imports. *key_map* renames
+    *atomic*, nothing is committed unless every file imports. *key_map* renames
     front-matter keys, and *jobs* is the number of worker processes preparing
     files (0: this process prepares them itself). New releases are published,
     or drafts with *drafts*. With *root*, *paths* are relative to that
@@ -147,7 +147,7 @@ class ReleaseImport:
             return
         if self.atomic:
             committed = status == ImportRun.Status.FINISHED
-            self.recorder.write_kept(self.run_record, committed=committed)
+            self.recorder.write_in_memory(self.run_record, committed=committed)
         run = self.run_record
         run.status, run.finished_at = status, timezone.now()
         for outcome in Outcome:
