@@ -9,7 +9,7 @@ from releases.importing.errors import ReleaseError
 
 MAX_NESTING = 20
 # Aliases need '&' and '*'; deep flow nesting needs '[' or '{'. Front matter
-# without any of them is loaded by libyaml, which is several times faster.
+# without any of them is loaded by libyaml, which is much faster.
 CHARACTERS_NEEDING_CHECKS = frozenset("&*[{")
 
 

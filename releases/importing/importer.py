@@ -1,8 +1,9 @@
 """Import release files into the database: the work behind ``manage.py import_release``.
 
-Files are prepared (read, recognised by digest, parsed and rendered) in
-worker processes, and stored by this one a batch at a time. Unchanged files
-are recognised by their digest alone, without being parsed again.
+Files are prepared (read, recognised by digest and parsed) in worker
+processes, and stored by this one a batch at a time. Unchanged files are
+recognised by their digest alone, without being parsed again. Bodies are
+stored as written and rendered when a release is viewed.
 """
 
 import collections
