@@ -12,30 +12,30 @@ register_converter(FixedWidthNumberConverter, "nn")
 
 app_name = "releases"
 
+# A release's address, as on the original site.
+RELEASE = "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/"
+
+
+def cached_path(route, view_class, name):
+    """Route *route* to *view_class*, whose pages are served from the page cache."""
+    return path(route, cached_page(view_class.as_view()), name=name)
+
+
+def list_path(route, view_class, name):
+    """Route *route* to the list *view_class*, filed in the page cache by its filters."""
+    return path(route, cached_list(view_class.as_view()), name=name)
+
+
 urlpatterns = [
-    path("", cached_list(views.ReleaseListView.as_view()), name="list"),
+    list_path("", views.ReleaseListView, "list"),
     # Years come before categories: "2021" would otherwise read as a category.
-    path("<yyyy:year>/", cached_list(views.ArchiveListView.as_view()), name="year"),
-    path("<yyyy:year>/<nn:month>/", cached_list(views.ArchiveListView.as_view()), name="month"),
-    path("<slug:category>/", cached_list(views.CategoryReleaseListView.as_view()), name="category"),
-    path(
-        "<slug:category>/<yyyy:year>/",
-        cached_list(views.CategoryArchiveListView.as_view()),
-        name="category_year",
+    list_path("<yyyy:year>/", views.ArchiveListView, "year"),
+    list_path("<yyyy:year>/<nn:month>/", views.ArchiveListView, "month"),
+    list_path("<slug:category>/", views.CategoryReleaseListView, "category"),
+    list_path("<slug:category>/<yyyy:year>/", views.CategoryArchiveListView, "category_year"),
+    list_path(
+        "<slug:category>/<yyyy:year>/<nn:month>/", views.CategoryArchiveListView, "category_month"
     ),
-    path(
-        "<slug:category>/<yyyy:year>/<nn:month>/",
-        cached_list(views.CategoryArchiveListView.as_view()),
-        name="category_month",
-    ),
-    path(
-        "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/",
-        cached_page(views.ReleaseDetailView.as_view()),
-        name="detail",
-    ),
-    path(
-        "<slug:category>/<yyyy:year>/<nn:month>/<nn:day>/<slug:slug>/changes/<int:revision>/",
-        cached_page(views.ReleaseChangeView.as_view()),
-        name="change",
-    ),
+    cached_path(RELEASE, views.ReleaseDetailView, "detail"),
+    cached_path(f"{RELEASE}changes/<int:revision>/", views.ReleaseChangeView, "change"),
 ]

@@ -192,7 +192,7 @@ def test_undo_keeps_a_release_edited_since(run_import, write_release, client):
     release.body = "An editor's later fix."
     release.save()
     summary = undo_run(ImportRun.objects.latest())
-    assert summary.kept == [(release, "changed since the import")]
+    assert summary.left_alone == [(release, "changed since the import")]
     assert Release.objects.get().body == "An editor's later fix."
     with pytest.raises(UndoError, match="undone already"):
         undo_run(ImportRun.objects.latest())

@@ -74,6 +74,10 @@ class ReleaseForm(forms.ModelForm):
             "modified_at",
             "permalink",
         ]
+        # The admin's form takes its fields from ReleaseAdmin.formfield_overrides,
+        # but this class, and the subclass ModelAdmin.get_form makes of it, build
+        # theirs with this callback: without it, each build warns that a URL
+        # field's default scheme changes in Django 6.0.
         formfield_callback = form_field
 
     def __init__(self, *args, previewing=False, **kwargs):

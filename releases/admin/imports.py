@@ -80,7 +80,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
                 self.message_user(request, str(refusal), messages.ERROR)
                 continue
             self.message_user(request, f"Undid {run}: {summary}.", messages.SUCCESS)
-            for release, reason in summary.kept:
+            for release, reason in summary.left_alone:
                 self.message_user(request, f"Kept “{release}”: {reason}.", messages.WARNING)
 
 

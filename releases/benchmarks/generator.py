@@ -71,7 +71,7 @@ class ArchiveGenerator:
 
     def __init__(self, seed=2021):
         self.random = random.Random(seed)
-        # Bodies are drawn from a pool of blocks: writing 100,000 files stays quick.
+        # Bodies are drawn from a pool of blocks: writing a large archive stays quick.
         self.blocks = [self.list_block() for _ in range(60)]
         self.blocks += [self.paragraph() for _ in range(600)]
 

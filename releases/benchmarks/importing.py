@@ -2,7 +2,8 @@
 
 Used by ``manage.py benchmark_import`` (``make bench``). Each import runs as
 the real command in a process of its own, so that its wall time and its peak
-memory are what an operator would see.
+memory are what an operator would see. The other benchmarks build on its
+archives, databases and command options.
 """
 
 import argparse
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 from django.conf import settings
-from django.core.management.base import CommandError
+from django.core.management.base import BaseCommand, CommandError
 
 from releases.benchmarks.generator import ArchiveGenerator
 from releases.importing.discovery import find_release_files
@@ -48,6 +49,20 @@ class Measurement:
     @property
     def rate(self):
         return self.files / self.seconds
+
+
+class ArchiveBenchmarkCommand(BaseCommand):
+    """A benchmark command on a generated archive, *default_count* files unless told."""
+
+    default_count = 20_000
+
+    def add_arguments(self, parser):
+        add_archive_arguments(parser, count=self.default_count)
+
+    def say(self, text):
+        """Write a line of the results at once: a benchmark runs for minutes."""
+        self.stdout.write(text)
+        self.stdout.flush()
 
 
 def add_archive_arguments(parser, count):

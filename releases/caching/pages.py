@@ -62,7 +62,8 @@ class LocalPages:
                 self.size -= len(dropped[2])
 
 
-# The hot pages of a process: a list page is about 25 KB, a release page rarely 200.
+# The hot pages of a process: room for many list and release pages at once,
+# while a rare outsized page is left to the shared cache alone.
 LOCAL_PAGES = LocalPages(budget=32 * 1024 * 1024, largest=2 * 1024 * 1024)
 
 

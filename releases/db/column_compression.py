@@ -1,8 +1,8 @@
 """lz4 compression for the PostgreSQL columns that hold release bodies, set by migrations.
 
-PostgreSQL's default compression (pglz) made inserting a 16 KB body four
-times slower than lz4 in this project's measurements, for a third less
-space. Other databases, and servers built without lz4, are left alone.
+PostgreSQL's default compression (pglz) made inserting a body much slower
+than lz4 in this project's measurements, for only a little less space. Other
+databases, and servers built without lz4, are left alone.
 """
 
 

@@ -37,7 +37,7 @@ class TableStatistics:
 
         Until a VACUUM marks the new rows visible to all, PostgreSQL cannot
         answer from an index alone: a list's deep page, whose ids come from
-        the listing index, read tens of thousands of rows instead. Autovacuum
+        the listing index, reads the table row of every entry it skips. Autovacuum
         gets there minutes later; a bulk load should not leave it to chance.
         """
         if not self.enabled or created < MIN_ROWS or connection.in_atomic_block:

@@ -12,7 +12,7 @@ MAX_NESTING = 20
 # below what keeps the YAML loader busy for seconds.
 MAX_FRONT_MATTER_CHARACTERS = 64 * 1024
 # Aliases need '&' and '*'; deep flow nesting needs '[' or '{'. Front matter
-# without any of them is loaded by libyaml, which is several times faster.
+# without any of them is loaded by libyaml, which is much faster.
 CHARACTERS_NEEDING_CHECKS = frozenset("&*[{")
 
 

@@ -1,8 +1,9 @@
 """Import release files into the database: the work behind ``manage.py import_release``.
 
-Files are prepared (read, recognised by digest, parsed and rendered) in
-worker processes, and stored by this one a batch at a time. Unchanged files
-are recognised by their digest alone, without being parsed again.
+Files are prepared (read, recognised by digest and parsed) in worker
+processes, and stored by this one a batch at a time. Unchanged files are
+recognised by their digest alone, without being parsed again. Bodies are
+stored as written and rendered when a release is viewed.
 """
 
 import collections
@@ -36,7 +37,7 @@ class ReleaseImport:
     """One run of the importer over *paths*.
 
     With *dry_run*, outcomes are worked out and nothing is written; with
-    *atomic*, nothing is kept unless every file imports. *key_map* renames
+    *atomic*, nothing is committed unless every file imports. *key_map* renames
     front-matter keys, and *jobs* is the number of worker processes preparing
     files (0: this process prepares them itself). New releases are published,
     or drafts with *drafts*. With *root*, *paths* are relative to that
@@ -76,10 +77,7 @@ class ReleaseImport:
         Return the ImportRun, or None for a dry run."""
         stored = Release.objects.exclude(source_hash="").values_list("source_hash", flat=True)
         known = KnownDigests(stored.iterator())
-        if self.root is None:
-            preparer = FilePreparer(self.key_map, known)
-        else:
-            preparer = RootedPreparer(self.root, self.key_map, known)
+        preparer = self.file_preparer(known)
         if not self.dry_run:
             self.run_record = ImportRun.objects.create(
                 started_by=self.started_by,
@@ -88,24 +86,16 @@ class ReleaseImport:
                 heartbeat_at=timezone.now(),
             )
         self.recorder = RunRecorder(None if self.atomic else self.run_record)
-        status = Release.Status.DRAFT if self.drafts else Release.Status.PUBLISHED
         writer = BatchWriter(
-            self.recorder, preparer, dry_run=self.dry_run, run=self.run_record, status=status
+            self.recorder,
+            preparer,
+            dry_run=self.dry_run,
+            run=self.run_record,
+            status=self.new_release_status(),
         )
         statistics = TableStatistics(len(known), enabled=not self.dry_run)
         try:
-            batches = contextlib.closing(self.prepared_batches(preparer))
-            with infrequent_checkpoints(), self.transaction(), batches as prepared:
-                for batch in prepared:
-                    for record in writer.write(batch):
-                        if record.outcome == Outcome.FAILED and on_failure:
-                            on_failure(record)
-                    statistics.grown(self.summary[Outcome.CREATED])
-                    self.beat()
-                    if on_progress:
-                        on_progress(len(batch))
-                if self.atomic and self.summary[Outcome.FAILED]:
-                    raise RolledBack
+            self.write_batches(writer, preparer, statistics, on_failure, on_progress)
         except RolledBack:
             self.finish(ImportRun.Status.ROLLED_BACK)
         except KeyboardInterrupt:
@@ -121,6 +111,34 @@ class ReleaseImport:
         if self.run_record is not None:
             runs = ImportRun.objects.filter(pk=self.run_record.pk)
             runs.update(heartbeat_at=timezone.now())
+
+    def file_preparer(self, known):
+        """Return the FilePreparer for this run's paths, skipping the files *known* by digest."""
+        if self.root is None:
+            return FilePreparer(self.key_map, known)
+        return RootedPreparer(self.root, self.key_map, known)
+
+    def new_release_status(self):
+        """The status of the releases this run creates."""
+        return Release.Status.DRAFT if self.drafts else Release.Status.PUBLISHED
+
+    def write_batches(self, writer, preparer, statistics, on_failure, on_progress):
+        """Prepare and store the files a batch at a time, in the run's transaction.
+
+        Raise RolledBack if a file of an all-or-nothing run failed.
+        """
+        batches = contextlib.closing(self.prepared_batches(preparer))
+        with infrequent_checkpoints(), self.transaction(), batches as prepared:
+            for batch in prepared:
+                for record in writer.write(batch):
+                    if record.outcome == Outcome.FAILED and on_failure:
+                        on_failure(record)
+                statistics.grown(self.summary[Outcome.CREATED])
+                self.beat()
+                if on_progress:
+                    on_progress(len(batch))
+            if self.atomic and self.summary[Outcome.FAILED]:
+                raise RolledBack
 
     def transaction(self):
         """The transaction around the whole run: one only when all-or-nothing."""
@@ -140,7 +158,7 @@ class ReleaseImport:
             return
         if self.atomic:
             committed = status == ImportRun.Status.FINISHED
-            self.recorder.write_kept(self.run_record, committed=committed)
+            self.recorder.write_in_memory(self.run_record, committed=committed)
         run = self.run_record
         run.status, run.finished_at = status, timezone.now()
         for outcome in Outcome:

@@ -41,8 +41,8 @@ class PreparedFile:
 class KnownDigests:
     """The digests of the stored releases' files, in 8 bytes each.
 
-    A frozenset of the hex digests took over a hundred bytes a release. Only
-    the first half of each digest is kept: a file that matches by it alone
+    A frozenset of the hex digests took a Python string object per release,
+    many times the size. Only the first half of each digest is kept: a file that matches by it alone
     is confirmed against the full digest when it is stored, and read again
     if that differs.
     """

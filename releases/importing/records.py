@@ -1,4 +1,4 @@
-"""The outcome of each file in an import run: counted, kept, and written down."""
+"""The outcome of each file in an import run: counted, and written down as it is committed."""
 
 import collections
 import dataclasses
@@ -29,19 +29,19 @@ class FileRecord:
 
 
 class RunRecorder:
-    """Count and keep the outcomes of one run's files.
+    """Count and record the outcomes of one run's files.
 
     Records are staged while a batch is written and count only once it is
     committed, so a batch that is rolled back is neither stored nor counted.
     With a *run*, committed records become ImportedFile rows; without one (a
-    dry run, or an all-or-nothing run until it ends) they are kept in memory.
+    dry run, or an all-or-nothing run until it ends) they are held in memory.
     """
 
     def __init__(self, run=None):
         self.run = run
         self.summary = ImportSummary()
         self.staged = {}
-        self.kept = {}
+        self.in_memory = {}
         self.insert_rows = BulkInsert(
             ImportedFile,
             ("run", "position", "path", "outcome", "reason", "release", "source_hash"),
@@ -56,13 +56,10 @@ class RunRecorder:
         if self.run:
             self.insert_rows(self.rows(records))
         else:
-            self.kept.update((record.position, record) for record in records)
+            self.in_memory.update((record.position, record) for record in records)
         self.summary.update(record.outcome for record in records)
         self.staged = {}
         return records
-
-    def discard(self):
-        self.staged = {}
 
     def supersede(self, position, outcome, by_path):
         """Mark the file at *position*, whose outcome was *outcome*, as superseded."""
@@ -78,25 +75,25 @@ class RunRecorder:
                 outcome=Outcome.SUPERSEDED, reason=reason
             )
         else:
-            self.kept[position].outcome = Outcome.SUPERSEDED
-            self.kept[position].reason = reason
+            self.in_memory[position].outcome = Outcome.SUPERSEDED
+            self.in_memory[position].reason = reason
 
-    def write_kept(self, run, *, committed):
-        """Write the records kept in memory to *run*, as an all-or-nothing run ends.
+    def write_in_memory(self, run, *, committed):
+        """Write the records held in memory to *run*, as an all-or-nothing run ends.
 
         Unless the run was *committed*, the releases they name were rolled back.
         """
         self.run = run
         if not committed:
-            for record in self.kept.values():
+            for record in self.in_memory.values():
                 record.release_id = None
-        self.insert_rows(self.rows(self.kept.values()))
-        self.kept = {}
+        self.insert_rows(self.rows(self.in_memory.values()))
+        self.in_memory = {}
 
     def records(self):
         """Yield every committed record in file order."""
         if not self.run:
-            yield from self.kept.values()
+            yield from self.in_memory.values()
             return
         rows = self.run.files.order_by("position")
         for row in rows.values_list("position", "path", "outcome", "reason").iterator():

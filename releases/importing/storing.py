@@ -72,7 +72,7 @@ class Claim:
 
 
 class MemoryClaims(dict):
-    """Every claim of the run, by permalink: for runs that keep their records in memory."""
+    """Every claim of the run, by permalink: for runs that hold their records in memory."""
 
     def load(self, releases):
         """Nothing to load: every claim is here already."""

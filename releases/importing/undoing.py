@@ -18,18 +18,19 @@ class UndoSummary:
 
     removed: int = 0
     restored: int = 0
-    kept: list = dataclasses.field(default_factory=list)  # (release, reason) pairs
+    # (release, reason) pairs: releases changed since the run, so left as they are.
+    left_alone: list = dataclasses.field(default_factory=list)
 
     def __str__(self):
-        kept = f", {len(self.kept)} kept as they are" if self.kept else ""
-        return f"{self.removed} removed, {self.restored} restored{kept}"
+        left_alone = f", {len(self.left_alone)} kept as they are" if self.left_alone else ""
+        return f"{self.removed} removed, {self.restored} restored{left_alone}"
 
 
 def undo_run(run):
     """Undo *run*, in one transaction, and return an UndoSummary.
 
-    A release changed since the run (by an edit or a later import) is kept as
-    it is and listed: undoing the run must not throw away later work.
+    A release changed since the run (by an edit or a later import) is left
+    as it is and listed: undoing the run must not throw away later work.
     """
     ImportRun.objects.settle_abandoned()
     run.refresh_from_db()
@@ -64,7 +65,7 @@ def undo_release(run, first, summary):
         return
     latest = release.history.only("import_run").first()
     if latest.import_run_id != run.pk:
-        summary.kept.append((release, "changed since the import"))
+        summary.left_alone.append((release, "changed since the import"))
         return
     release._change_reason = f"undo of import run {run.pk}"
     if first.history_type == "+":

@@ -1,7 +1,7 @@
 """Compress the bodies kept in revisions with lz4 on PostgreSQL, as releases' own are.
 
 Every release an import creates or changes also writes a revision holding its
-body: with pglz, a first import of 20,000 files took 56 s here, with lz4 48 s.
+body, so the revisions' compression weighs on every import as the releases' does.
 """
 
 from django.db import migrations

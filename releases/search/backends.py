@@ -54,9 +54,9 @@ def search_plans():
     On PostgreSQL the planner reads a common word's matches by scanning the
     whole table, because it cannot see that testing each row's tsvector
     means fetching it from the TOAST table, where it is too long to be kept
-    in the row: 400 ms where the GIN index's bitmap takes 60 at 100,000
-    releases. Turning sequential scans off for the transaction lets it choose
-    the index. Other databases are left alone.
+    in the row: far slower than the GIN index's bitmap. Turning sequential
+    scans off for the transaction lets it choose the index. Other databases
+    are left alone.
     """
     if connection.vendor != "postgresql":
         yield
@@ -128,10 +128,9 @@ class PostgresSearch:
         """Any of *query*'s words: what its matches are ranked by.
 
         Given all the words, ts_rank weighs each match by the distance between
-        every pair of their places in it: five seconds for two common words
-        at 100,000 releases. Every match holds all the words anyway; ranked by
-        how often, and where (title or body), it holds any of them, it takes a
-        fifth of that.
+        every pair of their places in it, which is slow for common words. Every
+        match holds all the words anyway; ranked by how often, and where (title
+        or body), it holds any of them, it is ranked much faster.
         """
         parts = []
         for term in query.terms:
@@ -149,9 +148,9 @@ class PostgresSearch:
     def highlights(self, ids, query):
         """Mark matches in the opening of each body, or in the whole body where only it matches.
 
-        ts_headline parses the text it is given: the opening 3,000 characters
-        of 20 releases take a tenth of the time their whole bodies take, and a
-        common word is almost always found there. A release that matches in
+        ts_headline parses the text it is given: the opening SNIPPET_WINDOW
+        characters of a page's releases take far less time than their whole
+        bodies, and a common word is almost always found there. A release that matches in
         its title alone keeps the opening, unmarked.
         """
         found = self.headlines(ids, query, Left("body", SNIPPET_WINDOW))
@@ -224,7 +223,7 @@ class RankedResults:
     Each page's ids come from one query on the FTS5 table, which computes BM25
     as it reads its index, restricted to the ids the list's filters allow.
     Ranking through a join instead let SQLite re-run the full-text query for
-    every filtered release: seconds, where this takes milliseconds.
+    every filtered release.
     """
 
     def __init__(self, queryset, expression):
@@ -233,9 +232,6 @@ class RankedResults:
 
     def count(self):
         return self.queryset.count()
-
-    def __len__(self):
-        return self.count()
 
     def ids(self, start, stop):
         """Return the ids of the releases from *start* to *stop* in this order."""
@@ -267,8 +263,8 @@ class SqliteSearch:
     def count(self, expression):
         """Count the matches in the full-text index alone, once per content version.
 
-        A list and each of its facets asks; a common phrase takes 200 ms to
-        count at 100,000 releases.
+        A list and each of its facets asks, and counting a common phrase's
+        matches is slow on a large archive.
         """
         return computed_once("search-matches", expression, lambda: self.count_afresh(expression))
 

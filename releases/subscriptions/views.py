@@ -6,6 +6,8 @@ send a confirmation email, and mail clients' one-click unsubscribe (RFC 8058)
 posts without one. So list pages carry no per-visitor token and stay cacheable.
 """
 
+import functools
+
 from django import forms
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -51,36 +53,50 @@ def subscribe(request):
     )
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def confirm(request, token):
-    """Show a Confirm button (a link checker's visit must not confirm); confirm on POST."""
-    subscription = subscription_for(token)
-    if request.method == "GET":
-        return message(
-            request,
-            "Confirm your alert",
-            f"Email {subscription.email} when new releases appear on this list.",
-            action="Confirm",
-        )
+def behind_a_button(title, text, action):
+    """Serve the decorated view behind an emailed link: a GET shows a page with an
+    *action* button, whose POST runs the view on the link's subscription.
+
+    A link checker's visit must change nothing, so only the button acts. *text*
+    may name the subscription's ``{email}``.
+    """
+
+    def decorate(act):
+        @csrf_exempt
+        @require_http_methods(["GET", "POST"])
+        @functools.wraps(act)
+        def view(request, token):
+            subscription = subscription_for(token)
+            if request.method == "GET":
+                question = text.format(email=subscription.email)
+                return message(request, title, question, action=action)
+            return act(request, subscription)
+
+        return view
+
+    return decorate
+
+
+@behind_a_button(
+    "Confirm your alert",
+    "Email {email} when new releases appear on this list.",
+    action="Confirm",
+)
+def confirm(request, subscription):
+    """Confirm the subscription, once its owner has pressed Confirm."""
     if subscription.confirmed_at is None:
         subscription.confirmed_at = timezone.now()
         subscription.save(update_fields=["confirmed_at"])
     return message(request, "Alert confirmed", "New releases on this list will be emailed to you.")
 
 
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
-    """Show an Unsubscribe button; unsubscribe on POST, as mail clients' one click does."""
-    subscription = subscription_for(token)
-    if request.method == "GET":
-        return message(
-            request,
-            "Stop this alert?",
-            f"No more emails to {subscription.email} about this list.",
-            action="Unsubscribe",
-        )
+@behind_a_button(
+    "Stop this alert?",
+    "No more emails to {email} about this list.",
+    action="Unsubscribe",
+)
+def unsubscribe(request, subscription):
+    """Unsubscribe, as mail clients' one-click unsubscribe does by posting to the link."""
     subscription.delete()
     return message(request, "Unsubscribed", "You will get no more emails about this list.")
 

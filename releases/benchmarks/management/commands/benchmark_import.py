@@ -5,19 +5,14 @@ python manage.py benchmark_import --count 20000
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand
-
 from releases.benchmarks import importing as benchmarking
 
 
-class Command(BaseCommand):
+class Command(benchmarking.ArchiveBenchmarkCommand):
     help = (
         "Generate an archive and print parse-only throughput, first import, unchanged "
         "re-import, re-import after 1% changed, and peak memory, on SQLite and PostgreSQL."
     )
-
-    def add_arguments(self, parser):
-        benchmarking.add_archive_arguments(parser, count=20_000)
 
     def handle(self, *args, count, databases, postgres_url, **options):
         with benchmarking.temporary_directory() as workdir:
@@ -54,7 +49,3 @@ class Command(BaseCommand):
             f"  {label:28}{measurement.rate:9,.0f}{measurement.rate / parse.rate:9.2f}"
             f"{measurement.seconds:9.1f}{measurement.peak_rss_mb:9.0f}"
         )
-
-    def say(self, text):
-        self.stdout.write(text)
-        self.stdout.flush()

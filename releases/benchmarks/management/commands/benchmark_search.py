@@ -5,20 +5,20 @@ python manage.py benchmark_search --count 100000
 
 import os
 
-from django.core.management.base import BaseCommand
-
 from releases.benchmarks import importing as benchmarking
 from releases.benchmarks import searching as search_benchmark
 
 
-class Command(BaseCommand):
+class Command(benchmarking.ArchiveBenchmarkCommand):
     help = (
         "Generate and import an archive, then print the median and 95th percentile time of "
         "searches on the list page (rare and common words, phrases, prefixes, filters)."
     )
 
+    default_count = 100_000
+
     def add_arguments(self, parser):
-        benchmarking.add_archive_arguments(parser, count=100_000)
+        super().add_arguments(parser)
         parser.add_argument(
             "--repeats",
             type=benchmarking.at_least(2),
@@ -54,7 +54,3 @@ class Command(BaseCommand):
             self.say(
                 f"  {timing.label:38}{timing.matches:9,}{timing.median:11.1f}{timing.p95:9.1f}"
             )
-
-    def say(self, text):
-        self.stdout.write(text)
-        self.stdout.flush()

@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 
 import redis
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from releases.benchmarks import gunicorn as serving
 from releases.benchmarks import importing as benchmarking
@@ -23,15 +23,17 @@ FIND_RELEASE = (
 )
 
 
-class Command(BaseCommand):
+class Command(benchmarking.ArchiveBenchmarkCommand):
     help = (
         "Generate and import an archive, serve it with gunicorn as in production, and print "
         "requests/s and p50/p99 latency for each page, with and without the page cache, "
         "as ratios to a bare view; then a long load on the list page and admin timings."
     )
 
+    default_count = 100_000
+
     def add_arguments(self, parser):
-        benchmarking.add_archive_arguments(parser, count=100_000)
+        super().add_arguments(parser)
         parser.add_argument(
             "--seconds", type=benchmarking.at_least(1), default=10, help="Load on each page."
         )
@@ -110,10 +112,6 @@ class Command(BaseCommand):
         for label, path in serving_benchmark.admin_pages(release_pk, category_pk):
             milliseconds = session.median_ms(path, self.options["admin_repeats"])
             self.say(f"    {label:24}{milliseconds:9.1f} ms")
-
-    def say(self, text):
-        self.stdout.write(text)
-        self.stdout.flush()
 
 
 def manage(database_url, *args, **environment):
