@@ -357,3 +357,31 @@ def test_progress_bar_is_quiet_when_not_a_terminal():
     bar.advance(5)
     bar.close()
     assert stream.getvalue() == ""
+
+
+def test_an_import_meeting_another_at_the_same_moment_reports_its_files_unchanged(
+    monkeypatch, run_import, write_release
+):
+    for number in range(3):
+        write_release(f"r{number}.md", slug=f"release-{number}", title=f"Release {number}")
+    directory = write_release("r0.md", slug="release-0", title="Release 0").parent
+    store_batch = BatchWriter.store_batch
+    other_imports = []
+
+    def other_import_first(writer, writes):
+        # Between settling its batch and storing it, another import stores
+        # the same files, as two imports started together would; the other
+        # import's own batches are stored as usual.
+        if not other_imports:
+            other_imports.append("started")
+            other_imports.append(run_import(directory))
+        return store_batch(writer, writes)
+
+    monkeypatch.setattr(BatchWriter, "store_batch", other_import_first)
+    status, out, err = run_import(directory)
+    _, (other_status, other_out, _) = other_imports
+    assert other_status == 0
+    assert "created 3" in other_out
+    assert (status, err) == (0, "")
+    assert "created 0, updated 0, unchanged 3" in out
+    assert Release.objects.count() == 3

@@ -50,6 +50,10 @@ class RunRecorder:
     def stage(self, record):
         self.staged[record.position] = record
 
+    def discard(self):
+        """Forget the staged records: their batch is to be settled again."""
+        self.staged = {}
+
     def commit(self):
         """Store the staged records and return them; call it last in the batch's transaction."""
         records = list(self.staged.values())

@@ -59,6 +59,8 @@ REVISION_FIELDS = (
     "import_run",
 )
 STATEMENT_ROWS = 64
+# Times a batch is settled against what another import stored meanwhile.
+SETTLE_ATTEMPTS = 3
 
 
 @dataclasses.dataclass
@@ -156,27 +158,37 @@ class BatchWriter:
         self.insert_revisions = BulkInsert(Release.history.model, REVISION_FIELDS)
 
     def write(self, batch):
-        """Store *batch*, a list of (position, PreparedFile); return its FileRecords."""
-        writes = self.settle_batch(batch)
-        try:
-            return self.store_batch(writes)
-        finally:
-            self.claims.end_batch()
+        """Store *batch*, a list of (position, PreparedFile); return its FileRecords.
+
+        Only another import storing the same releases at the same moment makes
+        a batch collide (the checks in settle_batch catch everything a file can
+        do): the batch is rolled back and settled again against what the other
+        stored, so that a release it stored alike is "unchanged", not failed.
+        """
+        # Claims held in memory (a dry or all-or-nothing run) cannot be settled twice.
+        attempts_left = SETTLE_ATTEMPTS if isinstance(self.claims, RecordedClaims) else 1
+        while True:
+            attempts_left -= 1
+            writes = self.settle_batch(batch)
+            try:
+                return self.store_batch(writes)
+            except IntegrityError:
+                self.categories = {}
+                if not attempts_left:
+                    reason = "another import stored this release at the same moment"
+                    self.fail_writes(writes, reason)
+                    return self.recorder.commit()
+                self.recorder.discard()
+            finally:
+                self.claims.end_batch()
 
     def store_batch(self, writes):
         if self.dry_run:
             return self.recorder.commit()
-        try:
-            with transaction.atomic():
-                self.store(writes)
-                if writes:
-                    content_changed()
-                return self.recorder.commit()
-        except IntegrityError:
-            # Only another import writing the same releases at this moment
-            # gets here: the checks above catch everything a file can do.
-            self.categories = {}
-            self.fail_writes(writes, "another import stored this release at the same moment")
+        with transaction.atomic():
+            self.store(writes)
+            if writes:
+                content_changed()
             return self.recorder.commit()
 
     def settle_batch(self, batch):
