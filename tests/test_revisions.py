@@ -214,25 +214,23 @@ def test_publisher_undoes_a_run_from_the_admin(
     client.force_login(editor)
     assert client.get("/admin/releases/importrun/").status_code == 403
     client.force_login(publisher)
-    response = client.post(
-        "/admin/releases/importrun/",
-        {"action": "undo", "_selected_action": [run.pk]},
-        follow=True,
-    )
+    undo = {"action": "undo", "_selected_action": [run.pk]}
+    asked = client.post("/admin/releases/importrun/", undo)
+    assert asked.status_code == 200
+    assert "removes 1 release and restores 0." in asked.text
+    assert Release.objects.exists(), "nothing is undone before it is confirmed"
+    response = client.post("/admin/releases/importrun/", {**undo, "post": "yes"}, follow=True)
     assert "Undid Import of" in response.text
     assert "1 removed, 0 restored" in response.text
     assert not Release.objects.exists()
-    again = client.post(
-        "/admin/releases/importrun/",
-        {"action": "undo", "_selected_action": [run.pk]},
-        follow=True,
-    )
+    again = client.post("/admin/releases/importrun/", undo)
+    assert "cannot be undone:" in again.text
     assert "was undone already" in again.text
 
 
 def test_undoing_a_run_needs_the_undo_permission(client, run_import, write_release):
     run_import(write_release())
-    undo = {"action": "undo", "_selected_action": [ImportRun.objects.get().pk]}
+    undo = {"action": "undo", "_selected_action": [ImportRun.objects.get().pk], "post": "yes"}
     client.force_login(staff_with_permissions("vera", "view_importrun", "change_importrun"))
     assert "Undo the selected import runs" not in client.get("/admin/releases/importrun/").text
     refused = client.post("/admin/releases/importrun/", undo, follow=True)

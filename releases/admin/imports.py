@@ -1,12 +1,14 @@
 """Import runs and the files they read: staff see them, upload more, and undo a run."""
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html
 
 from releases.admin.uploads import upload_urls
-from releases.importing.undoing import UndoError, undo_run
+from releases.importing.undoing import UndoError, preview_undo, undo_run
 from releases.models import ImportedFile, ImportRun
 
 
@@ -72,8 +74,12 @@ class ImportRunAdmin(ReadOnlyAdmin):
 
     @admin.action(permissions=["undo"], description="Undo the selected import runs")
     def undo(self, request, queryset):
-        """Undo each run, newest first, so that a later run's releases go before an earlier's."""
-        for run in queryset.order_by("-started_at", "-pk"):
+        """Show what undoing the runs would remove and restore; on confirmation, undo
+        each, newest first, so that a later run's releases go before an earlier's."""
+        runs = list(queryset.order_by("-started_at", "-pk"))
+        if request.POST.get("post") != "yes":
+            return self.undo_confirmation(request, runs)
+        for run in runs:
             try:
                 summary = undo_run(run)
             except UndoError as refusal:
@@ -82,6 +88,17 @@ class ImportRunAdmin(ReadOnlyAdmin):
             self.message_user(request, f"Undid {run}: {summary}.", messages.SUCCESS)
             for release, reason in summary.left_alone:
                 self.message_user(request, f"Kept “{release}”: {reason}.", messages.WARNING)
+
+    def undo_confirmation(self, request, runs):
+        """The page that asks before undoing *runs*, as Django's delete confirmation does."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Undo these import runs?",
+            "opts": self.opts,
+            "previews": preview_undo(runs),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/releases/importrun/undo_confirmation.html", context)
 
 
 @admin.register(ImportedFile)

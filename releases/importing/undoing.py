@@ -50,6 +50,22 @@ def undo_run(run):
     return summary
 
 
+def preview_undo(runs):
+    """Return [(run, UndoSummary or UndoError)]: what undoing *runs*, newest first,
+    would do, worked out by undoing them in a transaction that is rolled back."""
+    previews = []
+    with transaction.atomic():
+        for run in runs:
+            try:
+                previews.append((run, undo_run(run)))
+            except UndoError as refusal:
+                previews.append((run, refusal))
+        transaction.set_rollback(True)
+    for run, _ in previews:
+        run.refresh_from_db()
+    return previews
+
+
 def first_revisions(run):
     """Return, for each release the run wrote, the first revision it made of it."""
     revisions = Release.history.filter(import_run=run).order_by("history_date", "history_id")
