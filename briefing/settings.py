@@ -186,6 +186,11 @@ else:
 # BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
 BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
 
+# How many proxies in front of the site append to X-Forwarded-For (a load
+# balancer: 1). Client addresses, which rate limits key on, are read through
+# them; with 0 the connection's own address is the client's.
+BRIEFING_TRUSTED_PROXIES = int(os.environ.get("BRIEFING_TRUSTED_PROXIES", "0"))
+
 # Admin sign-in: this many failures from one address, or for one username,
 # pause sign-in for them for this many seconds.
 BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))

@@ -239,3 +239,52 @@ def test_failed_sending_records_nothing_and_is_retried(client, mailbox, make_rel
     call_command("send_alerts")
     (alert,) = mailbox.take()
     assert "Something new" in alert.get_content()
+
+
+def test_a_repeat_request_for_a_pending_subscription_mails_once(client, mailbox, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC), tick=False)
+    for _ in range(5):
+        response = client.post("/subscriptions/", {"email": "reader@example.org", "q": "trade"})
+        assert response.status_code == 200
+    assert len(mailbox.take()) == 1
+    time_machine.shift(datetime.timedelta(minutes=11))
+    assert client.post("/subscriptions/", {"email": "reader@example.org", "q": "trade"})
+    assert len(mailbox.take()) == 1, "after ten minutes a reader may ask again"
+
+
+def test_confirmation_mails_to_one_address_are_limited(client, mailbox):
+    searches = ["trade", "energy", "health", "ports", "farms", "roads", "water"]
+    statuses = [
+        client.post("/subscriptions/", {"email": "victim@example.org", "q": q}).status_code
+        for q in searches
+    ]
+    assert statuses == [200] * 5 + [429] * 2
+    assert len(mailbox.take()) == 5
+    refused = client.post("/subscriptions/", {"email": "victim@example.org", "q": "wind"})
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "try again in" in refused.text
+
+
+def test_subscriptions_from_one_client_are_limited_by_its_forwarded_address(
+    client, mailbox, settings
+):
+    settings.BRIEFING_TRUSTED_PROXIES = 1
+    crowd = {"REMOTE_ADDR": "10.0.0.1"}  # the load balancer, for every reader
+    statuses = [
+        client.post(
+            "/subscriptions/",
+            {"email": f"reader{number}@example.org"},
+            HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.7",
+            **crowd,
+        ).status_code
+        for number in range(21)
+    ]
+    assert statuses == [200] * 20 + [429]
+    other = client.post(
+        "/subscriptions/",
+        {"email": "someone@example.org"},
+        HTTP_X_FORWARDED_FOR="203.0.113.8",
+        **crowd,
+    )
+    assert other.status_code == 200, "another reader behind the same proxy is not paused"

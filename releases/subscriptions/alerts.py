@@ -16,6 +16,7 @@ from django.db.models.functions import Greatest
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
 from releases.models import Alert, Release, Subscription
@@ -77,12 +78,14 @@ def email_message(name, context, to, headers=None):
 
 
 def send_confirmation(subscription, build_url=absolute):
-    """Mail the link that confirms *subscription*."""
+    """Mail the link that confirms *subscription*, and note when."""
     context = {
         "list_url": build_url(subscription.list_path()),
         "confirm_url": build_url(reverse("subscription-confirm", args=[subscription.token])),
     }
     email_message("confirm", context, to=[subscription.email]).send()
+    subscription.confirmation_sent_at = timezone.now()
+    subscription.save(update_fields=["confirmation_sent_at"])
 
 
 def pending_releases(subscription):

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from releases.models import Category, Subscription
 from releases.subscriptions import alerts as subscriptions
+from releases.subscriptions import limits
 
 
 class SubscribeForm(forms.Form):
@@ -39,18 +40,32 @@ def subscribe(request):
     category = None
     if slug := form.cleaned_data["category"]:
         category = get_object_or_404(Category, slug=slug)
+    if wait := limits.client_wait(request):
+        return too_many(request, wait)
     query = subscriptions.subscription_query(request.POST, category)
     try:
         subscription = subscriptions.subscribe(form.cleaned_data["email"], category, query)
     except subscriptions.SubscriptionError as exc:
         return message(request, "This list cannot be followed", str(exc), status=400)
-    if subscription.confirmed_at is None:
+    if subscription.confirmed_at is None and not limits.mailed_lately(subscription):
+        if wait := limits.address_wait(request):
+            return too_many(request, wait)
         subscriptions.send_confirmation(subscription, request.build_absolute_uri)
     return message(
         request,
         "Check your email",
         f"We sent a link to {subscription.email}. Alerts start once you open it and confirm.",
     )
+
+
+def too_many(request, seconds):
+    """Answer a request over a limit: 429, and when to try again."""
+    minutes = max(1, round(seconds / 60))
+    plural = "s" if minutes != 1 else ""
+    text = f"Too many requests to subscribe: please try again in {minutes} minute{plural}."
+    response = message(request, "Please wait", text, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def behind_a_button(title, text, action):

@@ -1,0 +1,54 @@
+"""Limits on subscribing, so that the form cannot be used to flood an inbox or the mail server.
+
+A client may start SUBSCRIPTIONS_PER_CLIENT subscriptions an hour, and one
+address is sent CONFIRMATIONS_PER_ADDRESS confirmation mails a day; a repeat
+request for a pending subscription mails nothing within RESEND_AFTER of the
+last mail. Counts are kept in the shared cache (django-ratelimit); with the
+cache unreachable they lapse rather than refuse readers.
+"""
+
+import datetime
+import hashlib
+
+from django.utils import timezone
+from django_ratelimit.core import get_usage
+
+from releases.clients import client_address
+
+SUBSCRIPTIONS_PER_CLIENT = "20/h"
+CONFIRMATIONS_PER_ADDRESS = "5/d"
+RESEND_AFTER = datetime.timedelta(minutes=10)
+
+
+def by_client(group, request):
+    return client_address(request)
+
+
+def by_address(group, request):
+    # Hashed: addresses are personal, and cache keys must stay short and plain.
+    email = request.POST.get("email", "").strip().lower()
+    return hashlib.blake2b(email.encode(), digest_size=16).hexdigest()
+
+
+def wait_for(request, group, key, rate):
+    """Count one more of *group* for *request*; return the seconds to wait if over *rate*."""
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
+    if usage is None or not usage["should_limit"]:
+        return None
+    return max(1, usage["time_left"])
+
+
+def client_wait(request):
+    """Seconds this client must wait before subscribing again, or None."""
+    return wait_for(request, "subscribe-client", by_client, SUBSCRIPTIONS_PER_CLIENT)
+
+
+def address_wait(request):
+    """Seconds before another confirmation may be mailed to this address, or None."""
+    return wait_for(request, "confirm-address", by_address, CONFIRMATIONS_PER_ADDRESS)
+
+
+def mailed_lately(subscription):
+    """Whether *subscription*'s confirmation was mailed within RESEND_AFTER."""
+    sent = subscription.confirmation_sent_at
+    return sent is not None and timezone.now() - sent < RESEND_AFTER
