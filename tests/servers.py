@@ -18,6 +18,7 @@ from releases.benchmarks.gunicorn import child_env
 BASE_DIR = Path(settings.BASE_DIR)
 MANAGE = BASE_DIR / "manage.py"
 READER_TIMEOUT = 10  # seconds; above SQLite's 5 s busy timeout, so a lock shows as a 500
+EDITOR_PASSWORD = "a-long-passphrase"  # of the editor set_up_site makes
 POSTGRES_SERVER = os.environ.get("BRIEFING_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 
 
@@ -83,3 +84,18 @@ def fresh_postgres_database(name, server_url=POSTGRES_SERVER):
     finally:
         with psycopg.connect(server + "/postgres", autocommit=True) as admin:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def set_up_site(database_url, **environment):
+    """Migrate *database_url*, import the fixtures and make a staff member."""
+    manage(database_url, "migrate", "-v0", **environment)
+    manage(database_url, "import_release", Path("fixtures"), "-v0", **environment)
+    manage(
+        database_url,
+        "createsuperuser",
+        "--noinput",
+        "--username=editor",
+        "--email=editor@example.gov",
+        DJANGO_SUPERUSER_PASSWORD=EDITOR_PASSWORD,
+        **environment,
+    )

@@ -12,6 +12,8 @@ import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 
+from releases.admin.sign_in import ADDRESS_ATTEMPTS_FACTOR
+
 MANAGE = Path(settings.BASE_DIR, "manage.py")
 PRODUCTION = {
     "BRIEFING_PRODUCTION": "1",
@@ -131,17 +133,44 @@ def test_sign_in_pauses_after_repeated_failures(client, staff):
     assert refused["Retry-After"] == str(settings.BRIEFING_SIGN_IN_WINDOW)
 
 
-def test_pause_covers_the_username_from_any_address(client, staff):
-    for number in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+def test_a_username_guessed_from_elsewhere_still_signs_in_from_its_owners_address(client, staff):
+    for number in range(3 * settings.BRIEFING_SIGN_IN_ATTEMPTS):
         sign_in(client, "wrong", address=f"203.0.113.{number}")
-    assert sign_in(client, "right", address="192.0.2.99").status_code == 429
+    assert sign_in(client, "right", address="192.0.2.99").status_code == 302
+
+
+def test_one_address_trying_many_usernames_is_paused(client, staff):
+    limit = settings.BRIEFING_SIGN_IN_ATTEMPTS * ADDRESS_ATTEMPTS_FACTOR
+    statuses = [sign_in(client, "wrong", username=f"user{n}").status_code for n in range(limit)]
+    assert statuses == [200] * limit
+    assert sign_in(client, "right").status_code == 429
+    assert sign_in(client, "right", address="192.0.2.1").status_code == 302
+
+
+def test_behind_a_proxy_each_reader_is_counted_by_their_own_address(client, staff, settings):
+    settings.BRIEFING_TRUSTED_PROXIES = 1
+    balancer = "10.0.0.1"
+
+    def from_behind(password, forwarded):
+        return client.post(
+            "/admin/login/",
+            {"username": "staff", "password": password, "next": "/admin/"},
+            REMOTE_ADDR=balancer,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for _ in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+        # The attacker writes its own X-Forwarded-For: only the proxy's entry counts.
+        from_behind("wrong", "192.0.2.50, 203.0.113.9")
+    assert from_behind("right", "203.0.113.9").status_code == 429
+    assert from_behind("right", "198.51.100.20").status_code == 302
 
 
 def test_others_still_sign_in_and_the_pause_ends(client, staff):
     get_user_model().objects.create_user("other", password="theirs", is_staff=True)
     for _ in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
         sign_in(client, "wrong")
-    assert sign_in(client, "theirs", username="other", address="192.0.2.1").status_code == 302
+    assert sign_in(client, "theirs", username="other").status_code == 302
     later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(
         seconds=settings.BRIEFING_SIGN_IN_WINDOW + 1
     )

@@ -5,23 +5,22 @@ site with gunicorn, and kills, pauses and restarts them while readers ask
 for pages: the site degrades, it does not fall over, and it mends itself.
 """
 
+import concurrent.futures
 import re
 import shutil
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
 from tests.own_services import own_postgres, own_redis, postgres_bin
-from tests.servers import manage, running_gunicorn
+from tests.servers import EDITOR_PASSWORD, running_gunicorn, set_up_site
 from tests.services import require_service
 from tests.staff_session import StaffBrowser
 
 pytestmark = pytest.mark.slow
 
-PASSWORD = "a-long-passphrase"
 OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 RECOVERY_SECONDS = 30
 
@@ -36,21 +35,6 @@ def get(url, timeout=15):
         with error:
             status, headers, body = error.code, error.headers, error.read()
     return status, headers, body.decode("utf-8", "replace"), time.monotonic() - started
-
-
-def set_up_site(database_url, **environment):
-    """Migrate *database_url*, import the fixtures and make a staff member."""
-    manage(database_url, "migrate", "-v0", **environment)
-    manage(database_url, "import_release", Path("fixtures"), "-v0", **environment)
-    manage(
-        database_url,
-        "createsuperuser",
-        "--noinput",
-        "--username=editor",
-        "--email=editor@example.gov",
-        DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-        **environment,
-    )
 
 
 def reader_paths(base):
@@ -79,7 +63,7 @@ def signs_in(base):
     """Whether the staff member signs in to the admin."""
     staff = StaffBrowser(base)
     page = staff.submit(
-        "/admin/login/", "login-form", username="editor", password=PASSWORD, next="/admin/"
+        "/admin/login/", "login-form", username="editor", password=EDITOR_PASSWORD, next="/admin/"
     )
     return "Site administration" in page
 
@@ -189,3 +173,29 @@ def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
     assert "Traceback" not in text, text[-3000:]
     # One line for each request the database failed, stale or 503.
     assert text.count("database unavailable") >= len(during), text[-3000:]
+
+
+def test_thirty_guesses_at_once_check_no_more_passwords_than_the_limit(tmp_path):
+    require_redis_server()
+    database_url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    with own_redis(tmp_path) as redis_server:
+        environment = {"BRIEFING_CACHE_URL": redis_server.url}
+        set_up_site(database_url, **environment)
+        with running_gunicorn(database_url, tmp_path, **environment) as (base, _):
+            guessers = [StaffBrowser(base) for _ in range(30)]
+            for guesser in guessers:
+                guesser.get("/admin/login/")  # each holds its own CSRF cookie
+
+            def guess(guesser):
+                try:
+                    guesser.submit("/admin/login/", "login-form", username="editor", password="x")
+                except urllib.error.HTTPError as error:
+                    return error.code
+                return 200
+
+            with concurrent.futures.ThreadPoolExecutor(30) as pool:
+                answers = list(pool.map(guess, guessers))
+    checked = answers.count(200)  # the form again: the password was checked, and wrong
+    print(f"\n30 guesses at once: {checked} passwords checked, {answers.count(429)} refused")
+    assert answers.count(429) == 30 - checked
+    assert checked <= 5

@@ -1,57 +1,79 @@
 """Slow down password guessing at the admin's sign-in.
 
-Failed sign-ins are counted in the cache, by address and by username. Once
-either count reaches settings.BRIEFING_SIGN_IN_ATTEMPTS within
-settings.BRIEFING_SIGN_IN_WINDOW seconds, further attempts are refused with
-a 429 until the window has passed, before the password is even checked. The
-counts are shared by every app server when the cache is (Redis).
+Every sign-in attempt is counted before its password is checked, in one
+atomic increment, under two keys: its username from its client address, and
+its client address alone. Past settings.BRIEFING_SIGN_IN_ATTEMPTS for the
+pair, or ADDRESS_ATTEMPTS_FACTOR times that for the address (one client
+trying many usernames), attempts are refused with a 429 until
+settings.BRIEFING_SIGN_IN_WINDOW seconds from the first have passed. A
+username alone is never locked: from another address its owner still signs
+in. Signing in clears the pair's count. The counts are shared by every app
+server when the cache is (Redis); while it cannot be reached they lapse.
 """
 
 import hashlib
 
 from django.conf import settings
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
 
+from releases.clients import client_address
 
-def failure_keys(request, username):
-    """Return the cache keys counting failures from *request*'s address and for *username*."""
-    address = request.META.get("REMOTE_ADDR", "")
+ADDRESS_ATTEMPTS_FACTOR = 4
+
+
+def pair_key(address, username):
     # Hashed: usernames are free text, and cache keys must stay short and plain.
     name = hashlib.blake2b(username.strip().lower().encode(), digest_size=16).hexdigest()
-    return [f"sign-in-failures:address:{address}", f"sign-in-failures:user:{name}"]
+    return f"sign-in-attempts:pair:{address}:{name}"
 
 
-def count_failure(sender, credentials, request=None, **kwargs):
-    """Count one failed sign-in against its address and its username."""
-    if request is None:
-        return
-    for key in failure_keys(request, credentials.get("username", "")):
-        cache.add(key, 0, timeout=settings.BRIEFING_SIGN_IN_WINDOW)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: start again
-            cache.set(key, 1, timeout=settings.BRIEFING_SIGN_IN_WINDOW)
+def address_key(address):
+    return f"sign-in-attempts:address:{address}"
+
+
+def counted(key):
+    """Count one more attempt under *key*, atomically; return the count."""
+    window = settings.BRIEFING_SIGN_IN_WINDOW
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr: a new window
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def over_limit(request):
+    """Count this sign-in attempt; return whether it is past a limit."""
+    address = client_address(request)
+    limit = settings.BRIEFING_SIGN_IN_ATTEMPTS
+    pair = counted(pair_key(address, request.POST.get("username", "")))
+    alone = counted(address_key(address))
+    return pair > limit or alone > limit * ADDRESS_ATTEMPTS_FACTOR
+
+
+def forget_attempts(sender, request, user, **kwargs):
+    """Clear the count of the pair that has just signed in."""
+    if request is not None:
+        cache.delete(pair_key(client_address(request), user.get_username()))
 
 
 def connect():
-    user_login_failed.connect(count_failure, dispatch_uid="count-sign-in-failure")
+    user_logged_in.connect(forget_attempts, dispatch_uid="forget-sign-in-attempts")
 
 
 class SignInLimitMiddleware:
-    """Refuse sign-in attempts from an address or for a username that failed too often."""
+    """Refuse sign-in attempts past the limits, before their password is checked."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method == "POST" and request.path == reverse("admin:login"):
-            keys = failure_keys(request, request.POST.get("username", ""))
-            failures = cache.get_many(keys).values()
-            if any(count >= settings.BRIEFING_SIGN_IN_ATTEMPTS for count in failures):
-                return refused(request)
+        signing_in = request.method == "POST" and request.path == reverse("admin:login")
+        if signing_in and over_limit(request):
+            return refused(request)
         return self.get_response(request)
 
 
