@@ -4,7 +4,7 @@ database that cannot be reached."""
 import logging
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponsePermanentRedirect
+from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 
 from releases.caching.pages import stale_copy
@@ -63,13 +63,21 @@ class DatabaseOutageMiddleware:
         return database_unavailable(request, exception)
 
 
+def unavailable(request):
+    """The 503 itself: JSON for the API, a plain page for people."""
+    if request.path.startswith("/api/"):
+        message = "The briefing room is temporarily unavailable: try again in a minute."
+        return JsonResponse({"error": message}, status=503)
+    return render(request, "503.html", status=503)
+
+
 def database_unavailable(request, error):
     """Return the cached copy of *request*'s page, or a 503; log *error* in one line."""
     reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     logger.error("database unavailable for %s %s: %s", request.method, request.path, reason)
     response = stale_copy(request)
     if response is None:
-        response = render(request, "503.html", status=503)
+        response = unavailable(request)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     # Logged above, once: Django would log the 503 again.
     response._has_been_logged = True

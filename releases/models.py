@@ -306,6 +306,27 @@ def release_at(path):
     ).first()
 
 
+class FormerPermalink(models.Model):
+    """A permalink the release was published under before its current one.
+
+    Archives move (whitehouse.gov's releases of 2021 to 2025 now live on an
+    archive host) and slugs get fixed: a file under any permalink a release
+    ever had is that release, and imports match it.
+    """
+
+    url = models.URLField(max_length=1000, unique=True)
+    release = models.ForeignKey(
+        "Release", on_delete=models.CASCADE, related_name="former_permalinks"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["url"]
+
+    def __str__(self):
+        return self.url
+
+
 class Redirect(models.Model):
     """An old address of a release, answered with a permanent redirect to its page."""
 

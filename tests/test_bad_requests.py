@@ -136,6 +136,8 @@ def test_a_category_of_drafts_alone_stays_unseen(client, releases, make_release)
     assert client.get("/briefing-room/embargoed-summit/").status_code == 404
     assert client.get("/briefing-room/scheduled-subject/").status_code == 404
     assert client.get(LIST, {"category": "embargoed-summit"}).status_code == 400
+    follow = {"email": "reader@example.gov", "category": "embargoed-summit"}
+    assert client.post("/subscriptions/", follow).status_code == 404
 
 
 # Every public address pattern, with values that match it.

@@ -112,15 +112,6 @@ def test_bad_update_leaves_the_stored_release_as_it_was(run_import, write_releas
     assert database_snapshot() == before
 
 
-def test_release_at_an_address_already_taken_is_refused(run_import, write_release):
-    run_import(write_release("a.md"))
-    other = release_text().replace("https://www.whitehouse.gov", "https://archive.example.gov")
-    status, _, err = run_import(write_release("b.md", content=other))
-    assert status == 1
-    assert "its address is already taken by https://www.whitehouse.gov/" in err
-    assert Release.objects.count() == 1
-
-
 def test_directory_imports_good_files_and_reports_bad_ones(run_import, tmp_path, write_release):
     write_release("2021/one.md", slug="one")
     write_release("2021/nested/two.txt", slug="two")

@@ -167,6 +167,7 @@ def test_a_scheduled_release_is_mailed_when_it_is_published(client, mailbox, mak
 
 
 def test_category_page_alerts_follow_that_category(client, mailbox, make_release):
+    make_release(title="An earlier briefing", category="press-briefings")
     subscribe(client, mailbox, category="press-briefings")
     assert Subscription.objects.get().list_path() == "/briefing-room/press-briefings/"
     make_release(title="A statement")
@@ -175,6 +176,7 @@ def test_category_page_alerts_follow_that_category(client, mailbox, make_release
     (alert,) = mailbox.take()
     assert "A briefing" in alert.get_content()
     assert "A statement" not in alert.get_content()
+    assert "An earlier briefing" not in alert.get_content()
 
 
 def test_one_click_unsubscribe(client, mailbox, make_release):

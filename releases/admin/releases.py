@@ -11,7 +11,8 @@ from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from releases.admin import previews
@@ -74,7 +75,13 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     search_fields = ["title", "body"]
     list_per_page = 50
     prepopulated_fields = {"slug": ["title"]}
-    readonly_fields = ["extra_front_matter", "withdrawn_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "former_permalinks",
+        "extra_front_matter",
+        "withdrawn_at",
+        "created_at",
+        "updated_at",
+    ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish"]
     history_list_display = ["status", "change_note"]
@@ -111,7 +118,13 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             (
                 "Source",
                 {
-                    "fields": ["permalink", "extra_front_matter", "created_at", "updated_at"],
+                    "fields": [
+                        "permalink",
+                        "former_permalinks",
+                        "extra_front_matter",
+                        "created_at",
+                        "updated_at",
+                    ],
                     "classes": ["collapse"],
                 },
             ),
@@ -162,6 +175,12 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             request,
             f"Published {published} release(s); each appears to readers at its publication time.",
         )
+
+    @admin.display(description="also published at")
+    def former_permalinks(self, release):
+        """The permalinks the release had before its current one; imports match them too."""
+        urls = [former.url for former in release.former_permalinks.all()]
+        return format_html_join(mark_safe("<br>"), "{}", ((url,) for url in urls)) or "—"
 
     @admin.display(description="status", ordering="status")
     def state(self, release):

@@ -11,7 +11,7 @@ import hashlib
 import json
 import os
 import stat
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from releases.importing.errors import ReleaseError
 from releases.importing.parsing import (
@@ -99,7 +99,7 @@ class FilePreparer:
 
 def old_path(release):
     """Return the path of *release*'s permalink if it is not the release's address."""
-    path = urlsplit(release.permalink).path
+    path = unquote(urlsplit(release.permalink).path)  # as request.path has it
     address = release_path(release.category, release.date, release.slug)
     return "" if path == address else path
 

@@ -4,12 +4,18 @@ Each batch is one transaction: an interrupted import leaves whole releases
 behind, never part of one. Files are matched on their permalink; when two
 files in one run share a permalink, the one modified (or else published) last
 is stored, whatever their order.
+
+A release is one item at one address. A file whose permalink is new but whose
+address is a release's is that release published again under another
+permalink (an archive that moved, a slug fixed): the later modified (or else
+published) of the two is stored, whatever the order of the imports, and the
+release keeps every permalink it had, each matching it on import.
 """
 
 import dataclasses
 import datetime
 import typing
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -17,7 +23,7 @@ from django.utils import timezone
 from releases.caching.version import content_changed
 from releases.db.bulk_insert import BulkInsert
 from releases.importing.records import FileRecord, Outcome
-from releases.models import Category, Redirect, Release
+from releases.models import Category, FormerPermalink, Redirect, Release, release_path
 
 STORED_FIELDS = (
     "title",
@@ -30,7 +36,7 @@ STORED_FIELDS = (
     "published_offset",
     "modified_offset",
 )
-UPDATED_FIELDS = (*STORED_FIELDS, "category", "source_hash", "updated_at")
+UPDATED_FIELDS = (*STORED_FIELDS, "permalink", "category", "source_hash", "updated_at")
 INSERTED_FIELDS = (
     *STORED_FIELDS,
     "permalink",
@@ -128,6 +134,11 @@ class Write:
     release_id: int | None = None
 
 
+def path_of(url):
+    """Return the path of *url* as a request to this site has it: percent-decoded."""
+    return unquote(urlsplit(url).path)
+
+
 def rank_of(release, source_hash):
     """Order files with one permalink: modified (or else published) last wins.
 
@@ -192,6 +203,8 @@ class BatchWriter:
             return self.recorder.commit()
 
     def settle_batch(self, batch):
+        # Each file's permalink, and the permalink its release has in this batch.
+        self.permalinks = {}
         known = self.known_releases(batch)
         existing = self.existing_releases(batch)
         taken = self.taken_addresses(batch)
@@ -232,9 +245,20 @@ class BatchWriter:
         return {source_hash: KnownRelease(*row) for source_hash, *row in rows}
 
     def existing_releases(self, batch):
+        """Return {permalink: Release} of the batch's files, by current or former permalink."""
         permalinks = [prepared.release.permalink for _, prepared in batch if prepared.release]
         rows = Release.objects.filter(permalink__in=permalinks).select_related("category")
-        return {release.permalink: release for release in rows}
+        found = {release.permalink: release for release in rows}
+        former = FormerPermalink.objects.filter(url__in=permalinks).values_list("url", "release")
+        former = dict(former)
+        if former:
+            releases = Release.objects.select_related("category").in_bulk(set(former.values()))
+            found.update((url, releases[pk]) for url, pk in former.items())
+        return found
+
+    def stored_release(self, permalink):
+        """Return the stored release with *permalink*, or None if it is new in this batch."""
+        return Release.objects.select_related("category").filter(permalink=permalink).first()
 
     def taken_addresses(self, batch):
         slugs = {prepared.release.slug for _, prepared in batch if prepared.release}
@@ -262,31 +286,47 @@ class BatchWriter:
         parsed = prepared.release
         address = (parsed.category, parsed.date, parsed.slug)
         holder = taken.get(address, parsed.permalink)
-        if holder != parsed.permalink:
-            reason = f"permalink: its address is already taken by {holder}"
-            self.recorder.stage(FileRecord(position, prepared.path, Outcome.FAILED, reason))
-            return
+        if existing is None and holder != parsed.permalink:
+            # The release at this address, published again under another permalink.
+            existing = self.stored_release(holder)
+        # The release's permalink in this batch: what its files claim in the run.
+        key = existing.permalink if existing else holder
+        self.permalinks[parsed.permalink] = key
         rank = rank_of(parsed, prepared.source_hash)
-        displaced = self.take_claim(parsed.permalink, rank, position, prepared.path)
+        if self.older_than_stored(key, parsed.permalink, existing, rank):
+            reason = f"superseded by {key}, modified later"
+            self.recorder.stage(FileRecord(position, prepared.path, Outcome.SUPERSEDED, reason))
+            return
+        displaced = self.take_claim(key, rank, position, prepared.path)
         if displaced is False:
             return
-        writes.pop(parsed.permalink, None)
-        if existing is None:
-            outcome = Outcome.CREATED
-        elif matches(existing, parsed):
-            outcome = Outcome.UNCHANGED
-        else:
-            outcome = Outcome.UPDATED
+        writes.pop(key, None)
+        outcome = self.outcome(existing, parsed)
         if outcome != Outcome.UNCHANGED:
-            writes[parsed.permalink] = Write(position, prepared, existing)
-            taken[address] = parsed.permalink
+            writes[key] = Write(position, prepared, existing)
+            taken[address] = key
         if displaced and displaced.outcome == Outcome.CREATED:
             outcome = Outcome.CREATED
-        self.claims[parsed.permalink] = Claim(rank, position, prepared.path, outcome)
+        self.claims[key] = Claim(rank, position, prepared.path, outcome)
         release_id = existing.pk if existing else None
         self.recorder.stage(
             FileRecord(position, prepared.path, outcome, "", release_id, prepared.source_hash)
         )
+
+    def older_than_stored(self, key, permalink, existing, rank):
+        """Whether a file under another permalink of the stored release *existing* is
+        older than what is stored, with no other file of this run to settle it."""
+        if existing is None or key == permalink or key in self.claims:
+            return False
+        return rank <= rank_of(existing, existing.source_hash)
+
+    @staticmethod
+    def outcome(existing, parsed):
+        if existing is None:
+            return Outcome.CREATED
+        if matches(existing, parsed) and existing.permalink == parsed.permalink:
+            return Outcome.UNCHANGED
+        return Outcome.UPDATED
 
     def take_claim(self, permalink, rank, position, path):
         """Let the file at *position* claim *permalink* from earlier files in the run.
@@ -320,7 +360,9 @@ class BatchWriter:
                 redirects.append((write.prepared.old_path, write.release_id))
         for write in updated:
             release = write.existing
-            old_paths = {urlsplit(release.permalink).path, release.get_absolute_url()}
+            old_paths = {path_of(release.permalink), release.get_absolute_url()}
+            # Its permalink until now, which it keeps (its key in this batch).
+            self.permalinks.setdefault(release.permalink, release.permalink)
             self.fill(release, write.prepared, now)
             old_paths.discard(release.get_absolute_url())
             redirects += [(path, release.pk) for path in old_paths]
@@ -329,6 +371,7 @@ class BatchWriter:
         Release.objects.bulk_update(
             [write.existing for write in updated], UPDATED_FIELDS, batch_size=STATEMENT_ROWS
         )
+        redirects += self.keep_former_permalinks(writes)
         Redirect.objects.bulk_create(
             [Redirect(old_path=path, release_id=release_id) for path, release_id in redirects],
             ignore_conflicts=True,
@@ -336,6 +379,31 @@ class BatchWriter:
         self.insert_revisions(revisions)
         for write in writes.values():
             self.recorder.staged[write.position].release_id = write.release_id
+
+    def keep_former_permalinks(self, writes):
+        """Record, for each release the batch touched, every permalink of its files
+        that is not its permalink now; return the (path, release id) redirects from them."""
+        owners = {key: write.release_id for key, write in writes.items()}
+        unsettled = set(self.permalinks.values()) - set(owners)
+        owners.update(
+            Release.objects.filter(permalink__in=unsettled).values_list("permalink", "pk")
+        )
+        current = Release.objects.filter(pk__in=set(owners.values())).select_related("category")
+        current = {release.pk: release for release in current}
+        kept, redirects = [], []
+        for url, key in self.permalinks.items():
+            release = current.get(owners.get(key))
+            if release is None or url == release.permalink:
+                continue
+            kept.append(FormerPermalink(url=url, release=release))
+            path = path_of(url)
+            if path != release_path(release.category.slug, release.date, release.slug):
+                redirects.append((path, release.pk))
+        # A former permalink that is a release's own again is former no more.
+        now_current = [release.permalink for release in current.values()]
+        FormerPermalink.objects.filter(url__in=now_current).delete()
+        FormerPermalink.objects.bulk_create(kept, ignore_conflicts=True)
+        return redirects
 
     def new_row(self, prepared, now):
         """Return the values of INSERTED_FIELDS for a new release from *prepared*."""
@@ -390,6 +458,7 @@ class BatchWriter:
 
     def fill(self, release, prepared, now):
         parsed = prepared.release
+        release.permalink = parsed.permalink
         for field in STORED_FIELDS:
             setattr(release, field, getattr(parsed, field))
         release.category = self.category(parsed.category)

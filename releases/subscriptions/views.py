@@ -39,7 +39,7 @@ def subscribe(request):
         return message(request, "Check the address", "Enter a valid email address.", status=400)
     category = None
     if slug := form.cleaned_data["category"]:
-        category = get_object_or_404(Category, slug=slug)
+        category = get_object_or_404(Category.objects.on_record(), slug=slug)
     if wait := limits.client_wait(request):
         return too_many(request, wait)
     query = subscriptions.subscription_query(request.POST, category)
