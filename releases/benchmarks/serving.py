@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 WRK = "wrk"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
@@ -61,6 +62,48 @@ def pages(base, count):
     return measured
 
 
+def reader_mix(base):
+    """Return the paths of a mix of what readers ask for: lists, a search and release pages."""
+    html, _ = fetch(f"{base}/briefing-room/")
+    releases = re.findall(r'href="(/briefing-room/[a-z-]+/\d{4}/\d\d/\d\d/[^"/]+/)"', html)
+    lists = [
+        "/briefing-room/",
+        "/briefing-room/press-briefings/",
+        "/briefing-room/?category=statements-releases&date_after=2015-01-01",
+        "/briefing-room/?q=climate",
+        "/briefing-room/?q=community&sort=newest",
+    ]
+    return lists + releases[:5]
+
+
+MIX_SCRIPT = """
+local paths = {%s}
+local next_path = 0
+request = function()
+  next_path = next_path %% #paths + 1
+  return wrk.format("GET", paths[next_path])
+end
+"""
+
+
+def drive_mix(base, paths, seconds, connections, directory):
+    """Run wrk over *paths* in turn at *base*, as drive() does one address; return its Load."""
+    script = Path(directory, "mix.lua")
+    script.write_text(MIX_SCRIPT % ", ".join(f'"{path}"' for path in paths), encoding="utf-8")
+    return drive(base, seconds, connections, script=script)
+
+
+def changed_copies(archive, directory, count):
+    """Write the first *count* files of *archive* under *directory* with a sentence added
+    to each body: files an import finds changed. Return the directory."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    for number, path in enumerate(sorted(Path(archive).rglob("*.md"))[:count]):
+        text = path.read_text(encoding="utf-8")
+        Path(directory, f"{number}.md").write_text(f"{text}\nUpdated.\n", encoding="utf-8")
+    return directory
+
+
 def fetch(url):
     """Return (body, ETag or None) of a GET of *url*."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -68,8 +111,9 @@ def fetch(url):
         return response.read().decode(), response.headers.get("ETag")
 
 
-def drive(url, seconds, connections, headers=None):
-    """Run wrk at *url* for *seconds* with *connections*, sending *headers*; return its Load."""
+def drive(url, seconds, connections, headers=None, script=None):
+    """Run wrk at *url* for *seconds* with *connections*, sending *headers* (or requests
+    made by the Lua *script*); return its Load."""
     if shutil.which(WRK) is None:
         raise LoadGeneratorMissing("wrk is not installed (apt-get install wrk)")
     threads = min(2, connections)
@@ -80,6 +124,8 @@ def drive(url, seconds, connections, headers=None):
     ]
     for name, value in (headers or {}).items():
         command += ["-H", f"{name}: {value}"]
+    if script:
+        command += ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return parse_wrk(output)
 

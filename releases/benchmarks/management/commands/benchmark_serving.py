@@ -48,6 +48,19 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         )
         parser.add_argument("--load-connections", type=benchmarking.at_least(1), default=32)
         parser.add_argument("--admin-repeats", type=benchmarking.at_least(1), default=5)
+        parser.add_argument(
+            "--churn-seconds",
+            type=benchmarking.at_least(1),
+            default=60,
+            help="The reader mix, once alone and once while an import changes releases.",
+        )
+        parser.add_argument("--churn-connections", type=benchmarking.at_least(1), default=32)
+        parser.add_argument(
+            "--churn-files",
+            type=benchmarking.at_least(1),
+            default=2000,
+            help="Changed files the import stores while readers read.",
+        )
 
     def handle(self, *args, count, databases, postgres_url, **options):
         self.options = options
@@ -73,10 +86,12 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             self.admin(base, url)
         prefix = f"benchmark-{uuid.uuid4().hex}"
         cache = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
+        self.cache_environment = cache
         try:
             with serving.running_gunicorn(url, log, **cache) as base:
                 self.pages("cached (pages in Redis)", base, count)
                 self.long_load(base)
+                self.churn(base, url, workdir)
         finally:
             store = redis.Redis.from_url(REDIS_URL)
             for key in store.scan_iter(f"{prefix}:*"):
@@ -104,6 +119,29 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             f"  list page, {connections} connections for {seconds} s: {load.rate:,.0f} requests/s, "
             f"p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms, {load.errors} errors"
         )
+
+    def churn(self, base, url, workdir):
+        """The reader mix alone, then while ``import_release --jobs 1`` changes releases."""
+        seconds = self.options["churn_seconds"]
+        connections = self.options["churn_connections"]
+        paths = serving_benchmark.reader_mix(base)
+        self.say(f"  reader mix ({len(paths)} pages), {connections} connections, {seconds} s:")
+        alone = serving_benchmark.drive_mix(base, paths, seconds, connections, workdir)
+        changed = serving_benchmark.changed_copies(
+            Path(workdir, "archive"), Path(workdir, "changed"), self.options["churn_files"]
+        )
+        command = [*benchmarking.MANAGE, "import_release", str(changed), "--jobs", "1", "-v0"]
+        environment = serving.child_env(url, **self.cache_environment)
+        with subprocess.Popen(command, env=environment) as importing:
+            during = serving_benchmark.drive_mix(base, paths, seconds, connections, workdir)
+            still_importing = importing.poll() is None
+        for label, load in (("alone", alone), ("during the import", during)):
+            self.say(
+                f"    {label:24}{load.rate:11,.0f} requests/s, p50 {load.p50:.1f} ms, "
+                f"p99 {load.p99:.1f} ms, {load.errors} errors"
+            )
+        note = " (the import outlasted the load)" if still_importing else ""
+        self.say(f"    p99 during the import: {during.p99 / alone.p99:.2f}x alone{note}")
 
     def admin(self, base, url):
         release_pk, category_pk = manage(url, "shell", "--no-imports", "-c", FIND_RELEASE).split()
