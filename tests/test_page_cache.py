@@ -1,12 +1,15 @@
 """Cached public pages: fast to serve again, never stale after a save, revalidated by ETag."""
 
+import concurrent.futures
 import datetime
+import urllib.request
 import uuid
 
 import pytest
 import time_machine
 from django.core.cache import cache
 from django.db import connection
+from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -125,3 +128,29 @@ def test_head_gets_the_headers_without_the_body(client, make_release):
     assert head.content == b""
     assert head["ETag"] == full["ETag"]
     assert head["Content-Length"] == str(len(full.content))
+
+
+@pytest.mark.slow  # a live server
+@pytest.mark.django_db(transaction=True)
+def test_readers_arriving_together_after_a_change_cause_one_render(live_server, make_release):
+    make_release(title="Just saved")
+    renders = []
+
+    def count(sender, template, **kwargs):
+        if template.name == "releases/release_list.html":
+            renders.append(template.name)
+
+    template_rendered.connect(count)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def read(_):
+        with opener.open(f"{live_server.url}/briefing-room/", timeout=30) as response:
+            return response.status, b"Just saved" in response.read()
+
+    try:
+        with concurrent.futures.ThreadPoolExecutor(12) as pool:
+            answers = list(pool.map(read, range(12)))
+    finally:
+        template_rendered.disconnect(count)
+    assert answers == [(200, True)] * 12
+    assert len(renders) == 1

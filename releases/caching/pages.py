@@ -8,15 +8,20 @@ import collections
 import functools
 import hashlib
 import threading
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 
 from releases.caching.version import KEEP_SECONDS, current_version, last_seen_version
 
+# A render holds the readers of its page for at most this long, polling this often.
+RENDER_LOCK_SECONDS = 10
+RENDER_WAIT_SECONDS = 5.0
+RENDER_POLL_SECONDS = 0.02
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 
@@ -89,15 +94,47 @@ def cached_page(view, reads=()):
         key = f"page:{version}:{address}"
         stored = LOCAL_PAGES.get(key) or cache.get(key)
         if stored is None:
-            response = view(request, *args, **kwargs)
-            if not cacheable(response):
-                return response
-            stored = freeze(response)
-            cache.set(key, stored, KEEP_SECONDS)
+            stored = rendered_once(key, lambda: render_and_keep(key, view, request, args, kwargs))
+            if isinstance(stored, HttpResponseBase):
+                return stored  # not a page to keep
         LOCAL_PAGES.put(key, stored)
         return revalidated(thawed(request, stored), etag)
 
     return serve
+
+
+def render_and_keep(key, view, request, args, kwargs):
+    """Render the page; return it as kept under *key*, or the response if it is not kept."""
+    response = view(request, *args, **kwargs)
+    if not cacheable(response):
+        return response
+    stored = freeze(response)
+    cache.set(key, stored, KEEP_SECONDS)
+    return stored
+
+
+def rendered_once(key, render):
+    """Return *render*() for the page *key*, or the page another request is rendering.
+
+    After a save every page is rendered afresh. Many readers asking for one
+    page at that moment would each render it: the first takes a lock, and
+    the others wait for its copy, or render themselves if it has none to share.
+    """
+    lock = f"rendering:{key}"
+    if cache.add(lock, 1, RENDER_LOCK_SECONDS):
+        try:
+            return render()
+        finally:
+            cache.delete(lock)
+    deadline = time.monotonic() + RENDER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(RENDER_POLL_SECONDS)
+        stored = cache.get(key)
+        if stored is not None:
+            return stored
+        if cache.get(lock) is None:
+            break  # rendered, and not a page to keep
+    return render()
 
 
 def page_address(request, reads):
