@@ -2,7 +2,7 @@
 
 from django import forms
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.template.loader import render_to_string
 
 from releases import revisions
@@ -149,7 +149,8 @@ class ReleaseForm(forms.ModelForm):
         """Refuse the save if the release was saved (by an editor or an import) since
         the form was opened, showing what that save changed."""
         # Locked until the save commits, so that no other save slips in between.
-        list(Release.objects.select_for_update().filter(pk=self.instance.pk).values("pk"))
+        if transaction.get_connection().in_atomic_block:
+            list(Release.objects.select_for_update().filter(pk=self.instance.pk).values("pk"))
         latest = latest_revision_id(self.instance.pk)
         if str(latest) == opened:
             return

@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models import Count
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -202,7 +202,9 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             raise Http404("No such revision")
         if not self.has_publish_permission(request):
             raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # In one transaction, as the change form is: the form locks the release it saves.
+        with transaction.atomic(using=router.db_for_write(self.model)):
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_urls(self):
         preview = self.admin_site.admin_view(self.preview_view)
