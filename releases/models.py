@@ -452,6 +452,8 @@ class ImportedFile(models.Model):
     """What one import run did with one file."""
 
     class Outcome(models.TextChoices):
+        """Each file's outcome; an import's summary counts them in this order."""
+
         CREATED = "created"
         UPDATED = "updated"
         UNCHANGED = "unchanged"

@@ -65,9 +65,14 @@ class ArchiveBenchmarkCommand(BaseCommand):
         self.stdout.flush()
 
 
+def add_number(parser, name, default, text="", minimum=1):
+    """Add the option *name*: a whole number of at least *minimum*, *default* unless given."""
+    parser.add_argument(name, type=at_least(minimum), default=default, help=text or None)
+
+
 def add_archive_arguments(parser, count):
     """Add the options every benchmark takes: archive size, databases, PostgreSQL server."""
-    parser.add_argument("--count", type=at_least(1), default=count, help="Files to generate.")
+    add_number(parser, "--count", count, "Files to generate.")
     parser.add_argument(
         "--databases",
         type=database_names,

@@ -19,12 +19,8 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument(
-            "--repeats",
-            type=benchmarking.at_least(2),
-            default=20,
-            help="Requests per search (two at least, for a 95th percentile).",
-        )
+        text = "Requests per search (two at least, for a 95th percentile)."
+        benchmarking.add_number(parser, "--repeats", 20, text, minimum=2)
         parser.add_argument(
             "--here",
             action="store_true",

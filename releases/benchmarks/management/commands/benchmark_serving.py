@@ -3,6 +3,7 @@
 python manage.py benchmark_serving --count 100000
 """
 
+import functools
 import os
 import subprocess
 import uuid
@@ -34,33 +35,15 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
-        parser.add_argument(
-            "--seconds", type=benchmarking.at_least(1), default=10, help="Load on each page."
-        )
-        parser.add_argument(
-            "--connections", type=benchmarking.at_least(1), default=8, help="Connections per page."
-        )
-        parser.add_argument(
-            "--load-seconds",
-            type=benchmarking.at_least(1),
-            default=60,
-            help="The long load on the list page.",
-        )
-        parser.add_argument("--load-connections", type=benchmarking.at_least(1), default=32)
-        parser.add_argument("--admin-repeats", type=benchmarking.at_least(1), default=5)
-        parser.add_argument(
-            "--churn-seconds",
-            type=benchmarking.at_least(1),
-            default=60,
-            help="The reader mix, once alone and once while an import changes releases.",
-        )
-        parser.add_argument("--churn-connections", type=benchmarking.at_least(1), default=32)
-        parser.add_argument(
-            "--churn-files",
-            type=benchmarking.at_least(1),
-            default=2000,
-            help="Changed files the import stores while readers read.",
-        )
+        add = functools.partial(benchmarking.add_number, parser)
+        add("--seconds", 10, "Load on each page.")
+        add("--connections", 8, "Connections per page.")
+        add("--load-seconds", 60, "The long load on the list page.")
+        add("--load-connections", 32)
+        add("--admin-repeats", 5)
+        add("--churn-seconds", 60, "The reader mix, alone and while an import changes releases.")
+        add("--churn-connections", 32)
+        add("--churn-files", 2000, "Changed files the import stores while readers read.")
 
     def handle(self, *args, count, databases, postgres_url, **options):
         self.options = options
