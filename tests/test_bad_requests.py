@@ -189,7 +189,7 @@ VALID = [f"{LIST}?date_after=2021-01-01", f"{API}?category=press-briefings", LIS
 
 @pytest.mark.django_db
 @hypothesis_settings(
-    max_examples=150,
+    max_examples=100,
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

@@ -106,6 +106,7 @@ def import_in_order(run_import, directories):
     return rows()
 
 
+@pytest.mark.slow
 def test_the_sample_and_its_move_import_in_either_order_to_the_same_rows(run_import, tmp_path):
     sample, copy, changed = sample_moved_to_the_archive_host(tmp_path)
     assert changed > 500
