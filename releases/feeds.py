@@ -71,7 +71,9 @@ class CorrectionsFeed(Feed):
 
     feed_type = Atom1Feed
     title = "Briefing Room: corrections"
-    subtitle = "Each correction to a published release, with its note and the words it changed."
+    subtitle = (
+        "Each correction to a published release, with its note and a link to the words it changed."
+    )
 
     def link(self):
         return reverse("releases:list")

@@ -31,6 +31,17 @@ class SearchField(forms.CharField):
             raise forms.ValidationError(str(exc)) from None
 
 
+class DateRangeForm(forms.Form):
+    """The filters' form: a range of dates must not end before it starts."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_after"), cleaned.get("date_before")
+        if start and end and start > end:
+            self.add_error("date_before", f"The range ends before it starts ({start:%B %-d, %Y}).")
+        return cleaned
+
+
 class SearchFilter(django_filters.Filter):
     field_class = SearchField
 
@@ -59,6 +70,7 @@ class ReleaseFilter(django_filters.FilterSet):
     class Meta:
         model = Release
         fields = []
+        form = DateRangeForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

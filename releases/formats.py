@@ -8,7 +8,7 @@ data to fetch, or a spreadsheet to download.
 import csv
 import dataclasses
 
-from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.http import HttpResponseNotFound, JsonResponse, StreamingHttpResponse
 
 from releases import pagination
 from releases.caching.version import computed_for_list
@@ -127,7 +127,11 @@ class ListFormatsMixin:
 
     def render_format(self, key):
         if key not in FORMATS:
-            raise Http404("No such format")
+            formats = ", ".join(FORMATS)
+            return HttpResponseNotFound(
+                f"No format {key!r}: this list comes as {formats}.\n",
+                content_type="text/plain; charset=utf-8",
+            )
         if not self.filterset.usable:
             return filter_errors(self.filterset)
         releases = self.filterset.qs
@@ -173,7 +177,7 @@ class ListFormatsMixin:
         if self.kwargs.get("year"):
             parts.append(self.archive_title())
         if search := self.filterset.search_query:
-            parts.append(f"“{search}”")
+            parts.append(search.quoted)
         return ": ".join(parts)
 
 

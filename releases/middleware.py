@@ -36,12 +36,16 @@ class ReleaseRedirectMiddleware:
         return HttpResponsePermanentRedirect(redirect.release.get_absolute_url())
 
     def redirect_for(self, path):
-        """Return the Redirect of a release on record from *path*, or None."""
-        return (
-            Redirect.objects.filter(old_path=path, release__in=Release.objects.on_record())
-            .select_related("release__category")
-            .first()
+        """Return the Redirect of a release on record from *path*, or None.
+
+        An old address typed without its trailing slash finds it too, as the
+        site's own pages do.
+        """
+        paths = [path] if path.endswith("/") else [path, f"{path}/"]
+        redirects = Redirect.objects.filter(
+            old_path__in=paths, release__in=Release.objects.on_record()
         )
+        return redirects.select_related("release__category").order_by("-old_path").first()
 
 
 class DatabaseOutageMiddleware:

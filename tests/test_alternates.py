@@ -212,3 +212,9 @@ def test_formats_take_a_fixed_number_of_queries(client, make_release, params):
     for number in range(30):
         make_release(category=f"category-{number % 4}")
     assert queries() == few
+
+
+def test_a_format_there_is_not_names_the_formats_there_are(client, releases):
+    response = client.get(LIST, {"format": "xml"})
+    assert response.status_code == 404
+    assert response.text == "No format 'xml': this list comes as atom, rss, json, csv.\n"

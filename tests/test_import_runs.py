@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
-from django.core.management.base import OutputWrapper
+from django.core.management.base import BaseCommand, OutputWrapper
 
 from releases.benchmarks.generator import ArchiveGenerator
 from releases.importing import importer
@@ -178,6 +178,8 @@ def test_permalink_of_another_shape_redirects_to_the_release(client, run_import,
     assert release.get_absolute_url() == response.url
     assert client.get(response.url).status_code == 200
     assert client.get("/articles/2025/02/no-such-release/").status_code == 404
+    without_slash = client.get("/articles/2025/02/america-first-trade")
+    assert (without_slash.status_code, without_slash.url) == (301, release.get_absolute_url())
 
 
 def test_release_moved_by_a_reimport_redirects_from_its_old_address(
@@ -342,6 +344,16 @@ def test_progress_bar_shows_files_rate_and_time_left_on_a_terminal():
         stream.getvalue()
         == "\r[######------------------] 100/400 files  25%  50 files/s  0:06 left"
     )
+
+
+def test_progress_bar_is_not_drawn_in_the_error_colour():
+    stream = Terminal()
+    command = BaseCommand(stderr=stream, force_color=True)
+    bar = ProgressBar(command.stderr, total=10)
+    bar.advance(5)
+    assert "\x1b[" not in stream.getvalue(), "red is for failures"
+    command.stderr.write("a failure")
+    assert "\x1b[31" in stream.getvalue()
 
 
 def test_progress_bar_makes_way_for_a_message_on_a_terminal():

@@ -258,3 +258,17 @@ def test_large_counts_are_grouped_in_thousands(client, make_release):
     html = client.get(LIST).text
     assert "1,001 releases" in html
     assert 'Statements and Releases</a> <span class="count">1,001</span>' in html
+
+
+def test_a_date_range_that_ends_before_it_starts_says_so(client, make_release):
+    make_release(date=datetime.date(2021, 3, 1))
+    response = client.get(LIST, {"date_after": "2021-06-01", "date_before": "2021-01-01"})
+    assert response.status_code == 400
+    assert "To: The range ends before it starts (June 1, 2021)." in response.text
+
+
+def test_a_quoted_search_is_quoted_once_in_its_heading(client, make_release):
+    make_release(title="On the climate crisis")
+    response = client.get(LIST, {"q": '"climate crisis"'})
+    assert "Results for &quot;climate crisis&quot;</h2>" in response.text
+    assert "Results for “trade”</h2>" in client.get(LIST, {"q": "trade"}).text

@@ -27,6 +27,12 @@ def test_front_matter_no_release_approaches_is_refused_before_it_is_read():
         parse_release(f"---\n{keys}---\nBody.\n".encode())
 
 
+def test_an_archive_keyed_by_source_url_is_told_how_to_read_it():
+    text = release_text().replace("permalink:", "source_url:")
+    with pytest.raises(ReleaseError, match="import such archives with --map source_url=permalink"):
+        parse_release(text.encode())
+
+
 def test_seed_values_are_exact():
     release = parse_release(SEED.read_bytes())
     assert release.title == (

@@ -150,6 +150,11 @@ def required_category(fields):
 
 
 def required_permalink(fields):
+    if not fields.get("permalink") and fields.get("source_url"):
+        raise ReleaseError(
+            "permalink: missing or empty; this file has source_url: "
+            "import such archives with --map source_url=permalink"
+        )
     value = checked_text("permalink", fields.get("permalink"), MAX_PERMALINK_LENGTH)
     try:
         is_http_url(value)

@@ -24,7 +24,8 @@ class ProgressBar:
     def advance(self, count):
         self.done += count
         if self.enabled:
-            self.stream.write(f"\r{self.line()}", ending="")
+            # Plain: a command's error stream is styled red, which is for failures.
+            self.stream.write(f"\r{self.line()}", style_func=plain, ending="")
             self.stream.flush()
 
     def clear(self):
@@ -47,6 +48,10 @@ class ProgressBar:
             f"[{bar}] {self.done:,}/{self.total:,} {self.unit} {fraction:4.0%}"
             f"  {rate:,.0f} {self.unit}/s  {format_duration(left)} left"
         )
+
+
+def plain(text):
+    return text
 
 
 def format_duration(seconds):

@@ -60,6 +60,11 @@ class SearchQuery:
     def __str__(self):
         return self.text
 
+    @property
+    def quoted(self):
+        """The query as a heading quotes it: in curly quotes, unless it opens with its own."""
+        return self.text if self.text.startswith('"') else f"“{self.text}”"
+
 
 def parse_search(text):
     """Return the SearchQuery for *text*; raise SearchQueryError if it has nothing to find."""
