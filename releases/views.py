@@ -6,6 +6,7 @@ from django.core.paginator import InvalidPage
 from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -162,6 +163,33 @@ class ArchiveMixin:
             queryset = queryset.filter(date__month=month)
         return queryset
 
+    def period(self):
+        """Return (first day, day after the last) of the year or month in the address."""
+        year, month = self.kwargs["year"], self.kwargs.get("month")
+        if month is None:
+            return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
+        start = datetime.date(year, month, 1)
+        return start, (start + datetime.timedelta(days=31)).replace(day=1)
+
+    def neighbouring_periods(self):
+        """Return (previous, next): the nearest year or month either side that has
+        releases, each as (its name, its address), or None."""
+        start, end = self.period()
+        releases = super().get_queryset()
+        before = releases.filter(date__lt=start).order_by("-date").values_list("date").first()
+        after = releases.filter(date__gte=end).order_by("date").values_list("date").first()
+        return tuple(self.period_link(found[0]) if found else None for found in (before, after))
+
+    def period_link(self, date):
+        """Return (name, address) of the year or month, like this page's, holding *date*."""
+        by_month = self.kwargs.get("month") is not None
+        name = f"{date:%B %Y}" if by_month else str(date.year)
+        arguments = [date.year, date.month] if by_month else [date.year]
+        view = "month" if by_month else "year"
+        if self.category is not None:
+            view, arguments = f"category_{view}", [self.category.slug, *arguments]
+        return name, reverse(f"releases:{view}", args=arguments)
+
     def get(self, request, *args, **kwargs):
         if not self.get_queryset().exists():
             raise Http404("No releases in this period")
@@ -172,7 +200,13 @@ class ArchiveMixin:
         return f"{datetime.date(year, month, 1):%B %Y}" if month else str(year)
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(archive_title=self.archive_title(), **kwargs)
+        previous_period, next_period = self.neighbouring_periods()
+        context = super().get_context_data(
+            archive_title=self.archive_title(),
+            previous_period=previous_period,
+            next_period=next_period,
+            **kwargs,
+        )
         if self.kwargs.get("month") is None and self.filterset.usable:
             year = self.kwargs["year"]
             context["month_facet"] = computed_for_list(

@@ -183,3 +183,16 @@ def test_archive_pages_take_a_fixed_number_of_queries(client, make_release, path
         response = client.get(path)
     assert len(response.context["month_facet"]) == 12
     assert len(many) == len(few)
+
+
+def test_archives_link_to_the_nearest_periods_with_releases(client, make_release):
+    for date in (datetime.date(2019, 5, 1), datetime.date(2021, 3, 9), datetime.date(2021, 7, 2)):
+        make_release(date=date)
+    year = client.get("/briefing-room/2021/").text
+    assert '<a href="/briefing-room/2019/" rel="prev">← 2019</a>' in year
+    assert 'rel="next"' not in year
+    month = client.get("/briefing-room/2021/03/").text
+    assert '<a href="/briefing-room/2019/05/" rel="prev">← May 2019</a>' in month
+    assert '<a href="/briefing-room/2021/07/" rel="next">July 2021 →</a>' in month
+    in_category = client.get("/briefing-room/statements-releases/2021/07/").text
+    assert 'href="/briefing-room/statements-releases/2021/03/" rel="prev"' in in_category
