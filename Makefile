@@ -40,7 +40,7 @@ lint: $(BIN)/.installed
 test: setup lint
 	$(BIN)/pytest
 
-# The edit loop, under a minute: every test but those marked slow (servers, browsers, wrk, processes).
+# The edit loop: every test but those marked slow (servers, browsers, wrk, processes of their own).
 test-fast: $(BIN)/.installed
 	$(BIN)/pytest -m "not slow"
 

@@ -20,9 +20,12 @@ def ready(request):
     """Answer 200 while the database and the cache answer, 503 naming what does not."""
     down = [name for name, check in CHECKS if not check()]
     if down:
-        return HttpResponse(
+        response = HttpResponse(
             f"not ready: {' and '.join(down)} unreachable\n", content_type="text/plain", status=503
         )
+        # An answer, not an error: a load balancer asks every few seconds.
+        response._has_been_logged = True
+        return response
     return HttpResponse("ready\n", content_type="text/plain")
 
 

@@ -25,10 +25,11 @@ LIST_PARAMETERS = ("q", "category", "date_after", "date_before", "sort", *PAGING
 cached_list = functools.partial(cached_page, reads=LIST_PARAMETERS)
 
 
-def canonical_query(filterset, data):
+def canonical_query(filterset, data, *, cursor=False):
     """Return the canonical query (a QueryDict) of the list *filterset* filters *data* to.
 
-    Call it on a valid (or unbound) filterset only.
+    Call it on a valid (or unbound) filterset only. A *cursor* is kept only
+    where the list reads on by one (as JSON).
     """
     query = QueryDict(mutable=True)
     cleaned = filterset.form.cleaned_data if filterset.is_bound else {}
@@ -37,6 +38,8 @@ def canonical_query(filterset, data):
         if raw:
             query[name] = written_once(cleaned.get(name), raw)
     for name in PAGING:
+        if name == "cursor" and not cursor:
+            continue
         if value := data.get(name, "").strip():
             query[name] = value
     return query

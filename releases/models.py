@@ -411,7 +411,9 @@ class ImportRun(models.Model):
         ]
 
     def __str__(self):
-        return f"Import of {self.started_at:%Y-%m-%d %H:%M} by {self.started_by}"
+        return (
+            f"Import of {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} by {self.started_by}"
+        )
 
     def process_gone(self):
         """Whether the process that ran it has ended: asked directly on its own host,

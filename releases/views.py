@@ -54,7 +54,8 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
     def get(self, request, *args, **kwargs):
         self.filterset = self.get_filterset(self.get_filterset_class())
         if self.filterset.usable:
-            query = canonical_query(self.filterset, request.GET)
+            json = self.requested_format() == "json"
+            query = canonical_query(self.filterset, request.GET, cursor=json)
             if not same_query(request.GET, query):
                 address = f"{request.path}?{query.urlencode()}" if query else request.path
                 return HttpResponseRedirect(address)

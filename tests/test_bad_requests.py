@@ -217,3 +217,9 @@ def releases_for_properties(releases, settings):
     settings.BRIEFING_PAGE_CACHE = False
     client = Client()
     return client, {address: client.get(address).content for address in VALID}
+
+
+def test_a_cursor_on_a_page_that_reads_none_leads_to_the_page_itself(client, releases):
+    response = client.get(LIST, {"cursor": "anything"})
+    assert (response.status_code, response["Location"]) == (302, LIST)
+    assert client.get(API, {"cursor": "anything"}).status_code == 400

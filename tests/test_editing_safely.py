@@ -57,7 +57,19 @@ def test_an_edited_body_is_stored_with_plain_line_endings(admin_client, imported
     response = admin_client.post(CHANGE.format(imported.pk), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     imported.refresh_from_db()
-    assert imported.body == "First line.\nSecond line."
+    assert imported.body == "First line.\nSecond line.\n"
+
+
+def test_an_edit_keeps_the_whitespace_the_body_opens_and_closes_with(admin_client, imported):
+    assert imported.body.startswith(" \n")
+    data = opened_form(admin_client, imported)
+    data["body"] = data["body"].replace("the", "THE", 1)
+    data["change_note"] = "Capitals."
+    response = admin_client.post(CHANGE.format(imported.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    before = imported.body
+    imported.refresh_from_db()
+    assert imported.body == before.replace("the", "THE", 1)
 
 
 def test_a_form_opened_before_another_save_is_refused_with_what_changed(

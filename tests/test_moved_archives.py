@@ -7,7 +7,8 @@ import shutil
 
 import pytest
 
-from releases.models import FormerPermalink, Release
+from releases.importing.undoing import undo_run
+from releases.models import Category, FormerPermalink, ImportRun, Release
 from tests.release_files import ARCHIVE_SAMPLE, release_text
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +116,24 @@ def test_the_sample_and_its_move_import_in_either_order_to_the_same_rows(run_imp
     moved_first = import_in_order(run_import, [copy, sample])
     assert FormerPermalink.objects.count() == changed
     assert sample_first == moved_first
+
+
+def test_a_release_staff_moved_is_still_matched_by_its_old_address(run_import, write_release):
+    run_import(write_release("old.md"))
+    release = Release.objects.get()
+    release.category = Category.objects.create(slug="readouts", name="Readouts")
+    release.save()
+    status, out, err = run_import(write_release("moved.md", content=moved(release_text())))
+    assert (status, err) == (0, "")
+    assert "created 0" in out
+    assert Release.objects.count() == 1
+
+
+def test_undoing_a_move_gives_the_release_its_own_permalink_back(run_import, write_release):
+    run_import(write_release("old.md"))
+    later = moved(release_text(body="As corrected.\n"), "2022-01-01 09:00:00-05:00")
+    run_import(write_release("moved.md", content=later))
+    undo_run(ImportRun.objects.latest())
+    release = Release.objects.get()
+    assert release.permalink.startswith(OLD_HOST)
+    assert not release.former_permalinks.filter(url=release.permalink).exists()

@@ -1,11 +1,14 @@
 """Revision history: every save recorded, public corrections with their diffs, restore and undo."""
 
+import io
 import json
 import re
 
 import feedparser
 import pytest
+from django.core.management import call_command
 
+from releases.importing import undoing
 from releases.importing.undoing import UndoError, undo_run
 from releases.models import ImportRun, Release
 from releases.revisions import word_diff
@@ -240,4 +243,27 @@ def test_undoing_a_run_needs_the_undo_permission(client, run_import, write_relea
     assert "Undo the selected import runs" in client.get("/admin/releases/importrun/").text
     undone = client.post("/admin/releases/importrun/", undo, follow=True)
     assert "Undid Import of" in undone.text
+    assert not Release.objects.exists()
+
+
+def test_a_run_too_large_for_a_web_request_is_undone_from_the_command_line(
+    client, publisher, run_import, write_release, monkeypatch
+):
+    monkeypatch.setattr(undoing, "WEB_UNDO_LIMIT", 1)
+    for number in range(2):
+        write_release(f"r{number}.md", slug=f"release-{number}", title=f"Release {number}")
+    directory = write_release("r0.md", slug="release-0", title="Release 0").parent
+    run_import(directory)
+    run = ImportRun.objects.get()
+    client.force_login(publisher)
+    asked = client.post(
+        "/admin/releases/importrun/", {"action": "undo", "_selected_action": [run.pk]}
+    )
+    assert f"undo it with “manage.py undo_import {run.pk}”" in asked.text
+    out = io.StringIO()
+    call_command("undo_import", str(run.pk), "--dry-run", stdout=out)
+    assert "Dry run, nothing changed" in out.getvalue()
+    assert Release.objects.count() == 2
+    call_command("undo_import", str(run.pk), stdout=out)
+    assert "2 removed, 0 restored" in out.getvalue()
     assert not Release.objects.exists()

@@ -290,3 +290,12 @@ def test_subscriptions_from_one_client_are_limited_by_its_forwarded_address(
         **crowd,
     )
     assert other.status_code == 200, "another reader behind the same proxy is not paused"
+
+
+def test_a_mail_server_that_does_not_answer_is_explained_and_counts_nothing(client, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    for _ in range(6):
+        response = client.post("/subscriptions/", {"email": "reader@example.org", "q": "trade"})
+        assert response.status_code == 503
+        assert "could not send the confirmation email" in response.text

@@ -98,6 +98,9 @@ class ReleaseForm(forms.ModelForm):
         self.seen_by_readers = self.public_text is not None
         if not self.is_bound:
             self.initial["opened_version"] = latest_revision_id(pk)
+        if "body" in self.fields:
+            # A body opens and closes as written (archives start many with " \n").
+            self.fields["body"].strip = False
 
     def clean_title(self):
         return self.as_stored("title")

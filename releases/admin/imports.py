@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from releases.admin.uploads import upload_urls
-from releases.importing.undoing import UndoError, preview_undo, undo_run
+from releases.importing.undoing import UndoError, preview_undo, refuse_on_the_web, undo_run
 from releases.models import ImportedFile, ImportRun
 
 
@@ -81,6 +81,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
             return self.undo_confirmation(request, runs)
         for run in runs:
             try:
+                refuse_on_the_web(run)
                 summary = undo_run(run)
             except UndoError as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
@@ -95,7 +96,7 @@ class ImportRunAdmin(ReadOnlyAdmin):
             **self.admin_site.each_context(request),
             "title": "Undo these import runs?",
             "opts": self.opts,
-            "previews": preview_undo(runs),
+            "previews": preview_undo(runs, check=refuse_on_the_web),
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/releases/importrun/undo_confirmation.html", context)

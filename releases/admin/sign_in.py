@@ -12,6 +12,7 @@ server when the cache is (Redis); while it cannot be reached they lapse.
 """
 
 import hashlib
+import unicodedata
 
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in
@@ -26,7 +27,9 @@ ADDRESS_ATTEMPTS_FACTOR = 4
 
 def pair_key(address, username):
     # Hashed: usernames are free text, and cache keys must stay short and plain.
-    name = hashlib.blake2b(username.strip().lower().encode(), digest_size=16).hexdigest()
+    # Normalised as Django normalises usernames (NFKC), so that fullwidth letters are plain.
+    username = unicodedata.normalize("NFKC", username).strip().casefold()
+    name = hashlib.blake2b(username.encode(), digest_size=16).hexdigest()
     return f"sign-in-attempts:pair:{address}:{name}"
 
 

@@ -7,9 +7,11 @@ old one at once, on every app server, so a reader never sees anything older
 than the last save. The one query a request costs is the read of the token.
 """
 
+import contextlib
 import datetime
 import hashlib
 import secrets
+import threading
 
 from django.core.cache import cache
 from django.db import connection
@@ -30,7 +32,37 @@ def connect():
     """Change the content version whenever a release or a category is saved or deleted."""
     for model in (Release, Category):
         for signal in (post_save, post_delete):
-            signal.connect(content_changed, sender=model, dispatch_uid=f"pages-{model.__name__}")
+            signal.connect(saved, sender=model, dispatch_uid=f"pages-{model.__name__}")
+
+
+class Batch(threading.local):
+    """Whether this thread's saves are in a one_change() block."""
+
+    active = False
+
+
+BATCH = Batch()
+
+
+def saved(**signal_arguments):
+    """Change the content version for a save or a deletion, unless one_change() will."""
+    if not BATCH.active:
+        content_changed()
+
+
+@contextlib.contextmanager
+def one_change():
+    """Make the saves in this block change the content version once, at its end.
+
+    Undoing a run saves or deletes thousands of releases: a new version for
+    each would cost more than the undo itself. Use it inside the transaction.
+    """
+    BATCH.active = True
+    try:
+        yield
+    finally:
+        BATCH.active = False
+    content_changed()
 
 
 def current_version():

@@ -208,6 +208,7 @@ class BatchWriter:
         known = self.known_releases(batch)
         existing = self.existing_releases(batch)
         taken = self.taken_addresses(batch)
+        self.moved = self.moved_releases(batch, existing, taken)
         self.load_claims([*known.values(), *existing.values()])
         writes = {}
         for position, prepared in batch:
@@ -256,6 +257,24 @@ class BatchWriter:
             found.update((url, releases[pk]) for url, pk in former.items())
         return found
 
+    def moved_releases(self, batch, existing, taken):
+        """Return {address: Release} for the batch's new files whose address is free but
+        redirects to a release: one staff moved (re-categorised, re-dated, renamed)."""
+        addresses = {}
+        for _, prepared in batch:
+            parsed = prepared.release
+            if parsed is None or parsed.permalink in existing:
+                continue
+            address = (parsed.category, parsed.date, parsed.slug)
+            if address not in taken:
+                addresses[release_path(*address)] = address
+        if not addresses:
+            return {}
+        rows = Redirect.objects.filter(old_path__in=list(addresses)).select_related(
+            "release__category"
+        )
+        return {addresses[row.old_path]: row.release for row in rows}
+
     def stored_release(self, permalink):
         """Return the stored release with *permalink*, or None if it is new in this batch."""
         return Release.objects.select_related("category").filter(permalink=permalink).first()
@@ -289,6 +308,8 @@ class BatchWriter:
         if existing is None and holder != parsed.permalink:
             # The release at this address, published again under another permalink.
             existing = self.stored_release(holder)
+        elif existing is None:
+            existing = self.moved.get(address)
         # The release's permalink in this batch: what its files claim in the run.
         key = existing.permalink if existing else holder
         self.permalinks[parsed.permalink] = key

@@ -5,7 +5,8 @@ import dataclasses
 
 from django.db import transaction
 
-from releases.models import ImportRun, Release
+from releases.caching.version import one_change
+from releases.models import FormerPermalink, ImportRun, Release
 
 
 class UndoError(Exception):
@@ -26,6 +27,21 @@ class UndoSummary:
         return f"{self.removed} removed, {self.restored} restored{left_alone}"
 
 
+# Above this many releases written, a run is undone with manage.py undo_import:
+# a web request would time out before it was done.
+WEB_UNDO_LIMIT = 2_000
+
+
+def refuse_on_the_web(run):
+    """Raise UndoError if *run* wrote too many releases to undo in a web request."""
+    written = run.created + run.updated
+    if written > WEB_UNDO_LIMIT:
+        raise UndoError(
+            f"{run} wrote {written:,} releases: undo it with "
+            f"“manage.py undo_import {run.pk}”, which is not held to a web request's time."
+        )
+
+
 def undo_run(run):
     """Undo *run*, in one transaction, and return an UndoSummary.
 
@@ -42,7 +58,7 @@ def undo_run(run):
     if not firsts and (run.created or run.updated):
         raise UndoError(f"{run} was made before revisions were kept, so it cannot be undone.")
     summary = UndoSummary()
-    with transaction.atomic():
+    with transaction.atomic(), one_change():
         for first in firsts:
             undo_release(run, first, summary)
         run.status = ImportRun.Status.UNDONE
@@ -50,13 +66,16 @@ def undo_run(run):
     return summary
 
 
-def preview_undo(runs):
+def preview_undo(runs, check=None):
     """Return [(run, UndoSummary or UndoError)]: what undoing *runs*, newest first,
-    would do, worked out by undoing them in a transaction that is rolled back."""
+    would do, worked out by undoing them in a transaction that is rolled back.
+    *check*, given a run, may refuse it with an UndoError first."""
     previews = []
     with transaction.atomic():
         for run in runs:
             try:
+                if check:
+                    check(run)
                 previews.append((run, undo_run(run)))
             except UndoError as refusal:
                 previews.append((run, refusal))
@@ -92,4 +111,6 @@ def undo_release(run, first, summary):
     restored = before.instance
     restored._change_reason = release._change_reason
     restored.save()
+    # Its permalink before the run is its own again, not a former one.
+    FormerPermalink.objects.filter(release=restored, url=restored.permalink).delete()
     summary.restored += 1

@@ -10,6 +10,8 @@ import re
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 10
+# A shorter prefix matches most of the archive, and costs seconds to search.
+MIN_PREFIX = 3
 # A quoted phrase (a missing closing quote is forgiven) or a bare token.
 TOKEN = re.compile(r'"([^"]*)"?|([^\s"]+)')
 WORD = re.compile(r"[^\W_]+")
@@ -79,6 +81,11 @@ def parse_search(text):
         )
     if len(terms) > MAX_TERMS:
         raise SearchQueryError(f"Search for at most {MAX_TERMS} words or phrases.")
+    short = [term.text for term in terms if term.prefix and len(term.words[-1]) < MIN_PREFIX]
+    if short:
+        raise SearchQueryError(
+            f"A word ending in * needs at least {MIN_PREFIX} letters before it: {short[0]}*"
+        )
     return SearchQuery(text, tuple(dict.fromkeys(terms)))
 
 

@@ -30,12 +30,15 @@ def by_address(group, request):
     return hashlib.blake2b(email.encode(), digest_size=16).hexdigest()
 
 
-def wait_for(request, group, key, rate):
-    """Count one more of *group* for *request*; return the seconds to wait if over *rate*."""
-    usage = get_usage(request, group=group, key=key, rate=rate, increment=True)
-    if usage is None or not usage["should_limit"]:
+def wait_for(request, group, key, rate, increment=True):
+    """Count one more of *group* for *request* (unless not *increment*); return the
+    seconds to wait if it is over *rate*."""
+    usage = get_usage(request, group=group, key=key, rate=rate, increment=increment)
+    if usage is None:
         return None
-    return max(1, usage["time_left"])
+    # Counted first, the count may reach the limit; asked only, it must stay below it.
+    over = usage["should_limit"] if increment else usage["count"] >= usage["limit"]
+    return max(1, usage["time_left"]) if over else None
 
 
 def client_wait(request):
@@ -45,7 +48,20 @@ def client_wait(request):
 
 def address_wait(request):
     """Seconds before another confirmation may be mailed to this address, or None."""
-    return wait_for(request, "confirm-address", by_address, CONFIRMATIONS_PER_ADDRESS)
+    return wait_for(
+        request, "confirm-address", by_address, CONFIRMATIONS_PER_ADDRESS, increment=False
+    )
+
+
+def count_mail(request):
+    """Count a confirmation mailed to this address: only mails sent count."""
+    get_usage(
+        request,
+        group="confirm-address",
+        key=by_address,
+        rate=CONFIRMATIONS_PER_ADDRESS,
+        increment=True,
+    )
 
 
 def mailed_lately(subscription):

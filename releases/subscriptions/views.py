@@ -7,6 +7,8 @@ posts without one. So list pages carry no per-visitor token and stay cacheable.
 """
 
 import functools
+import logging
+import smtplib
 
 from django import forms
 from django.http import Http404
@@ -18,6 +20,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from releases.models import Category, Subscription
 from releases.subscriptions import alerts as subscriptions
 from releases.subscriptions import limits
+
+logger = logging.getLogger("briefing.subscriptions")
 
 
 class SubscribeForm(forms.Form):
@@ -50,7 +54,13 @@ def subscribe(request):
     if subscription.confirmed_at is None and not limits.mailed_lately(subscription):
         if wait := limits.address_wait(request):
             return too_many(request, wait)
-        subscriptions.send_confirmation(subscription, request.build_absolute_uri)
+        try:
+            subscriptions.send_confirmation(subscription, request.build_absolute_uri)
+        except (OSError, smtplib.SMTPException) as error:
+            logger.error("confirmation mail to a subscriber not sent: %s", error)
+            text = "We could not send the confirmation email just now. Please try again later."
+            return message(request, "Email not sent", text, status=503)
+        limits.count_mail(request)
     return message(
         request,
         "Check your email",
