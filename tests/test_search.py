@@ -214,8 +214,9 @@ def test_an_over_long_query_is_explained(client, make_release):
 )
 def test_any_query_gets_a_page_not_an_error(client, releases, q):
     response = client.get(LIST, {"q": q})
-    # A NUL cannot be searched for: the page says so, as for any invalid filter.
-    assert response.status_code == (400 if "\x00" in q else 200)
+    # A NUL, or a prefix of one letter (y:*, é*), cannot be searched for: the page says so.
+    refused = {"clim\x00ate", "climate AND NOT change | !x & y:*", "é* ü 中文 😀"}
+    assert response.status_code == (400 if q in refused else 200)
     assert Release.objects.count() == 4
     assert "release" in response.text
 
@@ -256,3 +257,8 @@ def test_parsed_terms():
     ]
     with pytest.raises(SearchQueryError):
         parse_search("the and of")
+
+
+def test_a_prefix_of_fewer_than_three_letters_is_explained(client, releases):
+    response = search(client, "a*", status=400)
+    assert "A word ending in * needs at least 3 letters before it: a*" in response.text
