@@ -14,11 +14,13 @@ import pytest
 import redis
 
 from tests.servers import (
+    EDITOR_PASSWORD,
     POSTGRES_SERVER,
     fetch,
     fresh_postgres_database,
     manage,
     running_gunicorn,
+    set_up_site,
 )
 from tests.services import require_postgres, require_redis
 from tests.staff_session import StaffBrowser
@@ -27,7 +29,6 @@ pytestmark = pytest.mark.slow
 
 # A Redis database of the machine's own that only this test uses.
 REDIS_URL = "redis://127.0.0.1:6379/14"
-PASSWORD = "a-long-passphrase"
 ACCESS_LINE = re.compile(r'"GET /briefing-room/ HTTP/1\.1" 200 \d+ \d+ms$', re.MULTILINE)
 
 
@@ -40,17 +41,7 @@ def shared_services(tmp_path):
     prefix = f"two-servers-{uuid.uuid4().hex}"
     with fresh_postgres_database("briefing_two_servers") as database_url:
         environment = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
-        manage(database_url, "migrate", "-v0", **environment)
-        manage(database_url, "import_release", Path("fixtures"), "-v0", **environment)
-        manage(
-            database_url,
-            "createsuperuser",
-            "--noinput",
-            "--username=editor",
-            "--email=editor@example.gov",
-            DJANGO_SUPERUSER_PASSWORD=PASSWORD,
-            **environment,
-        )
+        set_up_site(database_url, **environment)
         try:
             yield database_url, environment
         finally:
@@ -71,7 +62,11 @@ def test_an_edit_through_one_server_shows_through_the_other(shared_services, tmp
 
         staff = StaffBrowser(first)
         staff.submit(
-            "/admin/login/", "login-form", username="editor", password=PASSWORD, next="/admin/"
+            "/admin/login/",
+            "login-form",
+            username="editor",
+            password=EDITOR_PASSWORD,
+            next="/admin/",
         )
         slug = release_path.rstrip("/").rsplit("/", 1)[1]
         find = f"from releases.models import Release; print(Release.objects.get(slug='{slug}').pk)"
