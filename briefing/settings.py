@@ -191,8 +191,9 @@ BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
 # them; with 0 the connection's own address is the client's.
 BRIEFING_TRUSTED_PROXIES = int(os.environ.get("BRIEFING_TRUSTED_PROXIES", "0"))
 
-# Admin sign-in: this many failures from one address, or for one username,
-# pause sign-in for them for this many seconds.
+# Admin sign-in: this many attempts for one username from one client address
+# (four times as many from the address alone) pause sign-in there for this
+# many seconds (releases/admin/sign_in.py).
 BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))
 BRIEFING_SIGN_IN_WINDOW = int(os.environ.get("BRIEFING_SIGN_IN_WINDOW", "900"))
 
