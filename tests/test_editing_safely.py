@@ -24,6 +24,12 @@ def opened_form(client, release):
     return data
 
 
+def save(client, release, data):
+    """Post the change form *data* for *release*, and see it accepted."""
+    response = client.post(CHANGE.format(release.pk), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
 @pytest.fixture
 def imported(run_import):
     """The seed release, imported from its file: a body as the archive wrote it."""
@@ -36,8 +42,7 @@ def test_saving_an_untouched_body_keeps_it_byte_for_byte(admin_client, imported)
     before = imported.body
     assert "\n" in before
     data = opened_form(admin_client, imported)
-    response = admin_client.post(CHANGE.format(imported.pk), {**data, "minor_edit": "on"})
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    save(admin_client, imported, {**data, "minor_edit": "on"})
     imported.refresh_from_db()
     assert imported.body == before
 
@@ -45,8 +50,7 @@ def test_saving_an_untouched_body_keeps_it_byte_for_byte(admin_client, imported)
 def test_withdrawing_an_untouched_release_needs_no_change_note(admin_client, imported):
     data = opened_form(admin_client, imported)
     data.update(status="withdrawn", withdrawal_reason="Issued in error.")
-    response = admin_client.post(CHANGE.format(imported.pk), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    save(admin_client, imported, data)
     imported.refresh_from_db()
     assert imported.status == Release.Status.WITHDRAWN
 
@@ -54,8 +58,7 @@ def test_withdrawing_an_untouched_release_needs_no_change_note(admin_client, imp
 def test_an_edited_body_is_stored_with_plain_line_endings(admin_client, imported):
     data = opened_form(admin_client, imported)
     data.update(body="First line.\r\nSecond line.\r\n", change_note="Shortened.")
-    response = admin_client.post(CHANGE.format(imported.pk), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    save(admin_client, imported, data)
     imported.refresh_from_db()
     assert imported.body == "First line.\nSecond line.\n"
 
@@ -65,8 +68,7 @@ def test_an_edit_keeps_the_whitespace_the_body_opens_and_closes_with(admin_clien
     data = opened_form(admin_client, imported)
     data["body"] = data["body"].replace("the", "THE", 1)
     data["change_note"] = "Capitals."
-    response = admin_client.post(CHANGE.format(imported.pk), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    save(admin_client, imported, data)
     before = imported.body
     imported.refresh_from_db()
     assert imported.body == before.replace("the", "THE", 1)
@@ -94,7 +96,6 @@ def test_a_form_opened_before_another_save_is_refused_with_what_changed(
 def test_a_form_opened_after_the_last_save_is_saved(admin_client, imported):
     data = opened_form(admin_client, imported)
     data.update(title="A new title", change_note="Retitled.")
-    response = admin_client.post(CHANGE.format(imported.pk), data)
-    assert response.status_code == 302, response.context["adminform"].form.errors
+    save(admin_client, imported, data)
     imported.refresh_from_db()
     assert imported.title == "A new title"

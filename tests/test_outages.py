@@ -6,6 +6,7 @@ for pages: the site degrades, it does not fall over, and it mends itself.
 """
 
 import concurrent.futures
+import contextlib
 import re
 import shutil
 import time
@@ -92,40 +93,47 @@ def require_postgres_server():
     require_service("PostgreSQL's initdb and pg_ctl", found, "apt-get install postgresql")
 
 
-def test_pages_and_sign_in_work_while_redis_is_down_or_hung(tmp_path):
+@contextlib.contextmanager
+def served_with_own_redis(directory):
+    """Serve a site on SQLite with a redis-server of its own; yield (base, log, redis)."""
     require_redis_server()
-    database_url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    with own_redis(tmp_path) as redis_server:
+    database_url = f"sqlite:///{directory / 'site.sqlite3'}"
+    with own_redis(directory) as redis_server:
         environment = {"BRIEFING_CACHE_URL": redis_server.url}
         set_up_site(database_url, **environment)
-        with running_gunicorn(database_url, tmp_path, **environment) as (base, log):
-            paths = reader_paths(base)
-            assert all(status == 200 for _, status, _, _ in statuses(base, paths, rounds=1))
-            assert redis_server.keys() > 0, "pages are cached in Redis while it is up"
+        with running_gunicorn(database_url, directory, **environment) as (base, log):
+            yield base, log, redis_server
 
-            redis_server.kill()
-            down = statuses(base, paths)
-            assert [status for _, status, _, _ in down] == [200] * len(down)
-            assert signs_in(base)
-            assert get(f"{base}/health/ready/")[0] == 503
-            assert get(f"{base}/health/")[0] == 200
 
-            redis_server.start()
-            recovered = wait_until(lambda: get(f"{base}/health/ready/")[0] == 200)
+def test_pages_and_sign_in_work_while_redis_is_down_or_hung(tmp_path):
+    with served_with_own_redis(tmp_path) as (base, log, redis_server):
+        paths = reader_paths(base)
+        assert all(status == 200 for _, status, _, _ in statuses(base, paths, rounds=1))
+        assert redis_server.keys() > 0, "pages are cached in Redis while it is up"
 
-            # Pages served before are in each worker's memory too: ask for new ones.
-            new_pages = (f"/briefing-room/?q=restart{number}" for number in range(1000))
-            wait_until(lambda: get(base + next(new_pages))[0] == 200 and redis_server.keys() > 0)
+        redis_server.kill()
+        down = statuses(base, paths)
+        assert [status for _, status, _, _ in down] == [200] * len(down)
+        assert signs_in(base)
+        assert get(f"{base}/health/ready/")[0] == 503
+        assert get(f"{base}/health/")[0] == 200
 
-            redis_server.pause()
-            hung = statuses(base, paths)
-            redis_server.resume()
-            assert [status for _, status, _, _ in hung] == [200] * len(hung)
-            slowest = max(seconds for *_, seconds in hung)
-            # A hung Redis used to hold each request 5 to 10 s before a 500.
-            assert slowest < 2.5, f"a request waited {slowest:.2f} s on a hung Redis"
-            assert signs_in(base)
-        text = log.read_text()
+        redis_server.start()
+        recovered = wait_until(lambda: get(f"{base}/health/ready/")[0] == 200)
+
+        # Pages served before are in each worker's memory too: ask for new ones.
+        new_pages = (f"/briefing-room/?q=restart{number}" for number in range(1000))
+        wait_until(lambda: get(base + next(new_pages))[0] == 200 and redis_server.keys() > 0)
+
+        redis_server.pause()
+        hung = statuses(base, paths)
+        redis_server.resume()
+        assert [status for _, status, _, _ in hung] == [200] * len(hung)
+        slowest = max(seconds for *_, seconds in hung)
+        # A hung Redis used to hold each request 5 to 10 s before a 500.
+        assert slowest < 2.5, f"a request waited {slowest:.2f} s on a hung Redis"
+        assert signs_in(base)
+    text = log.read_text()
     print(
         f"\nRedis down: {len(down)} requests, all 200; ready again {recovered:.1f} s after "
         f"restart. Redis hung: {len(hung)} requests, all 200, slowest {slowest:.3f} s."
@@ -177,25 +185,20 @@ def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
 
 
 def test_thirty_guesses_at_once_check_no_more_passwords_than_the_limit(tmp_path):
-    require_redis_server()
-    database_url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
-    with own_redis(tmp_path) as redis_server:
-        environment = {"BRIEFING_CACHE_URL": redis_server.url}
-        set_up_site(database_url, **environment)
-        with running_gunicorn(database_url, tmp_path, **environment) as (base, _):
-            guessers = [StaffBrowser(base) for _ in range(30)]
-            for guesser in guessers:
-                guesser.get("/admin/login/")  # each holds its own CSRF cookie
+    with served_with_own_redis(tmp_path) as (base, _, _):
+        guessers = [StaffBrowser(base) for _ in range(30)]
+        for guesser in guessers:
+            guesser.get("/admin/login/")  # each holds its own CSRF cookie
 
-            def guess(guesser):
-                try:
-                    guesser.submit("/admin/login/", "login-form", username="editor", password="x")
-                except urllib.error.HTTPError as error:
-                    return error.code
-                return 200
+        def guess(guesser):
+            try:
+                guesser.submit("/admin/login/", "login-form", username="editor", password="x")
+            except urllib.error.HTTPError as error:
+                return error.code
+            return 200
 
-            with concurrent.futures.ThreadPoolExecutor(30) as pool:
-                answers = list(pool.map(guess, guessers))
+        with concurrent.futures.ThreadPoolExecutor(30) as pool:
+            answers = list(pool.map(guess, guessers))
     checked = answers.count(200)  # the form again: the password was checked, and wrong
     print(f"\n30 guesses at once: {checked} passwords checked, {answers.count(429)} refused")
     assert answers.count(429) == 30 - checked

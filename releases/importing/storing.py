@@ -403,26 +403,35 @@ class BatchWriter:
 
     def keep_former_permalinks(self, writes):
         """Record, for each release the batch touched, every permalink of its files
-        that is not its permalink now; return the (path, release id) redirects from them."""
+        that is not its permalink now; return the (path, release id) redirects from them.
+
+        Most batches have none: their files' permalinks are their releases' own,
+        and nothing is read.
+        """
+        final = {key: write.prepared.release.permalink for key, write in writes.items()}
+        former = {url: key for url, key in self.permalinks.items() if url != final.get(key, key)}
+        moved = {key: permalink for key, permalink in final.items() if permalink != key}
+        if moved:
+            # A former permalink that is a release's own again is former no more.
+            FormerPermalink.objects.filter(url__in=list(moved.values())).delete()
+        if not former:
+            return []
         owners = {key: write.release_id for key, write in writes.items()}
-        unsettled = set(self.permalinks.values()) - set(owners)
+        unsettled = set(former.values()) - set(owners)
         owners.update(
             Release.objects.filter(permalink__in=unsettled).values_list("permalink", "pk")
         )
-        current = Release.objects.filter(pk__in=set(owners.values())).select_related("category")
-        current = {release.pk: release for release in current}
+        releases = Release.objects.select_related("category").only("date", "slug", "category__slug")
+        releases = releases.in_bulk({owners[key] for key in former.values() if key in owners})
         kept, redirects = [], []
-        for url, key in self.permalinks.items():
-            release = current.get(owners.get(key))
-            if release is None or url == release.permalink:
+        for url, key in former.items():
+            release = releases.get(owners.get(key))
+            if release is None:
                 continue
             kept.append(FormerPermalink(url=url, release=release))
             path = path_of(url)
             if path != release_path(release.category.slug, release.date, release.slug):
                 redirects.append((path, release.pk))
-        # A former permalink that is a release's own again is former no more.
-        now_current = [release.permalink for release in current.values()]
-        FormerPermalink.objects.filter(url__in=now_current).delete()
         FormerPermalink.objects.bulk_create(kept, ignore_conflicts=True)
         return redirects
 
