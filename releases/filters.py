@@ -96,6 +96,13 @@ class ReleaseFilter(django_filters.FilterSet):
         return not self.is_bound or self.is_valid()
 
     @property
+    def fields_in_use(self):
+        """How many of the filters (the order aside) the query string sets: a folded
+        filter panel tells the reader the list is narrowed."""
+        data = self.data or {}
+        return sum(1 for name in self.form.fields if name != "sort" and data.get(name, "").strip())
+
+    @property
     def search_query(self):
         """The parsed search, or None when there is none (or it is invalid)."""
         return self.form.cleaned_data.get("q") if self.is_bound and self.is_valid() else None
