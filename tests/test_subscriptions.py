@@ -9,8 +9,10 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command
+from pytest_django.asserts import assertInHTML
 
 from releases.models import Alert, Subscription
+from tests.staff_session import FormFields
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +301,72 @@ def test_a_mail_server_that_does_not_answer_is_explained_and_counts_nothing(clie
         response = client.post("/subscriptions/", {"email": "reader@example.org", "q": "trade"})
         assert response.status_code == 503
         assert "could not send the confirmation email" in response.text
+
+
+def test_the_confirmation_page_names_the_list_in_words_and_links_to_it(
+    client, mailbox, make_release
+):
+    make_release(category="press-briefings")
+    fields = {"q": "trade", "category": "press-briefings", "date_after": "2021-03-01"}
+    client.post("/subscriptions/", {"email": "reader@example.org", **fields})
+    (confirmation,) = mailbox.take()
+    page = client.get(local(link(confirmation, r"http://testserver/\S+/confirm/")))
+    assertInHTML(
+        """<dl><dt>Category</dt><dd>Press Briefings</dd><dt>Search</dt><dd>“trade”</dd>
+        <dt>From</dt><dd>March 1, 2021</dd></dl>""",
+        page.text,
+    )
+    assertInHTML(
+        '<a href="/briefing-room/press-briefings/?q=trade&amp;date_after=2021-03-01">'
+        "See this list</a>",
+        page.text,
+    )
+    assertInHTML('<button type="submit">Confirm</button>', page.text)
+
+
+def test_a_confirmed_alert_says_so_and_offers_no_button(client, mailbox):
+    subscription = subscribe(client, mailbox)
+    confirm = f"/subscriptions/{subscription.token}/confirm/"
+    for page in (client.get(confirm), client.post(confirm)):
+        assert page.status_code == 200
+        assert "Alert already confirmed" in page.text
+        assert "<button" not in page.text
+        assert "Every release in the Briefing Room." in page.text
+    assert Subscription.objects.get().confirmed_at == subscription.confirmed_at
+
+
+def test_the_unsubscribe_page_names_the_list(client, mailbox):
+    subscription = subscribe(client, mailbox, q="trade")
+    page = client.get(f"/subscriptions/{subscription.token}/unsubscribe/")
+    assertInHTML("<dl><dt>Search</dt><dd>“trade”</dd></dl>", page.text)
+    assertInHTML('<button type="submit">Unsubscribe</button>', page.text)
+
+
+def test_an_invalid_address_shows_the_form_again_with_the_error_beside_it(
+    client, mailbox, make_release
+):
+    make_release(category="press-briefings")
+    fields = {"q": "trade", "category": "press-briefings", "date_before": "2021-03-31"}
+    page = client.post("/subscriptions/", {"email": "reader@example", **fields})
+    assert page.status_code == 400
+    assertInHTML(
+        '<input type="email" name="email" value="reader@example" maxlength="254" required'
+        ' autocomplete="email" aria-invalid="true" aria-describedby="subscribe-email_error"'
+        ' id="subscribe-email">',
+        page.text,
+    )
+    assertInHTML(
+        '<ul class="errorlist" id="subscribe-email_error">'
+        "<li>Enter a valid email address.</li></ul>",
+        page.text,
+    )
+    assertInHTML("<dd>Press Briefings</dd>", page.text)
+    form = FormFields("subscribe-form")
+    form.feed(page.text)
+    assert form.values == {**fields, "email": "reader@example"}, "what was entered is kept"
+
+    corrected = client.post("/subscriptions/", {**form.values, "email": "reader@example.org"})
+    assert "Check your email" in corrected.text
+    assert Subscription.objects.get().list_path() == (
+        "/briefing-room/press-briefings/?q=trade&date_before=2021-03-31"
+    )

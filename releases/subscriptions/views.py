@@ -6,47 +6,63 @@ send a confirmation email, and mail clients' one-click unsubscribe (RFC 8058)
 posts without one. So list pages carry no per-visitor token and stay cacheable.
 """
 
-import functools
 import logging
 import smtplib
 
 from django import forms
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from releases.models import Category, Subscription
 from releases.subscriptions import alerts as subscriptions
 from releases.subscriptions import limits
+from releases.subscriptions.descriptions import list_description
 
 logger = logging.getLogger("briefing.subscriptions")
 
 
 class SubscribeForm(forms.Form):
-    email = forms.EmailField(label="Email address", max_length=254)
+    email = forms.EmailField(
+        label="Email address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
     category = forms.SlugField(required=False)
 
 
-def message(request, title, text, status=200, action=None):
+def message(request, title, text, status=200, action=None, subscription=None):
+    """Answer with a page of *title* and *text*: and, given a *subscription*, the list it
+    follows in words and a link to it; given an *action*, a button that posts it."""
     context = {"title": title, "text": text, "action": action}
+    if subscription is not None:
+        context["followed"] = followed_list(subscription)
     return render(request, "subscriptions/message.html", context, status=status)
+
+
+def followed_list(subscription):
+    """The list *subscription* follows, for the template: in words, and its address."""
+    return {"description": list_description(subscription), "path": subscription.list_path()}
 
 
 @csrf_exempt
 @require_POST
 def subscribe(request):
     """Start a subscription to the list the form was on, and mail the confirmation link."""
-    form = SubscribeForm(request.POST)
-    if not form.is_valid():
-        return message(request, "Check the address", "Enter a valid email address.", status=400)
+    form = SubscribeForm(request.POST, auto_id="subscribe-%s", label_suffix="")
+    if not form.is_valid() and "category" in form.errors:
+        raise Http404("No such category")
     category = None
     if slug := form.cleaned_data["category"]:
         category = get_object_or_404(Category.objects.on_record(), slug=slug)
+    query = subscriptions.subscription_query(request.POST, category)
+    if form.errors:
+        return form_again(request, form, Subscription(category=category, query=query))
     if wait := limits.client_wait(request):
         return too_many(request, wait)
-    query = subscriptions.subscription_query(request.POST, category)
     try:
         subscription = subscriptions.subscribe(form.cleaned_data["email"], category, query)
     except subscriptions.SubscriptionError as exc:
@@ -61,11 +77,21 @@ def subscribe(request):
             text = "We could not send the confirmation email just now. Please try again later."
             return message(request, "Email not sent", text, status=503)
         limits.count_mail(request)
-    return message(
-        request,
-        "Check your email",
-        f"We sent a link to {subscription.email}. Alerts start once you open it and confirm.",
+    text = (
+        f"We sent a link to {subscription.email}. Once you open it and confirm, we will "
+        "email you the new releases on this list:"
     )
+    return message(request, "Check your email", text, subscription=subscription)
+
+
+def form_again(request, form, subscription):
+    """Show the subscribe form again, with its errors beside the address and what was entered."""
+    context = {
+        "form": form,
+        "followed": followed_list(subscription),
+        "list_fields": QueryDict(subscriptions.subscription_query(request.POST, None)).items(),
+    }
+    return render(request, "subscriptions/subscribe.html", context, status=400)
 
 
 def too_many(request, seconds):
@@ -78,52 +104,51 @@ def too_many(request, seconds):
     return response
 
 
-def behind_a_button(title, text, action):
-    """Serve the decorated view behind an emailed link: a GET shows a page with an
-    *action* button, whose POST runs the view on the link's subscription.
-
-    A link checker's visit must change nothing, so only the button acts. *text*
-    may name the subscription's ``{email}``.
-    """
-
-    def decorate(act):
-        @csrf_exempt
-        @require_http_methods(["GET", "POST"])
-        @functools.wraps(act)
-        def view(request, token):
-            subscription = subscription_for(token)
-            if request.method == "GET":
-                question = text.format(email=subscription.email)
-                return message(request, title, question, action=action)
-            return act(request, subscription)
-
-        return view
-
-    return decorate
+# The confirm and unsubscribe links are emailed. A link checker's visit must
+# change nothing, so a GET shows a page with a button, and only its POST acts.
 
 
-@behind_a_button(
-    "Confirm your alert",
-    "Email {email} when new releases appear on this list.",
-    action="Confirm",
-)
-def confirm(request, subscription):
-    """Confirm the subscription, once its owner has pressed Confirm."""
-    if subscription.confirmed_at is None:
-        subscription.confirmed_at = timezone.now()
-        subscription.save(update_fields=["confirmed_at"])
-    return message(request, "Alert confirmed", "New releases on this list will be emailed to you.")
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def confirm(request, token):
+    """Confirm the subscription once its owner has pressed Confirm; say so if it already is."""
+    subscription = subscription_for(token)
+    if subscription.confirmed_at is not None:
+        confirmed = date_format(timezone.localtime(subscription.confirmed_at), "F j, Y")
+        text = (
+            f"You confirmed this alert on {confirmed}. New releases on this list are "
+            f"emailed to {subscription.email}:"
+        )
+        return message(request, "Alert already confirmed", text, subscription=subscription)
+    if request.method == "GET":
+        text = f"Email {subscription.email} when new releases appear on this list:"
+        return message(
+            request, "Confirm your alert", text, action="Confirm", subscription=subscription
+        )
+    subscription.confirmed_at = timezone.now()
+    subscription.save(update_fields=["confirmed_at"])
+    text = f"New releases on this list will be emailed to {subscription.email}:"
+    return message(request, "Alert confirmed", text, subscription=subscription)
 
 
-@behind_a_button(
-    "Stop this alert?",
-    "No more emails to {email} about this list.",
-    action="Unsubscribe",
-)
-def unsubscribe(request, subscription):
-    """Unsubscribe, as mail clients' one-click unsubscribe does by posting to the link."""
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token):
+    """Unsubscribe once Unsubscribe is pressed, or mail clients' one-click unsubscribe posts."""
+    subscription = subscription_for(token)
+    if request.method == "GET":
+        text = f"No more emails to {subscription.email} about this list:"
+        return message(
+            request, "Stop this alert?", text, action="Unsubscribe", subscription=subscription
+        )
+    page = message(
+        request,
+        "Unsubscribed",
+        "You will get no more emails about this list:",
+        subscription=subscription,
+    )
     subscription.delete()
-    return message(request, "Unsubscribed", "You will get no more emails about this list.")
+    return page
 
 
 def subscription_for(token):
