@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
 
-from releases.models import Category, Release
+from releases.models import Category, Release, Subscription
 from tests.services import CHROMIUM, require_chromium
 from tests.staff import staff_member
 
@@ -47,12 +47,31 @@ def browser():
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+# A laptop's screen and a phone's, in CSS pixels.
+WIDE = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
+def new_page(browser, live_server, viewport=None):
+    """Return a page in a browser context of its own, *viewport* sized if given."""
+    options = {"viewport": viewport} if viewport else {}
+    context = browser.new_context(base_url=live_server.url, **options)
+    context.set_default_timeout(10_000)
+    return context.new_page()
+
+
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
+    page = new_page(browser, live_server)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser, live_server):
+    page = new_page(browser, live_server, PHONE)
+    yield page
+    page.context.close()
 
 
 @pytest.fixture
@@ -123,6 +142,26 @@ def test_staff_edits_a_title_and_sees_it_on_the_public_page(page, fixtures_impor
     )
 
 
+def subscribed(page, email):
+    """Subscribe to the list on *page* with *email*, through its form."""
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Subscribe to this list").click()
+    page.wait_for_load_state()
+
+
+def subscription_link(action, confirmed=False):
+    """Return the address of a subscription's *action* (confirm, unsubscribe) page."""
+    subscription = Subscription.objects.create(
+        email="reader@example.org",
+        category=Category.objects.get(slug="press-briefings"),
+        query="q=vaccine&date_after=2021-03-01",
+        token=f"token-{action}-{confirmed}",
+        confirmed_at=timezone.now() if confirmed else None,
+    )
+    return f"/subscriptions/{subscription.token}/{action}/"
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["wide", "phone"])
 @pytest.mark.parametrize(
     "path",
     [
@@ -133,20 +172,112 @@ def test_staff_edits_a_title_and_sees_it_on_the_public_page(page, fixtures_impor
         "/briefing-room/press-briefings/2021/03/",
         "SEED",
         "/no-such-page/",
+        "SUBSCRIBED",
+        "BAD-ADDRESS",
+        "CONFIRM",
+        "CONFIRMED",
+        "UNSUBSCRIBE",
     ],
-    ids=["list", "search", "bad-search", "year", "category-month", "release", "not-found"],
+    ids=[
+        "list",
+        "search",
+        "bad-search",
+        "year",
+        "category-month",
+        "release",
+        "not-found",
+        "subscribed",
+        "bad-address",
+        "confirm",
+        "confirmed",
+        "unsubscribe",
+    ],
 )
-def test_pages_pass_an_accessibility_audit(page, fixtures_imported, path):
+def test_pages_pass_an_accessibility_audit(browser, live_server, fixtures_imported, path, viewport):
     from axe_playwright_python.sync_playwright import Axe
 
+    page = new_page(browser, live_server, viewport)
     if path == "SEED":
-        path = Release.objects.get(
-            slug__startswith="statement-by-senior-advisor"
-        ).get_absolute_url()
-    page.goto(path)
+        page.goto(
+            Release.objects.get(slug__startswith="statement-by-senior-advisor").get_absolute_url()
+        )
+    elif path in {"SUBSCRIBED", "BAD-ADDRESS"}:
+        page.goto("/briefing-room/press-briefings/?q=vaccine")
+        # The browser lets "reader@example" through; the server refuses it.
+        subscribed(page, "reader@example.org" if path == "SUBSCRIBED" else "reader@example")
+        heading = "Check your email" if path == "SUBSCRIBED" else "Check the address"
+        assert page.locator("h1").inner_text() == heading
+    elif path in {"CONFIRM", "CONFIRMED", "UNSUBSCRIBE"}:
+        action = "unsubscribe" if path == "UNSUBSCRIBE" else "confirm"
+        page.goto(subscription_link(action, confirmed=path == "CONFIRMED"))
+    else:
+        page.goto(path)
     results = Axe().run(page)
+    page.context.close()
     assert len(results.response["passes"]) > 10, "axe-core did not run its rules"
     assert results.violations_count == 0, results.generate_report()
+
+
+def scroll_width(page):
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+def test_on_a_phone_the_results_come_first_and_the_filters_open_from_their_summary(
+    phone, fixtures_imported
+):
+    phone.goto("/briefing-room/")
+    first = phone.locator(".release-list article").first.bounding_box()
+    assert first["y"] + first["height"] <= PHONE["height"], "the first result is on screen, whole"
+    search = phone.get_by_role("searchbox", name="Search")
+    assert not search.is_visible(), "the filters are folded away"
+    assert scroll_width(phone) <= PHONE["width"]
+
+    phone.locator(".search-panel summary").click()
+    search.fill("vaccine")
+    phone.get_by_label("Category", exact=True).select_option(label="Press Briefings")
+    phone.get_by_role("button", name="Search", exact=True).click()
+    phone.wait_for_url(re.compile(r"q=vaccine"))
+    assert "(2 in use)" in phone.locator(".search-panel summary").inner_text()
+    assert not search.is_visible(), "the panel folds again over the new results"
+    results = phone.locator(".release-list article")
+    assert set(results.locator(".meta a").all_inner_texts()) == {"Press Briefings"}
+    first = results.first.bounding_box()
+    assert first["y"] + first["height"] <= PHONE["height"]
+    assert scroll_width(phone) <= PHONE["width"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/briefing-room/", "/briefing-room/press-briefings/", "/briefing-room/2021/"]
+)
+def test_on_a_phone_the_counts_are_reached_before_the_list(phone, fixtures_imported, path):
+    """The links by category and by year (or month) are in the folded panel: once it is
+    open, each of them lies above the first result, so no reader scrolls past the list."""
+    phone.goto(path)
+    phone.locator(".search-panel summary").click()
+    first_result = phone.locator(".release-list article").first.bounding_box()
+    facets = phone.locator(".search-panel nav")
+    assert facets.count() == 2
+    for facet in facets.all():
+        assert facet.is_visible()
+        box = facet.bounding_box()
+        assert box["y"] + box["height"] <= first_result["y"]
+    assert scroll_width(phone) <= PHONE["width"]
+    phone.get_by_role("link", name=re.compile("^2021$|^March$")).click()
+    phone.wait_for_url(re.compile(r"date_after=2021-01-01|/2021/03/"))
+    assert phone.locator(".release-list article").count() > 0
+
+
+def test_on_a_wide_screen_the_filters_show_without_a_click(browser, live_server, fixtures_imported):
+    page = new_page(browser, live_server, WIDE)
+    page.goto("/briefing-room/")
+    assert not page.locator(".search-panel summary").is_visible()
+    assert page.get_by_role("searchbox", name="Search").is_visible()
+    assert page.get_by_role("heading", name="By category").is_visible()
+    panel = page.locator(".search-panel").bounding_box()
+    first = page.locator(".release-list article").first.bounding_box()
+    assert first["x"] >= panel["x"] + panel["width"], "the results stand beside the filters"
+    assert first["y"] + first["height"] <= WIDE["height"]
+    page.context.close()
 
 
 def test_keyboard_alone_searches_and_opens_a_result_with_focus_always_visible(
