@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 
+from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.backends import search_releases
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
@@ -112,11 +113,27 @@ class ReleaseFilterWithCategory(ReleaseFilter):
     """The same, and a choice of category by slug: for lists that span categories."""
 
     category = django_filters.ModelChoiceFilter(
-        # Asked afresh each time: which categories are on record changes with the time.
-        queryset=lambda request: Category.objects.on_record(),
+        queryset=lambda request: categories_on_record(request),
         to_field_name="slug",
         empty_label="All categories",
     )
 
     class Meta(ReleaseFilter.Meta):
         fields = ["category"]
+
+
+def categories_on_record(request):
+    """Return Category.objects.on_record(), found once per content version
+    (read for *request*, which a filterset built without one gives as None).
+
+    Every list page asks it twice (its filter and its links), and the answer
+    changes only with the content, whose version also moves on when a
+    scheduled release's time comes.
+    """
+    ids = computed_once(
+        "categories-on-record",
+        "",
+        lambda: list(Category.objects.on_record().values_list("pk", flat=True)),
+        version_for(request) if request is not None else None,
+    )
+    return Category.objects.filter(pk__in=ids)

@@ -14,7 +14,7 @@ from releases import metadata, revisions
 from releases.caching.version import computed_for_list
 from releases.canonical import canonical_query, same_query
 from releases.facets import ListFacetsMixin, month_counts
-from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
+from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, LIST_FIELDS, ListFormatsMixin
 from releases.models import Category, Release
 from releases.pagination import DeepPaginator
@@ -116,7 +116,7 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
             category=self.category,
-            categories=Category.objects.on_record(),
+            categories=categories_on_record(self.request),
             search=self.filterset.search_query,
             alternate_links=[
                 (format, self.address_with(format=format.key, page=None))

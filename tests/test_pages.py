@@ -272,3 +272,21 @@ def test_a_quoted_search_is_quoted_once_in_its_heading(client, make_release):
     response = client.get(LIST, {"q": '"climate crisis"'})
     assert "Results for &quot;climate crisis&quot;</h2>" in response.text
     assert "Results for “trade”</h2>" in client.get(LIST, {"q": "trade"}).text
+
+
+def test_list_entries_show_each_release_as_last_saved(client, make_release):
+    """List entries are kept rendered between saves: a save of a release, or of its
+    category, shows in the entries at once."""
+    first = make_release(title="Statement on ports", category="press-briefings")
+    other = make_release(title="Statement on trade", category="press-briefings")
+    assert "Statement on ports" in client.get(LIST).text
+
+    first.title = "Statement on ports and harbours"
+    first.save()
+    other.category.name = "Briefings from the Podium"
+    other.category.save()
+
+    html = client.get(LIST).text
+    assert "Statement on ports and harbours" in html
+    assert html.count(">Briefings from the Podium</a>") >= 2, "each entry names its category anew"
+    assert ">Press Briefings</a>" not in html

@@ -84,6 +84,19 @@ def test_previous_and_next_stay_in_the_category(client, trio):
     assert f'<a href="{middle.get_absolute_url()}" rel="next">' in first_page
 
 
+def test_neighbours_on_the_same_day_follow_the_publication_time(client, make_release):
+    def briefing(title, hour):
+        published = datetime.datetime(2021, 6, 2, hour, tzinfo=datetime.UTC)
+        return make_release(
+            title=title, category="press-briefings", date=published.date(), published_at=published
+        )
+
+    morning, noon, evening = briefing("Morning", 9), briefing("Noon", 12), briefing("Evening", 18)
+    html = client.get(noon.get_absolute_url()).text
+    assert f'<a href="{morning.get_absolute_url()}" rel="prev">' in html
+    assert f'<a href="{evening.get_absolute_url()}" rel="next">' in html
+
+
 def test_scheduled_release_is_not_a_neighbour(client, trio, make_release):
     _, _, last = trio
     make_release(

@@ -138,12 +138,18 @@ def computed_for_list(request, name, compute):
     a list's page 2 and its other orders share them, and so does a page
     rendered afresh with the page cache off.
     """
-    version = getattr(request, "content_version", None) or current_version()
-    request.content_version = version
+    version = version_for(request)
     query = sorted(
         (key, values) for key, values in request.GET.lists() if key not in LIST_INDEPENDENT
     )
     return computed_once(name, f"{request.path}?{query}", compute, version)
+
+
+def version_for(request):
+    """Return the content version for *request*, read once however often it is asked."""
+    version = getattr(request, "content_version", None) or current_version()
+    request.content_version = version
+    return version
 
 
 def computed_once(name, key, compute, version=None):
