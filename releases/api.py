@@ -1,17 +1,28 @@
 """The read-only JSON API: /api/releases/ (filters, search, pages) and /api/releases/<id>/."""
 
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 
 from releases.caching.pages import cached_page
 from releases.canonical import cached_list
-from releases.formats import release_data
+from releases.formats import FORMATS, release_data
 from releases.models import Release
 from releases.views import ReleaseListView
 
 
 class ReleaseApiListView(ReleaseListView):
     """The list pages' releases as JSON: the same query string, the same results."""
+
+    def get(self, request, *args, **kwargs):
+        asked = request.GET.get("format", "json")
+        if asked != "json":
+            page = reverse("releases:list")
+            reason = (
+                f"No format {asked!r}: the API answers JSON; the list page {page} "
+                f"also comes as {', '.join(key for key in FORMATS if key != 'json')}."
+            )
+            return JsonResponse({"errors": {"format": [reason]}}, status=404)
+        return super().get(request, *args, **kwargs)
 
     def requested_format(self):
         return "json"

@@ -218,3 +218,17 @@ def test_a_format_there_is_not_names_the_formats_there_are(client, releases):
     response = client.get(LIST, {"format": "xml"})
     assert response.status_code == 404
     assert response.text == "No format 'xml': this list comes as atom, rss, json, csv.\n"
+
+
+def test_the_api_names_its_one_format_when_asked_for_another(client, releases):
+    response = client.get("/api/releases/", {"format": "xml"})
+    assert response.status_code == 404
+    assert response.json() == {
+        "errors": {
+            "format": [
+                "No format 'xml': the API answers JSON; the list page /briefing-room/ "
+                "also comes as atom, rss, csv."
+            ]
+        }
+    }
+    assert client.get("/api/releases/", {"format": "json"}).json()["count"] > 0
