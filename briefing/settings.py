@@ -6,12 +6,15 @@ Every value has a safe default for a developer's machine. Production sets
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A host name as an image host may be given: letters, digits, dots and hyphens.
+IMAGE_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
 def env_flag(name, default=False):
@@ -64,12 +67,31 @@ if HTTPS:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# The hosts whose images release bodies may show, over HTTPS: the press
+# office's own and its archives'. Pages may load images from these and from
+# the site only; the renderer leaves out any other image, so that none is
+# shown broken (releases/rendering.py).
+BRIEFING_IMAGE_HOSTS = [
+    host.lower()
+    for host in env_list(
+        "BRIEFING_IMAGE_HOSTS",
+        "www.whitehouse.gov,bidenwhitehouse.archives.gov,"
+        "trumpwhitehouse.archives.gov,obamawhitehouse.archives.gov",
+    )
+]
+if not all(IMAGE_HOST.fullmatch(host) for host in BRIEFING_IMAGE_HOSTS):
+    # A host goes into the Content-Security-Policy as written: anything but a
+    # host name (a scheme, a path, a ";") would change what the policy says.
+    raise ImproperlyConfigured(
+        "BRIEFING_IMAGE_HOSTS must be host names separated by commas, "
+        "such as www.whitehouse.gov,bidenwhitehouse.archives.gov"
+    )
 # Django's defaults already send X-Content-Type-Options: nosniff,
 # Referrer-Policy: same-origin, X-Frame-Options: DENY and a same-origin COOP.
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "img-src 'self' data:",
+        " ".join(["img-src 'self' data:", *(f"https://{host}" for host in BRIEFING_IMAGE_HOSTS)]),
         # The one inline style in the admin: style="border-top: 0" on the
         # revision history's paginator (django-simple-history's template).
         "style-src 'self' 'unsafe-hashes' 'sha256-XMXSevYjgSjXgRafBFDvtjwX+yyWLrxfso9DcNZ9UXM='",

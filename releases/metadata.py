@@ -5,15 +5,17 @@ import json
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from releases.rendering import plain_text
+from releases.rendering import opening_words
 
 SUMMARY_WORDS = 40
 PUBLISHER = "The Press Office"
 
 
 def summary(release):
-    """Return the opening words of *release*'s body as plain text, for link previews."""
-    return Truncator(plain_text(release.body[:2000])).words(SUMMARY_WORDS, truncate="…")
+    """Return the opening words of *release*'s body as a reader sees them, for link
+    previews and feeds: the rendered text, without Markdown's marks or tags."""
+    text = opening_words(release.body_html, SUMMARY_WORDS)
+    return Truncator(text).words(SUMMARY_WORDS, truncate="…")
 
 
 def page_metadata(request, release):

@@ -6,9 +6,12 @@ rules below reaches every release at once, with nothing to re-import.
 
 import hashlib
 import re
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import nh3
 import pyromark
+from django.conf import settings
 from django.core.cache import cache
 
 # Bodies were converted from the briefing room's HTML and keep some of it
@@ -30,24 +33,71 @@ ALLOWED_ATTRIBUTES = {
 RAW_TAG = re.compile(r"<[^>]*>")
 MARKUP = re.compile(r"\]\([^)\s]*\)?|[*_#>`\[\]|]+")
 HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
+# An <img> as the sanitizer writes it, each attribute value in double quotes.
+IMAGE_TAG = re.compile(r'<img((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*/?>')
+IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
+# A paragraph that held only images the page may not show.
+EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+# Tags that end a run of words: text either side of them is two words, not one.
+BLOCK_TAGS = {
+    "blockquote", "br", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre",
+    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+}  # fmt: skip
+# Opening words are read from the start of a body's HTML, this much at a time.
+TEXT_CHUNK = 4096
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 # Part of each cache key: raise it when a change here renders a body differently.
-RENDERER_VERSION = 1
+RENDERER_VERSION = 2
 # Keys never go stale (they name the text); the timeout only bounds the memory.
 RENDER_CACHE_SECONDS = 24 * 60 * 60
+
+
+def allowed_image_source(tag, attribute, value):
+    """Return an image's address as the page may load it, over HTTPS from an image host,
+    or None to leave it out; every other attribute as it is."""
+    if tag != "img" or attribute != "src":
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return None
+    # The policy allows these hosts over HTTPS only, and they all serve it.
+    if parts.scheme in {"http", "https"} and parts.netloc.lower() in settings.BRIEFING_IMAGE_HOSTS:
+        return parts._replace(scheme="https").geturl()
+    return None
+
+
 # Built once: configuring the sanitizer costs more than running it on a body.
 sanitizer = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     url_schemes={"http", "https", "mailto"},
     link_rel="noopener noreferrer",
+    attribute_filter=allowed_image_source,
 )
 
 
 def render_body(text):
     """Return sanitized HTML for Markdown *text*."""
-    return sanitizer.clean(demote_headings(pyromark.html(text, options=MARKDOWN_OPTIONS)))
+    html = pyromark.html(text, options=MARKDOWN_OPTIONS)
+    return settle_images(sanitizer.clean(demote_headings(html)))
+
+
+def settle_images(html):
+    """Leave out each image the page may not load, and give the others an alt text
+    (empty where the body has none: the image is then taken as decoration)."""
+
+    def settle(match):
+        names = IMAGE_ATTRIBUTE.findall(match[1])
+        if "src" not in names:
+            # Blocked by the Content-Security-Policy, it would show as a broken box.
+            return ""
+        if "alt" not in names:
+            return f'<img alt=""{match[1]}>'
+        return match[0]
+
+    return EMPTY_PARAGRAPH.sub("", IMAGE_TAG.sub(settle, html))
 
 
 def demote_headings(html):
@@ -57,7 +107,9 @@ def demote_headings(html):
 
 def cached_render(text):
     """Return render_body(*text*), from the cache when this text was rendered before."""
-    digest = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+    # The image hosts decide which images are kept, so they are part of the key.
+    hosts = ",".join(settings.BRIEFING_IMAGE_HOSTS)
+    digest = hashlib.blake2b(f"{hosts}\n{text}".encode(), digest_size=16).hexdigest()
     key = f"body-html:{RENDERER_VERSION}:{digest}"
     html = cache.get(key)
     if html is None:
@@ -69,3 +121,37 @@ def cached_render(text):
 def plain_text(markdown):
     """Return *markdown* without its markup, as one line of words."""
     return " ".join(MARKUP.sub("", RAW_TAG.sub(" ", markdown)).split())
+
+
+class TextReader(HTMLParser):
+    """The words of a piece of HTML as a reader sees them, without its tags."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts = []
+
+    def handle_starttag(self, tag, attrs):
+        self.handle_endtag(tag)
+
+    def handle_endtag(self, tag):
+        if tag in BLOCK_TAGS:
+            self.parts.append(" ")
+
+    def handle_data(self, data):
+        self.parts.append(data)
+
+    def words(self):
+        return "".join(self.parts).split()
+
+
+def opening_words(html, count):
+    """Return the first *count* words or more of rendered *html*, as one line of text
+    (the whole text where it is shorter)."""
+    reader = TextReader()
+    # Only the opening is wanted: a long transcript is not read to its end.
+    for start in range(0, len(html), TEXT_CHUNK):
+        reader.feed(html[start : start + TEXT_CHUNK])
+        if len(reader.words()) > count:
+            break
+    reader.close()
+    return " ".join(reader.words())

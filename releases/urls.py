@@ -37,5 +37,7 @@ urlpatterns = [
         "<slug:category>/<yyyy:year>/<nn:month>/", views.CategoryArchiveListView, "category_month"
     ),
     cached_path(RELEASE, views.ReleaseDetailView, "detail"),
+    # The release as a Markdown file, beside its page: /<...>/<yyyy>/<mm>/<dd>/<slug>.md
+    cached_path(f"{RELEASE[:-1]}.md", views.ReleaseSourceView, "source"),
     cached_path(f"{RELEASE}changes/<int:revision>/", views.ReleaseChangeView, "change"),
 ]

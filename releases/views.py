@@ -3,7 +3,7 @@
 import datetime
 
 from django.core.paginator import InvalidPage
-from django.http import Http404, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -13,6 +13,7 @@ from django_filters.views import FilterView
 from releases import metadata, revisions
 from releases.caching.version import computed_for_list
 from releases.canonical import canonical_query, same_query
+from releases.exporting import release_text
 from releases.facets import ListFacetsMixin, month_counts
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, LIST_FIELDS, ListFormatsMixin
@@ -260,6 +261,13 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
             changes=list(changes),
             **kwargs,
         )
+
+
+class ReleaseSourceView(ReleaseAddressMixin, DetailView):
+    """One release as Markdown, in the file format the archive and the importer use."""
+
+    def render_to_response(self, context, **response_kwargs):
+        return HttpResponse(release_text(self.object), content_type="text/markdown; charset=utf-8")
 
 
 class ReleaseChangeView(ReleaseAddressMixin, DetailView):

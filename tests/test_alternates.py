@@ -68,6 +68,15 @@ def test_feed_entries_give_the_opening_words_and_link_to_the_rest(client, make_r
     assert entry.link == f"http://testserver{release.get_absolute_url()}"
 
 
+def test_feed_entries_give_the_rendered_words_without_markdown(client, make_release):
+    make_release(
+        body="## Readout\n\n- **Ports** and _trade_\n1. [Schools](https://example.gov/)\n",
+        date=datetime.date(2021, 6, 1),
+    )
+    (entry,) = feedparser.parse(client.get(LIST, {"format": "atom"}).content).entries
+    assert entry.summary == "Readout Ports and trade Schools"
+
+
 def test_atom_entries_say_when_they_were_updated(client, releases):
     feed = feedparser.parse(client.get(LIST, {"format": "atom", "q": "grew"}).content)
     assert feed.entries[0].updated_parsed[:3] == (2021, 6, 2)

@@ -8,6 +8,8 @@ import datetime
 import importlib
 import os
 import re
+import struct
+import zlib
 from pathlib import Path
 
 import pytest
@@ -464,3 +466,145 @@ def test_pages_keep_to_the_content_security_policy(browser, live_server, page, r
         staff.goto(path)
         staff.wait_for_load_state("networkidle")
     assert violations == []
+
+
+def png(width, height):
+    """Return a PNG of one colour, *width* by *height* pixels."""
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    pixels = b"".join(b"\x00" + b"\x0b\x3d\x91" * width for _ in range(height))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(pixels))
+        + (chunk(b"IEND", b""))
+    )
+
+
+CHART = "https://www.whitehouse.gov/wp-content/uploads/2021/03/chart.png"
+MISSING = "https://bidenwhitehouse.archives.gov/wp-content/uploads/missing.png"
+ELSEWHERE = "https://lh3.googleusercontent.com/e_12sl43"
+IMAGES_BODY = f"""First paragraph.
+
+![Jobs added each month, 2021]({CHART})
+
+Second paragraph.
+
+<img src="{ELSEWHERE}" width="598" height="279" />
+
+Third paragraph.
+
+<img src="{MISSING}" width="2360" height="1180" />
+
+Fourth paragraph.
+
+Fifth paragraph.
+"""
+
+
+@pytest.fixture
+def image_hosts(page):
+    """The press office's hosts and another, served by the browser itself; the
+    addresses it was asked for, in order."""
+    asked = []
+
+    def serve(route):
+        asked.append(route.request.url)
+        if route.request.url == CHART:
+            route.fulfill(body=png(400, 200), content_type="image/png")
+        else:
+            route.fulfill(status=404, body="Not found")
+
+    for host in ("www.whitehouse.gov", "bidenwhitehouse.archives.gov", "lh3.googleusercontent.com"):
+        page.route(f"https://{host}/**", serve)
+    return asked
+
+
+def paragraph_top(page, text):
+    return page.get_by_text(text, exact=True).bounding_box()["y"]
+
+
+def test_images_from_the_image_hosts_load_and_others_leave_no_trace(
+    page, image_hosts, make_release
+):
+    release = make_release(body=IMAGES_BODY)
+    page.goto(release.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+
+    chart = page.get_by_role("img", name="Jobs added each month, 2021")
+    assert chart.evaluate("image => image.complete && image.naturalWidth") == 400
+    assert ELSEWHERE not in image_hosts, "only the image hosts are asked"
+    # Where an image is not shown, the paragraphs either side are as far apart as any two.
+    spacing = paragraph_top(page, "Fifth paragraph.") - paragraph_top(page, "Fourth paragraph.")
+    left_out = paragraph_top(page, "Third paragraph.") - paragraph_top(page, "Second paragraph.")
+    assert left_out == spacing
+    missing = page.locator(f'.release-body img[src="{MISSING}"]')
+    assert missing.bounding_box()["height"] == 0, "an image that fails to load takes no room"
+    gap = paragraph_top(page, "Fourth paragraph.") - paragraph_top(page, "Third paragraph.")
+    assert gap < 2 * spacing
+
+
+def test_the_policy_blocks_images_from_other_hosts(page, image_hosts, make_release):
+    release = make_release(body=IMAGES_BODY)
+    blocked = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(release.get_absolute_url())
+    # As if the body had kept it: the browser itself refuses the other host.
+    page.evaluate(
+        "source => { const image = new Image(); image.alt = ''; image.src = source;"
+        " document.querySelector('.release-body').append(image); }",
+        ELSEWHERE,
+    )
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(200)
+    assert ELSEWHERE not in image_hosts
+    assert any("img-src" in message for message in blocked)
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)], ids=["wide", "phone"])
+def test_a_release_page_with_images_passes_an_accessibility_audit(
+    page, image_hosts, make_release, size
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    release = make_release(body=IMAGES_BODY)
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    page.goto(release.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+    results = Axe().run(page)
+    assert "image-alt" in {rule["id"] for rule in results.response["passes"]}
+    assert results.violations_count == 0, results.generate_report()
+
+
+def test_the_aside_sits_beside_the_text_on_a_wide_screen(page, fixtures_imported):
+    release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(release.get_absolute_url())
+    title = page.locator("h1").bounding_box()
+    body = page.locator(".release-body").bounding_box()
+    aside = page.locator(".release-aside").bounding_box()
+    assert aside["x"] >= body["x"] + body["width"], "to the right of the text"
+    assert aside["y"] <= title["y"] + title["height"], "level with the title"
+    assert aside["x"] + aside["width"] <= 1366
+    assert page.get_by_role("complementary").get_by_role("link", name="JSON").is_visible()
+
+
+def test_on_a_phone_the_aside_follows_the_text_and_nothing_overflows(page, fixtures_imported):
+    page.set_viewport_size({"width": 390, "height": 844})
+    for release in Release.objects.all():
+        page.goto(release.get_absolute_url())
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, release.title
+    body = page.locator(".release-body").bounding_box()
+    aside = page.locator(".release-aside").bounding_box()
+    assert aside["y"] >= body["y"] + body["height"]
+    assert aside["width"] <= 390

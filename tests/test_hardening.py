@@ -111,6 +111,42 @@ def test_pages_carry_security_headers(client):
     assert response["X-Frame-Options"] == "DENY"
 
 
+@pytest.mark.django_db
+def test_images_load_from_the_site_and_the_press_offices_hosts_only(client):
+    policy = client.get("/briefing-room/")["Content-Security-Policy"].split("; ")
+    images = next(directive for directive in policy if directive.startswith("img-src "))
+    assert images.split() == [
+        "img-src",
+        "'self'",
+        "data:",
+        "https://www.whitehouse.gov",
+        "https://bidenwhitehouse.archives.gov",
+        "https://trumpwhitehouse.archives.gov",
+        "https://obamawhitehouse.archives.gov",
+    ]
+
+
+@pytest.mark.slow
+def test_image_hosts_are_set_from_the_environment():
+    result = run(
+        ["-c", "import django; django.setup(); from django.conf import settings; "
+               "print(settings.CONTENT_SECURITY_POLICY)"],
+        BRIEFING_IMAGE_HOSTS="Images.Example.gov, media.example.gov",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "img-src 'self' data: https://images.example.gov https://media.example.gov;" in (
+        result.stdout
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hosts", ["https://images.example.gov", "a.gov; script-src *", "a.gov/x"])
+def test_image_hosts_that_are_not_host_names_are_refused(hosts):
+    result = run([str(MANAGE), "check"], BRIEFING_IMAGE_HOSTS=hosts)
+    assert result.returncode != 0
+    assert "BRIEFING_IMAGE_HOSTS must be host names" in result.stderr
+
+
 def sign_in(client, password, username="staff", address="198.51.100.7"):
     return client.post(
         "/admin/login/",

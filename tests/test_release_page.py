@@ -119,3 +119,117 @@ def test_release_page_takes_a_fixed_number_of_queries(client, trio, make_release
     # The content version (for the page cache), the release, its older and
     # newer neighbours, and its public corrections.
     assert len(after) == len(before) == 5
+
+
+MARKED_UP_BODY = """## Fact sheet
+
+- **Jobs**: up _five_ percent, as [the report](https://example.gov/report) says.
+* Andr**é**s Oppenheimer &amp; the `team`
+1. First item
+2. Second
+
+> Quoted ~~old~~ words
+"""
+
+
+def test_link_previews_give_the_rendered_words_without_markdown(client, make_release):
+    release = make_release(body=MARKED_UP_BODY)
+    html = client.get(release.get_absolute_url()).text
+    expected = (
+        "Fact sheet Jobs: up five percent, as the report says. Andrés Oppenheimer &amp; the "
+        "team First item Second Quoted old words"
+    )
+    assert meta(html, "name", "description") == expected
+    assert meta(html, "property", "og:description") == expected
+
+
+def test_long_previews_end_at_a_word_with_an_ellipsis(client, make_release):
+    release = make_release(body="- **Ports** and [trade](https://example.gov/)\n\n" * 30)
+    description = meta(client.get(release.get_absolute_url()).text, "name", "description")
+    assert description == " ".join(["Ports and trade"] * 13 + ["Ports…"])
+
+
+IMAGES_BODY = """Before the chart.
+
+![Jobs created each month](https://www.whitehouse.gov/wp-content/uploads/jobs.png)
+
+<img src="http://bidenwhitehouse.archives.gov/uploads/hero.png" width="2360" height="1180" />
+
+<img src="https://lh3.googleusercontent.com/e_12sl43" width="598" height="279" />
+
+Between the pictures. <img src="/wp-content/uploads/relative.png"> After the pictures.
+"""
+
+
+def release_body(client, release):
+    html = client.get(release.get_absolute_url()).text
+    return html.split('<div class="release-body">')[1].split("</div>")[0]
+
+
+def test_images_from_the_image_hosts_are_shown_each_with_an_alt_text(client, make_release):
+    body = release_body(client, make_release(body=IMAGES_BODY))
+    images = re.findall(r"<img [^>]*>", body)
+    assert images == [
+        '<img src="https://www.whitehouse.gov/wp-content/uploads/jobs.png"'
+        ' alt="Jobs created each month">',
+        '<img alt="" src="https://bidenwhitehouse.archives.gov/uploads/hero.png"'
+        ' width="2360" height="1180">',
+    ]
+
+
+def test_images_the_page_may_not_load_are_left_out_and_the_text_reads_on(client, make_release):
+    body = release_body(client, make_release(body=IMAGES_BODY))
+    assert "googleusercontent" not in body
+    assert "relative.png" not in body
+    assert "<p></p>" not in body
+    assert "<p>Between the pictures.  After the pictures.</p>" in body
+
+
+def aside(html):
+    return html.split('<aside class="release-aside"')[1].split("</aside>")[0]
+
+
+def test_the_aside_gives_the_date_category_and_other_formats(client, trio):
+    _, middle, _ = trio
+    beside = aside(client.get(middle.get_absolute_url()).text)
+    assert '<time datetime="2021-06-02T11:00:00-04:00">June 2, 2021, 11:00 a.m.</time>' in beside
+    assert '<a href="/briefing-room/press-briefings/">Press Briefings</a>' in beside
+    assert f'<a href="/api/releases/{middle.pk}/" type="application/json">JSON</a>' in beside
+    markdown = re.search(r'<a href="([^"]+)" type="text/markdown">Markdown</a>', beside)[1]
+    assert markdown == middle.get_absolute_url().rstrip("/") + ".md"
+    assert "Corrections" not in beside
+
+
+def test_the_markdown_format_is_the_release_as_an_archive_file(client, trio):
+    _, middle, _ = trio
+    response = client.get(middle.get_absolute_url().rstrip("/") + ".md")
+    assert response["Content-Type"] == "text/markdown; charset=utf-8"
+    text = response.content.decode()
+    assert text.startswith("---\n")
+    assert "title: Middle briefing\n" in text
+    assert text.endswith(middle.body)
+
+
+def test_the_aside_links_to_each_public_correction(client, trio):
+    _, middle, _ = trio
+    for body, note in [("Corrected once.", "First fix."), ("Corrected twice.", "Second fix.")]:
+        middle.body, middle.change_note = body, note
+        middle.save()
+    beside = aside(client.get(middle.get_absolute_url()).text)
+    links = re.findall(r'<a href="([^"]+)">Correction (\d)</a>', beside)
+    changes = middle.public_changes()
+    assert links == [
+        (f"{middle.get_absolute_url()}changes/{change.pk}/", number)
+        for change, number in zip(changes, "21", strict=True)
+    ]
+    for link, _ in links:
+        assert "Corrected" in client.get(link).text
+
+
+def test_a_withdrawn_release_offers_no_json_the_api_would_refuse(client, trio):
+    _, middle, _ = trio
+    middle.status, middle.withdrawal_reason = "withdrawn", "Replaced."
+    middle.save()
+    beside = aside(client.get(middle.get_absolute_url()).text)
+    assert "application/json" not in beside
+    assert client.get(middle.get_absolute_url().rstrip("/") + ".md").status_code == 200
