@@ -96,3 +96,18 @@ def test_a_benchmark_refuses_bad_options_with_a_reason(arguments, reason):
     assert result.returncode != 0
     assert reason in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_wrk_latencies_are_read_in_every_unit_it_prints():
+    from releases.benchmarks.serving import parse_wrk
+
+    report = (
+        "  Latency Distribution\n"
+        "     50%   74.59ms\n"
+        "     75%  109.14ms\n"
+        "     99%    1.99s \n"
+        "  3652 requests in 10.01s, 73.09MB read\n"
+        "Requests/sec:    364.85\n"
+    )
+    load = parse_wrk(report)
+    assert (load.rate, load.p50, load.p99, load.errors) == (364.85, 74.59, 1990.0, 0)

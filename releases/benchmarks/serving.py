@@ -135,7 +135,9 @@ def parse_wrk(output):
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output)[1])
     latency = {
         percent: float(value) * UNITS[unit]
-        for percent, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)$", output, re.M)
+        for percent, value, unit in re.findall(
+            r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M
+        )
     }
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
     socket_errors = re.search(
