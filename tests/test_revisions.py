@@ -83,6 +83,36 @@ def test_reader_sees_the_note_and_exactly_what_changed(client, editor, make_rele
     assert structured_data(page)["dateModified"] == release.modified_at.isoformat()
 
 
+LIST_BODY = "Attending:\n\n-   National Climate Advisor (Chair)\n-   Secretary of Defense\n"
+
+
+def test_change_page_shows_the_rendered_words_that_changed(client, editor, make_release):
+    release = make_release(body=LIST_BODY)
+    client.force_login(editor)
+    corrected = LIST_BODY.replace("of Defense", "of **Defense** and the **Key Bridge** team")
+    correct(client, release, body=corrected, change_note="Named the team.")
+    revision = release.public_changes().get()
+    for url in (
+        release.get_absolute_url() + f"changes/{revision.pk}/",
+        f"/admin/releases/release/{release.pk}/history/compare/",
+    ):
+        diff = re.search(r'<div class="diff">(.*?)</div>', client.get(url).text, re.S).group(1)
+        assert "Secretary of Defense<ins> and the Key Bridge team</ins>" in diff
+        assert "**" not in diff
+        assert "National Climate Advisor (Chair)\nSecretary of Defense" in diff
+        assert not re.search(r"^\s*-", diff, re.M), "a Markdown list marker is shown"
+
+
+def test_change_page_ends_its_sentences_with_one_full_stop(client, editor, make_release):
+    release = make_release(body="One.")
+    client.force_login(editor)
+    correct(client, release, body="Two.", change_note="Fixed.")
+    revision = release.public_changes().get()
+    page = client.get(release.get_absolute_url() + f"changes/{revision.pk}/").text
+    assert re.search(r"Compared with the text of <time[^>]*>[^<]+[ap]\.m\.</time></p>", page)
+    assert ".." not in re.sub(r"<[^>]+>", "", page)
+
+
 def test_notes_are_listed_newest_first(client, editor, make_release):
     release = make_release(body="One.")
     client.force_login(editor)
