@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from releases.admin import previews
+from releases.admin import history, previews
 from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
 from releases.facets import counts_by
@@ -84,8 +84,8 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish"]
-    history_list_display = ["status", "change_note"]
     object_history_template = "admin/releases/release/object_history.html"
+    object_history_list_template = "admin/releases/release/object_history_list.html"
 
     def get_search_results(self, request, queryset, search_term):
         """Search titles and bodies with the full-text index, as readers' searches do.
@@ -196,6 +196,23 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             return format_html('<a href="{}">Preview</a>', url)
         return format_html('<a href="{}">View</a>', release.get_absolute_url())
 
+    def history_view(self, request, object_id, extra_context=None):
+        context = {
+            "time_zone": settings.TIME_ZONE,
+            # Only publishers open a revision: opening one is the way to restore it.
+            "may_restore": self.has_publish_permission(request),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, context)
+
+    def set_history_delta_changes(self, request, historical_records, **kwargs):
+        """Give each revision of the history's page its changes, and its number."""
+        super().set_history_delta_changes(request, historical_records, **kwargs)
+        history.number_page(historical_records)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return history.RevisionChanges(self.model, historical_record)
+
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Show a revision to restore, to publishers: restoring brings back words readers saw."""
         if not (object_id.isdigit() and version_id.isdigit()):
@@ -249,7 +266,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         release = self.viewable_release(request, object_id)
         context = {
             **self.admin_site.each_context(request),
-            **previews.comparison_context(request, release),
+            **history.comparison_context(request, release),
             "opts": self.opts,
             "original": release,
             "title": f"Compare revisions: {release}",
