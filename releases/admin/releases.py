@@ -69,7 +69,8 @@ class YearFilter(admin.SimpleListFilter):
 @admin.register(Release)
 class ReleaseAdmin(SimpleHistoryAdmin):
     form = ReleaseForm
-    list_display = ["title", "category", "date", "state", "modified_at", "public_page"]
+    # Dates written short, so that at 1366 px the title keeps room for two lines.
+    list_display = ["title", "category", "listed_on", "state", "modified", "public_page"]
     list_filter = ["status", "category", YearFilter, "date"]
     list_select_related = ["category"]
     search_fields = ["title", "body"]
@@ -137,6 +138,11 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             fieldsets = [fieldset for fieldset in fieldsets if fieldset[0] != "Publishing"]
         return fieldsets
 
+    def get_changeform_initial_data(self, request):
+        """Start a new release listed on the press office's today, so that a first save
+        with the defaults succeeds."""
+        return {"date": timezone.localdate(), **super().get_changeform_initial_data(request)}
+
     def get_readonly_fields(self, request, obj=None):
         """Keep the permalink fixed once set, as imports find the release by it; leave
         publishing to publishers."""
@@ -189,7 +195,21 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             return f"Scheduled for {local:%Y-%m-%d %H:%M}"
         return release.get_status_display()
 
-    @admin.display(description="public page")
+    @admin.display(description="date", ordering="date")
+    def listed_on(self, release):
+        return release.date.isoformat()
+
+    @admin.display(description="modified", ordering="modified_at")
+    def modified(self, release):
+        if release.modified_at is None:
+            return "—"
+        local = timezone.localtime(release.modified_at)
+        # The date whole on its line, the time below it if the column is narrow.
+        return format_html(
+            '<span class="nowrap">{}</span> {}', f"{local:%Y-%m-%d}", f"{local:%H:%M}"
+        )
+
+    @admin.display(description="page")
     def public_page(self, release):
         if not release.is_on_record():
             url = reverse("admin:releases_release_preview", args=[release.pk])
