@@ -277,7 +277,7 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
         assert Axe().run(reader).violations_count == 0
 
         publisher.goto(f"/admin/releases/release/{release.pk}/history/")
-        revisions = publisher.locator("#change-history td:first-child a")
+        revisions = publisher.locator("#change-history tbody th a")
         revisions.nth(1).click()  # newest first: the text as it went out
         assert "10 a.m." in publisher.locator("#id_body").input_value()
         publisher.get_by_label("Change note").fill("Restored the first text.")
