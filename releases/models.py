@@ -5,12 +5,13 @@ import functools
 import operator
 import os
 import socket
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
 from releases.rendering import cached_render
@@ -233,6 +234,11 @@ class Release(models.Model):
     def get_absolute_url(self):
         return release_path(self.category.slug, self.date, self.slug)
 
+    def first_published_elsewhere(self):
+        """Whether the release's permalink is on another host than this site: an
+        imported release's is, one first published here (from the admin) is not."""
+        return urlsplit(self.permalink).netloc != urlsplit(settings.BRIEFING_SITE_URL).netloc
+
     def sort_key(self):
         """Return the values that place the release in NEWEST_FIRST order."""
         return self.date, self.published_at, self.pk
@@ -414,9 +420,7 @@ class ImportRun(models.Model):
         ]
 
     def __str__(self):
-        return (
-            f"Import of {timezone.localtime(self.started_at):%Y-%m-%d %H:%M} by {self.started_by}"
-        )
+        return f"Import of {local_time(self.started_at)} by {self.started_by}"
 
     def process_gone(self):
         """Whether the process that ran it has ended: asked directly on its own host,
@@ -435,6 +439,11 @@ class ImportRun(models.Model):
         self.status = self.Status.INTERRUPTED
         self.finished_at = self.heartbeat_at or timezone.now()
         self.save()
+
+
+def local_time(moment):
+    """Return *moment* in the press office's time zone, written as the admin writes times."""
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def process_alive(pid):
@@ -502,7 +511,7 @@ class StagedUpload(models.Model):
         ordering = ["-uploaded_at"]
 
     def __str__(self):
-        return f"{self.name}, uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"
+        return f"{self.name}, uploaded {local_time(self.uploaded_at)}"
 
 
 class ContentVersion(models.Model):

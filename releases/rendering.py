@@ -155,3 +155,53 @@ def opening_words(html, count):
             break
     reader.close()
     return " ".join(reader.words())
+
+
+# Elements that start a paragraph (a blank line before and after) or a line of their own.
+PARAGRAPH_TAGS = {"p", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "ul", "ol", "table", "hr"}
+LINE_TAGS = {"li", "tr", "br"}
+CELL_TAGS = {"td", "th"}
+SPACES = re.compile(r"\s+")
+
+
+def readable_text(html):
+    """Return the text a reader sees in *html*: paragraphs apart, each list item and
+    table row on a line of its own, and the spaces of the source collapsed."""
+    reader = LineReader()
+    reader.feed(html)
+    reader.close()
+    return "".join(reader.pieces).strip()
+
+
+class LineReader(HTMLParser):
+    """Collect the text of HTML, breaking lines where its elements do."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.pieces = []
+        self.pending_breaks = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.break_at(tag)
+        if tag in CELL_TAGS:
+            self.handle_data(" ")
+
+    def handle_endtag(self, tag):
+        self.break_at(tag)
+
+    def break_at(self, tag):
+        breaks = 2 if tag in PARAGRAPH_TAGS else 1 if tag in LINE_TAGS else 0
+        self.pending_breaks = max(self.pending_breaks, breaks)
+
+    def handle_data(self, data):
+        text = SPACES.sub(" ", data)
+        if self.pending_breaks:
+            # The source's line breaks and indents between elements are not text.
+            text = text.lstrip()
+            if not text:
+                return
+            if self.pieces:
+                self.pieces[-1] = self.pieces[-1].rstrip()
+                self.pieces.append("\n" * self.pending_breaks)
+            self.pending_breaks = 0
+        self.pieces.append(text)

@@ -7,6 +7,7 @@ import typing
 from simple_history.signals import pre_create_historical_record
 
 from releases.models import Release
+from releases.rendering import cached_render, readable_text
 
 TOKENS = re.compile(r"\s+|[^\s]+")
 
@@ -83,9 +84,18 @@ class Comparison(typing.NamedTuple):
 
 
 def compare(older, newer):
-    """Return the Comparison of two revisions of one release (*older* may be None)."""
+    """Return the Comparison of two revisions of one release (*older* may be None).
+
+    Bodies are compared as readers read them, rendered: the words of the page,
+    not the Markdown's marks (``**``, a list item's ``-``).
+    """
     old_title = older.title if older else ""
-    old_body = older.body if older else ""
+    old_text = read(older.body) if older else ""
     return Comparison(
-        older, newer, word_diff(old_title, newer.title), word_diff(old_body, newer.body)
+        older, newer, word_diff(old_title, newer.title), word_diff(old_text, read(newer.body))
     )
+
+
+def read(body):
+    """Return the text readers read in the Markdown *body*."""
+    return readable_text(cached_render(body))

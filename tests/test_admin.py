@@ -1,10 +1,13 @@
 """Staff editing in the Django admin."""
 
 import datetime
+import re
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 
+from releases.models import Release
 from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -102,3 +105,39 @@ def test_changelist_filters_by_year(staff_client, make_release):
         nothing = staff_client.get(CHANGELIST, {"year": bad})
         assert nothing.status_code == 200
         assert list(nothing.context["cl"].result_list) == []
+
+
+def test_add_form_lists_a_new_release_on_the_press_offices_today(staff_client):
+    # 02:00 on 10 March in UTC is still the evening of 9 March in New York.
+    with time_machine.travel(datetime.datetime(2025, 3, 10, 2, 0, tzinfo=datetime.UTC)):
+        form = staff_client.get(f"{CHANGELIST}add/").context["adminform"].form
+    assert form["date"].value() == datetime.date(2025, 3, 9)
+
+
+def test_only_a_release_from_another_host_says_where_it_was_first_published(
+    staff_client, make_release, settings
+):
+    imported = make_release(title="Imported")
+    settings.BRIEFING_SITE_URL = "https://briefing.example.gov"
+    data = {
+        **change_form_data(imported, title="Written here", slug="written-here", permalink=""),
+        "status": "published",
+    }
+    assert_saved(staff_client.post(f"{CHANGELIST}add/", data))
+    written_here = Release.objects.get(slug="written-here")
+    assert written_here.permalink.startswith("https://briefing.example.gov/briefing-room/")
+    assert "Originally published at" not in staff_client.get(written_here.get_absolute_url()).text
+    page = staff_client.get(imported.get_absolute_url()).text
+    assert f'Originally published at <a href="{imported.permalink}">' in page
+
+
+def test_release_list_writes_its_dates_short_and_modified_times_in_the_press_offices_zone(
+    staff_client, make_release
+):
+    make_release(
+        date=datetime.date(2025, 3, 9),
+        modified_at=datetime.datetime(2025, 3, 10, 2, 5, tzinfo=datetime.UTC),
+    )
+    row = re.search(r"<tr>.*?</tr>", staff_client.get(CHANGELIST).text.split("<tbody>")[1], re.S)
+    assert '<td class="field-listed_on">2025-03-09</td>' in row.group(0)
+    assert '<span class="nowrap">2025-03-09</span> 22:05' in row.group(0)

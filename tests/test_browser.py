@@ -16,7 +16,7 @@ import pytest
 import time_machine
 from django.apps import apps as django_apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from releases.models import Category, Release, Subscription
@@ -318,9 +318,10 @@ def assert_focus_is_visible(page):
     assert width != "0px"
 
 
-def signed_in(browser, live_server, user):
-    """Return a page in a browser context of its own, signed in to the admin as *user*."""
-    context = browser.new_context(base_url=live_server.url)
+def signed_in(browser, live_server, user, viewport=None):
+    """Return a page in a browser context of its own, signed in to the admin as *user*,
+    in a window of *viewport* (Playwright's default if None)."""
+    context = browser.new_context(base_url=live_server.url, viewport=viewport)
     context.set_default_timeout(10_000)
     page = context.new_page()
     user.set_password("a-long-passphrase")
@@ -409,7 +410,7 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
         assert Axe().run(reader).violations_count == 0
 
         publisher.goto(f"/admin/releases/release/{release.pk}/history/")
-        revisions = publisher.locator("#change-history td:first-child a")
+        revisions = publisher.locator("#change-history tbody th a")
         revisions.nth(1).click()  # newest first: the text as it went out
         assert "10 a.m." in publisher.locator("#id_body").input_value()
         publisher.get_by_label("Change note").fill("Restored the first text.")
@@ -588,7 +589,7 @@ def test_a_release_page_with_images_passes_an_accessibility_audit(
 
 def test_the_aside_sits_beside_the_text_on_a_wide_screen(page, fixtures_imported):
     release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
-    page.set_viewport_size({"width": 1366, "height": 768})
+    page.set_viewport_size(WIDE)
     page.goto(release.get_absolute_url())
     title = page.locator("h1").bounding_box()
     body = page.locator(".release-body").bounding_box()
@@ -600,7 +601,7 @@ def test_the_aside_sits_beside_the_text_on_a_wide_screen(page, fixtures_imported
 
 
 def test_on_a_phone_the_aside_follows_the_text_and_nothing_overflows(page, fixtures_imported):
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size(PHONE)
     for release in Release.objects.all():
         page.goto(release.get_absolute_url())
         assert page.evaluate("document.scrollingElement.scrollWidth") <= 390, release.title
@@ -608,3 +609,94 @@ def test_on_a_phone_the_aside_follows_the_text_and_nothing_overflows(page, fixtu
     aside = page.locator(".release-aside").bounding_box()
     assert aside["y"] >= body["y"] + body["height"]
     assert aside["width"] <= 390
+
+
+# The admin at a laptop's width (1366 px) and a phone's, and the correction change pages.
+
+
+def corrected_release():
+    """Return the seed release with a correction to its list and its bold words, and the
+    correction's revision."""
+    release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
+    release.body = "Attending:\n\n-   **Key Bridge** officials\n-   Mayors\n\n" + release.body
+    release.change_note = "Named those attending."
+    release.modified_at = timezone.now()
+    release.save()
+    return release, release.public_changes().get()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["laptop", "phone"])
+def test_correction_change_pages_pass_an_accessibility_audit(
+    browser, live_server, fixtures_imported, viewport
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    release, revision = corrected_release()
+    staff_user = get_user_model().objects.create_superuser("chief", "c@example.gov", "x")
+    staff = signed_in(browser, live_server, staff_user, viewport=viewport)
+    public = f"{release.get_absolute_url()}changes/{revision.pk}/"
+    compare = f"/admin/releases/release/{release.pk}/history/compare/"
+    for path in (public, compare):
+        staff.goto(path)
+        diff = staff.locator("div.diff")
+        assert "Key Bridge officials\nMayors" in diff.locator("ins").first.inner_text()
+        assert "**" not in diff.inner_text()
+        results = Axe().run(staff)
+        assert len(results.response["passes"]) > 10, "axe-core did not run its rules"
+        assert results.violations_count == 0, f"{path}\n{results.generate_report()}"
+
+
+def test_admin_lists_fit_a_laptop_screen_a_row_two_lines_at_most(
+    browser, live_server, fixtures_imported, tmp_path
+):
+    for number in range(3):
+        (tmp_path / f"bad-{number}.md").write_text("---\ntitle: No permalink\n---\nText.\n")
+    with pytest.raises(CommandError):
+        call_command("import_release", str(tmp_path), verbosity=0)
+    staff_user = get_user_model().objects.create_superuser("chief", "c@example.gov", "x")
+    staff = signed_in(browser, live_server, staff_user, viewport=WIDE)
+    for path in ("/admin/releases/release/", "/admin/releases/importrun/"):
+        staff.goto(path)
+        results = staff.locator("#changelist .results")
+        scroll, width = results.evaluate("node => [node.scrollWidth, node.clientWidth]")
+        assert scroll <= width, f"{path} is cut off: {scroll} px of table in {width} px"
+    staff.goto("/admin/releases/release/")
+    heights = staff.locator("#result_list tbody tr").evaluate_all(
+        "rows => rows.map(row => row.getBoundingClientRect().height)"
+    )
+    line = float(
+        staff.locator("#result_list td").first.evaluate("td => getComputedStyle(td).lineHeight")[
+            :-2
+        ]
+    )
+    # Two lines of text, and the cells' padding and border.
+    assert max(heights) <= 2 * line + 18, f"a row is {max(heights)} px high"
+
+
+def test_a_long_title_wraps_clear_of_the_release_forms_buttons(
+    browser, live_server, fixtures_imported
+):
+    release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
+    assert len(release.title) > 150
+    staff_user = get_user_model().objects.create_superuser("chief", "c@example.gov", "x")
+    staff = signed_in(browser, live_server, staff_user, viewport=WIDE)
+    staff.goto(f"/admin/releases/release/{release.pk}/change/")
+    title = staff.locator("#content > h2").bounding_box()
+    for button in staff.locator(".object-tools li").all():
+        box = button.bounding_box()
+        assert box["y"] >= title["y"] + title["height"] or box["x"] >= title["x"] + title["width"]
+
+
+def test_a_release_added_with_the_forms_defaults_saves_the_first_time(
+    browser, live_server, fixtures_imported, roles
+):
+    editor = signed_in(browser, live_server, staff_member("edna", "Editors"), viewport=WIDE)
+    editor.goto("/admin/releases/release/add/")
+    editor.get_by_label("Title").fill("Readout of the President’s call with mayors")
+    category = Release.objects.get(slug__startswith="statement-by-senior-advisor").category
+    editor.get_by_label("Category").select_option(str(category.pk))
+    editor.get_by_label("Body").fill("The President spoke with mayors today.")
+    save(editor)
+    release = Release.objects.get(slug="readout-of-the-presidents-call-with-mayors")
+    assert release.date == timezone.localdate()
+    assert release.status == Release.Status.DRAFT

@@ -1,7 +1,9 @@
 """Archive imports: duplicates, all-or-nothing runs, renamed keys, redirects, run records."""
 
+import datetime
 import io
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -9,6 +11,7 @@ import sys
 import time
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -230,6 +233,45 @@ def test_staff_see_runs_newest_first_and_filter_files_by_outcome(client, run_imp
         "/admin/releases/importedfile/", {"run__id__exact": latest.pk, "outcome__exact": "failed"}
     )
     assert [row.path for row in response.context["cl"].result_list] == [str(path)]
+
+
+def test_run_page_links_each_count_to_those_files(client, publisher, run_import, write_release):
+    write_release("good.md")
+    bad = write_release("bad.md", content="nothing\n")
+    run_import(bad.parent, jobs=0)
+    run = ImportRun.objects.get()
+    client.force_login(publisher)
+    for page in (f"/admin/releases/importrun/{run.pk}/change/", "/admin/releases/importrun/"):
+        links = {
+            text: href.replace("&amp;", "&")
+            for href, text in re.findall(r'<a href="([^"]+)">(\d+ \w+)</a>', client.get(page).text)
+        }
+        assert set(links) == {"1 created", "1 failed"}
+        files = client.get(links["1 failed"]).context["cl"].result_list
+        assert [row.path for row in files] == [str(bad)]
+
+
+def test_run_page_and_undo_message_give_times_in_the_press_offices_zone(
+    client, publisher, run_import, write_release
+):
+    # 04:30 in UTC is 00:30 in New York: the hour tells which zone a time is shown in.
+    with time_machine.travel(datetime.datetime(2025, 3, 10, 4, 30, 15, tzinfo=datetime.UTC)):
+        run_import(write_release(), jobs=0)
+    run = ImportRun.objects.get()
+    client.force_login(publisher)
+    page = client.get(f"/admin/releases/importrun/{run.pk}/change/").text
+    assert "Times are America/New_York time" in page
+    assert re.search(
+        r"Started at:</label>\s*<div class=\"readonly\">March 10, 2025, 12:30 a\.m\.", page
+    )
+    assert re.search(
+        r"Finished at:</label>\s*<div class=\"readonly\">March 10, 2025, 12:30 a\.m\.", page
+    )
+    undo = {"action": "undo", "_selected_action": [run.pk], "post": "yes"}
+    done = client.post("/admin/releases/importrun/", undo, follow=True).text
+    assert "Undid Import of March 10, 2025, 12:30 a.m. by " in done
+    assert "04:30" not in page + done
+    assert "00:30" not in page + done, "times are written one way, as the admin writes them"
 
 
 def test_unchanged_file_keeps_a_staff_correction(run_import, write_release):

@@ -1,11 +1,14 @@
 """Revision history: every save recorded, public corrections with their diffs, restore and undo."""
 
+import datetime
+import html
 import io
 import json
 import re
 
 import feedparser
 import pytest
+import time_machine
 from django.core.management import call_command
 
 from releases.importing import undoing
@@ -83,6 +86,36 @@ def test_reader_sees_the_note_and_exactly_what_changed(client, editor, make_rele
     assert structured_data(page)["dateModified"] == release.modified_at.isoformat()
 
 
+LIST_BODY = "Attending:\n\n-   National Climate Advisor (Chair)\n-   Secretary of Defense\n"
+
+
+def test_change_page_shows_the_rendered_words_that_changed(client, editor, make_release):
+    release = make_release(body=LIST_BODY)
+    client.force_login(editor)
+    corrected = LIST_BODY.replace("of Defense", "of **Defense** and the **Key Bridge** team")
+    correct(client, release, body=corrected, change_note="Named the team.")
+    revision = release.public_changes().get()
+    for url in (
+        release.get_absolute_url() + f"changes/{revision.pk}/",
+        f"/admin/releases/release/{release.pk}/history/compare/",
+    ):
+        diff = re.search(r'<div class="diff">(.*?)</div>', client.get(url).text, re.S).group(1)
+        assert "Secretary of Defense<ins> and the Key Bridge team</ins>" in diff
+        assert "**" not in diff
+        assert "National Climate Advisor (Chair)\nSecretary of Defense" in diff
+        assert not re.search(r"^\s*-", diff, re.M), "a Markdown list marker is shown"
+
+
+def test_change_page_ends_its_sentences_with_one_full_stop(client, editor, make_release):
+    release = make_release(body="One.")
+    client.force_login(editor)
+    correct(client, release, body="Two.", change_note="Fixed.")
+    revision = release.public_changes().get()
+    page = client.get(release.get_absolute_url() + f"changes/{revision.pk}/").text
+    assert re.search(r"Compared with the text of <time[^>]*>[^<]+[ap]\.m\.</time></p>", page)
+    assert ".." not in re.sub(r"<[^>]+>", "", page)
+
+
 def test_notes_are_listed_newest_first(client, editor, make_release):
     release = make_release(body="One.")
     client.force_login(editor)
@@ -138,6 +171,45 @@ def test_staff_compare_any_two_revisions(client, editor, make_release):
     bad = client.get(url, {"older": "nonsense", "newer": 10**9})
     assert bad.status_code == 200
     assert "Select a valid choice" in bad.text
+
+
+def test_revisions_saved_in_the_same_second_read_differently_in_the_compare_menu(
+    client, editor, make_release
+):
+    client.force_login(editor)
+    with time_machine.travel(datetime.datetime(2025, 3, 10, 16, 5, 9, tzinfo=datetime.UTC)):
+        release = make_release(body="One.")
+        correct(client, release, body="Two.", change_note="First fix.")
+        correct(client, release, body="Three.", change_note="Second fix.")
+    page = client.get(f"/admin/releases/release/{release.pk}/history/compare/").text
+    menu = re.search(r'<select name="newer".*?</select>', page, re.S).group(0)
+    labels = [html.unescape(label) for label in re.findall(r">([^<]+)</option>", menu)]
+    assert labels[:2] == ["#3 · 2025-03-10 12:05:09 · edna", "#2 · 2025-03-10 12:05:09 · edna"]
+    assert len(set(labels)) == len(labels) == 3
+
+
+def test_history_lists_revisions_in_the_press_offices_time_with_plain_headings(
+    client, editor, make_release
+):
+    client.force_login(editor)
+    # 04:30 in UTC is 00:30 in New York: the hour tells which zone a time is shown in.
+    with time_machine.travel(datetime.datetime(2025, 3, 10, 4, 30, 15, tzinfo=datetime.UTC)):
+        release = make_release(body="One.", modified_at=None)
+        correct(client, release, body="Two.", change_note="Fixed.")
+    page = client.get(f"/admin/releases/release/{release.pk}/history/").text
+    table = re.search(r'<table id="change-history".*?</table>', page, re.S).group(0)
+    headings = re.findall(r'<th scope="col">([^<]+)</th>', table)
+    assert headings == [
+        "Revision", "Saved", "Saved by", "Action", "Status", "Change note", "Changes"
+    ]  # fmt: skip
+    assert "March 10, 2025, 12:30:15 a.m." in table
+    assert re.search(r"Modified:</strong>\s*—&nbsp;&rarr; March 10, 2025, 12:30 a\.m\.", table)
+    assert "+00:00" not in table
+    assert "4:30" not in table
+    assert "None" not in re.sub(r"<[^>]+>", "", table)
+    assert "compare the words" in page
+    # An editor may not restore a revision, so is not sent to a page that refuses them.
+    assert '<th scope="row">#2</th>' in table
 
 
 def test_publisher_restores_an_earlier_revision(client, publisher, make_release):

@@ -1,11 +1,13 @@
 """Import runs and the files they read: staff see them, upload more, and undo a run."""
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html_join
+from django.utils.http import urlencode
 
 from releases.admin.uploads import upload_urls
 from releases.importing.undoing import UndoError, preview_undo, refuse_on_the_web, undo_run
@@ -24,21 +26,25 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(ImportRun)
 class ImportRunAdmin(ReadOnlyAdmin):
-    list_display = [
-        "started_at",
-        "started_by",
-        "status",
-        "created",
-        "updated",
-        "unchanged",
-        "superseded",
-        "failed",
-        "file_list",
-    ]
+    # Few and narrow columns, so that the list fits a laptop's screen beside its filters.
+    list_display = ["started_at", "started_by", "status", "files"]
     list_filter = ["status"]
     date_hierarchy = "started_at"
     change_list_template = "admin/releases/importrun/change_list.html"
     actions = ["undo"]
+    readonly_fields = ["started_at", "finished_at", "started_by", "status", "options", "files"]
+
+    def get_fieldsets(self, request, obj=None):
+        zone = settings.TIME_ZONE
+        return [
+            (
+                None,
+                {
+                    "fields": self.readonly_fields,
+                    "description": f"Times are {zone} time, the press office's.",
+                },
+            )
+        ]
 
     def get_urls(self):
         return [*upload_urls(self), *super().get_urls()]
@@ -65,9 +71,14 @@ class ImportRunAdmin(ReadOnlyAdmin):
         return redirect("admin:releases_importrun_upload")
 
     @admin.display(description="files")
-    def file_list(self, run):
-        url = reverse("admin:releases_importedfile_changelist")
-        return format_html('<a href="{}?run__id__exact={}">Files</a>', url, run.pk)
+    def files(self, run):
+        """The run's count of each outcome, each a link to those files."""
+        links = [
+            (files_of(run, outcome), count, outcome.value)
+            for outcome in ImportedFile.Outcome
+            if (count := getattr(run, outcome.value))
+        ]
+        return format_html_join(", ", '<a href="{}">{} {}</a>', links) or "none"
 
     def has_undo_permission(self, request):
         return request.user.has_perm("releases.undo_importrun")
@@ -100,6 +111,12 @@ class ImportRunAdmin(ReadOnlyAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/releases/importrun/undo_confirmation.html", context)
+
+
+def files_of(run, outcome):
+    """Return the address of the list of *run*'s files that had *outcome*."""
+    query = urlencode({"run__id__exact": run.pk, "outcome__exact": outcome})
+    return f"{reverse('admin:releases_importedfile_changelist')}?{query}"
 
 
 @admin.register(ImportedFile)

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
-from releases.admin import previews
+from releases.admin import history, previews
 from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
 from releases.facets import counts_by
@@ -69,7 +69,8 @@ class YearFilter(admin.SimpleListFilter):
 @admin.register(Release)
 class ReleaseAdmin(SimpleHistoryAdmin):
     form = ReleaseForm
-    list_display = ["title", "category", "date", "state", "modified_at", "public_page"]
+    # Dates written short, so that at 1366 px the title keeps room for two lines.
+    list_display = ["title", "category", "listed_on", "state", "modified", "public_page"]
     list_filter = ["status", "category", YearFilter, "date"]
     list_select_related = ["category"]
     search_fields = ["title", "body"]
@@ -84,8 +85,8 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     ]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     actions = ["publish"]
-    history_list_display = ["status", "change_note"]
     object_history_template = "admin/releases/release/object_history.html"
+    object_history_list_template = "admin/releases/release/object_history_list.html"
 
     def get_search_results(self, request, queryset, search_term):
         """Search titles and bodies with the full-text index, as readers' searches do.
@@ -136,6 +137,11 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             # Restoring brings back words and dates; publishing stays as it is now.
             fieldsets = [fieldset for fieldset in fieldsets if fieldset[0] != "Publishing"]
         return fieldsets
+
+    def get_changeform_initial_data(self, request):
+        """Start a new release listed on the press office's today, so that a first save
+        with the defaults succeeds."""
+        return {"date": timezone.localdate(), **super().get_changeform_initial_data(request)}
 
     def get_readonly_fields(self, request, obj=None):
         """Keep the permalink fixed once set, as imports find the release by it; leave
@@ -189,12 +195,43 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             return f"Scheduled for {local:%Y-%m-%d %H:%M}"
         return release.get_status_display()
 
-    @admin.display(description="public page")
+    @admin.display(description="date", ordering="date")
+    def listed_on(self, release):
+        return release.date.isoformat()
+
+    @admin.display(description="modified", ordering="modified_at")
+    def modified(self, release):
+        if release.modified_at is None:
+            return "—"
+        local = timezone.localtime(release.modified_at)
+        # The date whole on its line, the time below it if the column is narrow.
+        return format_html(
+            '<span class="nowrap">{}</span> {}', f"{local:%Y-%m-%d}", f"{local:%H:%M}"
+        )
+
+    @admin.display(description="page")
     def public_page(self, release):
         if not release.is_on_record():
             url = reverse("admin:releases_release_preview", args=[release.pk])
             return format_html('<a href="{}">Preview</a>', url)
         return format_html('<a href="{}">View</a>', release.get_absolute_url())
+
+    def history_view(self, request, object_id, extra_context=None):
+        context = {
+            "time_zone": settings.TIME_ZONE,
+            # Only publishers open a revision: opening one is the way to restore it.
+            "may_restore": self.has_publish_permission(request),
+            **(extra_context or {}),
+        }
+        return super().history_view(request, object_id, context)
+
+    def set_history_delta_changes(self, request, historical_records, **kwargs):
+        """Give each revision of the history's page its changes, and its number."""
+        super().set_history_delta_changes(request, historical_records, **kwargs)
+        history.number_page(historical_records)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return history.RevisionChanges(self.model, historical_record)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         """Show a revision to restore, to publishers: restoring brings back words readers saw."""
@@ -249,7 +286,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         release = self.viewable_release(request, object_id)
         context = {
             **self.admin_site.each_context(request),
-            **previews.comparison_context(request, release),
+            **history.comparison_context(request, release),
             "opts": self.opts,
             "original": release,
             "title": f"Compare revisions: {release}",
