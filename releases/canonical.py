@@ -20,6 +20,8 @@ from releases.caching.pages import cached_page
 PAGING = ("page", "cursor", "format")
 # Every parameter any list reads: the filters of the widest list, and paging.
 LIST_PARAMETERS = ("q", "category", "date_after", "date_before", "sort", *PAGING)
+# More digits than any page number of a list could have: such a "number" is refused as written.
+MAX_PAGE_DIGITS = 12
 
 # A list page, cached under the parameters a list reads.
 cached_list = functools.partial(cached_page, reads=LIST_PARAMETERS)
@@ -41,8 +43,16 @@ def canonical_query(filterset, data, *, cursor=False):
         if name == "cursor" and not cursor:
             continue
         if value := data.get(name, "").strip():
-            query[name] = value
+            query[name] = page_number(value) if name == "page" else value
     return query
+
+
+def page_number(raw):
+    """Return a page number written one way (``02`` or ``٢`` as ``2``); anything that is
+    not a number as it is, for the paginator to refuse."""
+    if raw.isdecimal() and len(raw) <= MAX_PAGE_DIGITS:
+        return str(int(raw))
+    return raw
 
 
 def same_query(data, query):

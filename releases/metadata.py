@@ -1,20 +1,42 @@
 """What a release page tells other sites: its summary, neighbours and structured data."""
 
+import hashlib
 import json
 
+from django.core.cache import cache
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
-from releases.rendering import opening_words
+from releases.rendering import (
+    RENDER_CACHE_SECONDS,
+    opening_words,
+    render_body,
+    renderer_settings,
+)
 
 SUMMARY_WORDS = 40
+# The opening of a body rendered for its summary: paragraphs enough for its
+# words, so that a feed's fifty summaries do not each render a whole transcript.
+SUMMARY_SOURCE_CHARACTERS = 2_000
 PUBLISHER = "The Press Office"
 
 
 def summary(release):
     """Return the opening words of *release*'s body as a reader sees them, for link
-    previews and feeds: the rendered text, without Markdown's marks or tags."""
-    text = opening_words(release.body_html, SUMMARY_WORDS)
+    previews and feeds: the rendered text, without Markdown's marks or tags.
+
+    Kept like a rendered body, by the digest of the text: a feed shows fifty.
+    """
+    source = f"{renderer_settings()}\n{release.body}"
+    key = f"summary:{hashlib.blake2b(source.encode(), digest_size=16).hexdigest()}"
+    return cache.get_or_set(key, lambda: opening_summary(release.body), RENDER_CACHE_SECONDS)
+
+
+def opening_summary(body):
+    """Return the summary of Markdown *body*, found afresh: see summary()."""
+    end = body.find("\n\n", SUMMARY_SOURCE_CHARACTERS)
+    opening = body if end == -1 else body[:end]
+    text = opening_words(render_body(opening), SUMMARY_WORDS)
     return Truncator(text).words(SUMMARY_WORDS, truncate="…")
 
 

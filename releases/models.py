@@ -235,9 +235,14 @@ class Release(models.Model):
         return release_path(self.category.slug, self.date, self.slug)
 
     def first_published_elsewhere(self):
-        """Whether the release's permalink is on another host than this site: an
-        imported release's is, one first published here (from the admin) is not."""
-        return urlsplit(self.permalink).netloc != urlsplit(settings.BRIEFING_SITE_URL).netloc
+        """Whether the release came from a file whose permalink is on another host than
+        this site. One created in the admin was first published here, whatever the
+        site's address was when its permalink was made."""
+        imported = bool(self.source_hash)
+        return (
+            imported
+            and urlsplit(self.permalink).netloc != urlsplit(settings.BRIEFING_SITE_URL).netloc
+        )
 
     def sort_key(self):
         """Return the values that place the release in NEWEST_FIRST order."""

@@ -105,12 +105,20 @@ def demote_headings(html):
     return HEADING_TAG.sub(lambda match: f"<{match[1]}h{int(match[2]) + 1}", html)
 
 
+def renderer_settings():
+    """Return what decides the HTML rendered from a body besides its text: this
+    renderer's version and the image hosts, which choose the images kept.
+
+    Part of every key that files rendered HTML: bodies here, whole pages in
+    caching/pages.py, so that a change of either is never served from a copy.
+    """
+    return f"{RENDERER_VERSION}:{','.join(settings.BRIEFING_IMAGE_HOSTS)}"
+
+
 def cached_render(text):
     """Return render_body(*text*), from the cache when this text was rendered before."""
-    # The image hosts decide which images are kept, so they are part of the key.
-    hosts = ",".join(settings.BRIEFING_IMAGE_HOSTS)
-    digest = hashlib.blake2b(f"{hosts}\n{text}".encode(), digest_size=16).hexdigest()
-    key = f"body-html:{RENDERER_VERSION}:{digest}"
+    digest = hashlib.blake2b(f"{renderer_settings()}\n{text}".encode(), digest_size=16)
+    key = f"body-html:{digest.hexdigest()}"
     html = cache.get(key)
     if html is None:
         html = render_body(text)

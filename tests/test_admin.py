@@ -117,7 +117,7 @@ def test_add_form_lists_a_new_release_on_the_press_offices_today(staff_client):
 def test_only_a_release_from_another_host_says_where_it_was_first_published(
     staff_client, make_release, settings
 ):
-    imported = make_release(title="Imported")
+    imported = make_release(title="Imported", source_hash="0" * 32)
     settings.BRIEFING_SITE_URL = "https://briefing.example.gov"
     data = {
         **change_form_data(imported, title="Written here", slug="written-here", permalink=""),
@@ -129,6 +129,10 @@ def test_only_a_release_from_another_host_says_where_it_was_first_published(
     assert "Originally published at" not in staff_client.get(written_here.get_absolute_url()).text
     page = staff_client.get(imported.get_absolute_url()).text
     assert f'Originally published at <a href="{imported.permalink}">' in page
+
+    settings.BRIEFING_SITE_URL = "https://briefing.whitehouse.gov"
+    moved = staff_client.get(written_here.get_absolute_url()).text
+    assert "Originally published at" not in moved, "the site's address changed, not its history"
 
 
 def test_release_list_writes_its_dates_short_and_modified_times_in_the_press_offices_zone(

@@ -123,6 +123,16 @@ def test_a_revision_id_that_is_not_a_number_is_a_404(admin_client, releases):
     assert response.status_code == 404
 
 
+def test_a_release_id_that_is_not_a_number_has_no_history_page(admin_client, releases):
+    assert admin_client.get("/admin/releases/release/abc/history/").status_code == 404
+
+
+@pytest.mark.parametrize("written", ["02", "002", "\u0662", "\uff12"])
+def test_a_page_number_written_another_way_leads_to_its_one_address(client, releases, written):
+    response = client.get("/briefing-room/", {"page": written})
+    assert (response.status_code, response.url) == (302, "/briefing-room/?page=2")
+
+
 def test_a_category_of_drafts_alone_stays_unseen(client, releases, make_release):
     make_release(title="Embargoed", category="embargoed-summit", status=Release.Status.DRAFT)
     make_release(

@@ -99,3 +99,21 @@ def test_a_form_opened_after_the_last_save_is_saved(admin_client, imported):
     save(admin_client, imported, data)
     imported.refresh_from_db()
     assert imported.title == "A new title"
+
+
+def test_a_save_after_a_correction_finds_nothing_else_changed(admin_client, imported):
+    data = opened_form(admin_client, imported)
+    data.update(title="A corrected title", change_note="Retitled.")
+    save(admin_client, imported, data)
+    imported.refresh_from_db()
+    corrected_at = imported.modified_at
+
+    # The form again, its modified time as the page writes it.
+    page = admin_client.get(CHANGE.format(imported.pk)).text
+    data = opened_form(admin_client, imported)
+    for part in ("modified_at_0", "modified_at_1"):
+        data[part] = re.search(rf'name="{part}" value="([^"]*)"', page)[1]
+    save(admin_client, imported, {**data, "minor_edit": "on"})
+    imported.refresh_from_db()
+    assert imported.modified_at == corrected_at
+    assert imported.history.first().diff_against(imported.history.all()[1]).changes == []

@@ -154,3 +154,14 @@ def test_readers_arriving_together_after_a_change_cause_one_render(live_server, 
         template_rendered.disconnect(count)
     assert answers == [(200, True)] * 12
     assert len(renders) == 1
+
+
+def test_a_change_of_image_hosts_is_never_served_from_an_older_copy(
+    client, make_release, settings, any_cache
+):
+    chart = "https://www.whitehouse.gov/wp-content/uploads/chart.png"
+    release = make_release(title="Jobs report", body=f"Jobs grew.\n\n![Jobs added]({chart})")
+    assert chart in client.get(release.get_absolute_url()).text
+
+    settings.BRIEFING_IMAGE_HOSTS = ["bidenwhitehouse.archives.gov"]
+    assert chart not in client.get(release.get_absolute_url()).text

@@ -163,7 +163,9 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             keep_what_the_form_does_not_edit(obj, form)
         obj.change_note = form.public_change_note()
         if obj.change_note:
-            obj.modified_at = timezone.now()
+            # To the second, as the form shows it: a later save that changes
+            # nothing must not find the time changed.
+            obj.modified_at = timezone.now().replace(microsecond=0)
         super().save_model(request, obj, form, change)
 
     @admin.action(permissions=["publish"], description="Publish the selected drafts")
@@ -217,6 +219,8 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         return format_html('<a href="{}">View</a>', release.get_absolute_url())
 
     def history_view(self, request, object_id, extra_context=None):
+        if not object_id.isdecimal():
+            raise Http404("No such release")
         context = {
             "time_zone": settings.TIME_ZONE,
             # Only publishers open a revision: opening one is the way to restore it.

@@ -17,6 +17,7 @@ from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 
 from releases.caching.version import KEEP_SECONDS, current_version, last_seen_version
+from releases.rendering import renderer_settings
 
 # A render holds the readers of its page for at most this long, polling this often.
 RENDER_LOCK_SECONDS = 10
@@ -141,10 +142,12 @@ def page_address(request, reads):
     """Return the digest of *request*'s address, which files its page: the
     parameters in *reads*, in one order, so that their order does not matter.
 
-    The host and scheme are in it: pages hold absolute links.
+    The host and scheme are in it: pages hold absolute links. So are the
+    renderer's settings: a page holds bodies rendered under them.
     """
     query = sorted((key, value) for key in reads for value in request.GET.getlist(key))
     address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query)}"
+    address = f"{renderer_settings()} {address}"
     return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
 
 
