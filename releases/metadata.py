@@ -9,7 +9,7 @@ from django.utils.text import Truncator
 
 from releases.rendering import (
     RENDER_CACHE_SECONDS,
-    opening_words,
+    readable_text,
     render_body,
     renderer_settings,
 )
@@ -36,7 +36,7 @@ def opening_summary(body):
     """Return the summary of Markdown *body*, found afresh: see summary()."""
     end = body.find("\n\n", SUMMARY_SOURCE_CHARACTERS)
     opening = body if end == -1 else body[:end]
-    text = opening_words(render_body(opening), SUMMARY_WORDS)
+    text = " ".join(readable_text(render_body(opening)).split())
     return Truncator(text).words(SUMMARY_WORDS, truncate="…")
 
 

@@ -38,13 +38,6 @@ IMAGE_TAG = re.compile(r'<img((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*/?>')
 IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
 # A paragraph that held only images the page may not show.
 EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
-# Tags that end a run of words: text either side of them is two words, not one.
-BLOCK_TAGS = {
-    "blockquote", "br", "h2", "h3", "h4", "h5", "h6", "hr", "li", "ol", "p", "pre",
-    "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
-}  # fmt: skip
-# Opening words are read from the start of a body's HTML, this much at a time.
-TEXT_CHUNK = 4096
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 # Part of each cache key: raise it when a change here renders a body differently.
@@ -129,40 +122,6 @@ def cached_render(text):
 def plain_text(markdown):
     """Return *markdown* without its markup, as one line of words."""
     return " ".join(MARKUP.sub("", RAW_TAG.sub(" ", markdown)).split())
-
-
-class TextReader(HTMLParser):
-    """The words of a piece of HTML as a reader sees them, without its tags."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.parts = []
-
-    def handle_starttag(self, tag, attrs):
-        self.handle_endtag(tag)
-
-    def handle_endtag(self, tag):
-        if tag in BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data):
-        self.parts.append(data)
-
-    def words(self):
-        return "".join(self.parts).split()
-
-
-def opening_words(html, count):
-    """Return the first *count* words or more of rendered *html*, as one line of text
-    (the whole text where it is shorter)."""
-    reader = TextReader()
-    # Only the opening is wanted: a long transcript is not read to its end.
-    for start in range(0, len(html), TEXT_CHUNK):
-        reader.feed(html[start : start + TEXT_CHUNK])
-        if len(reader.words()) > count:
-            break
-    reader.close()
-    return " ".join(reader.words())
 
 
 # Elements that start a paragraph (a blank line before and after) or a line of their own.
