@@ -205,6 +205,10 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Public pages are cached whole under the content version (releases/caching/pages.py);
+# This app server's own search index (releases/search/): a directory it alone
+# writes, rebuilt from the database whenever it is missing or damaged.
+BRIEFING_SEARCH_INDEX = Path(os.environ.get("BRIEFING_SEARCH_INDEX", BASE_DIR / "search-index"))
+
 # BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
 BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
 

@@ -11,7 +11,9 @@ class ReleasesConfig(AppConfig):
         from releases import revisions
         from releases.admin import sign_in
         from releases.caching import version
+        from releases.search import journal
 
         revisions.connect()
         sign_in.connect()
         version.connect()
+        journal.connect()

@@ -9,6 +9,9 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.functional import cached_property
 
 from releases.caching.version import computed_for_list
+from releases.models import Category
+from releases.search.compiling import Criteria
+from releases.search.engine import search_for
 
 DATE_FILTERS = ("date_after", "date_before")
 
@@ -150,7 +153,8 @@ class ListFacetsMixin:
     chooses one) and by year.
 
     Each facet counts the list as filtered by everything but its own filter,
-    so that the reader sees where else the search would lead. For a
+    so that the reader sees where else the search would lead. A search's
+    counts come from the search index, the rest from the database. For a
     FilterView with this app's filters.
     """
 
@@ -163,7 +167,7 @@ class ListFacetsMixin:
             return 0
         if not self.date_filtered():
             return sum(line.count for line in self.facets["year_facet"])
-        return computed_for_list(self.request, "count", queryset.count)
+        return self.kept("count", queryset.count)
 
     def date_filtered(self):
         return any(self.filter_value(name) for name in DATE_FILTERS)
@@ -172,13 +176,22 @@ class ListFacetsMixin:
         """The cleaned value of the filter *name*, or None: call on a usable filterset."""
         return self.filterset.form.cleaned_data.get(name) if self.filterset.is_bound else None
 
+    def kept(self, name, compute):
+        """Return *compute*() for this list, computed once per content version, unless
+        the search index is still catching up: then what it finds is not yet all."""
+        if self.filterset.search_query and search_for(self.request).releases_to_go:
+            return compute()
+        return computed_for_list(self.request, name, compute)
+
     @cached_property
     def facets(self):
         """{"year_facet": [...], "category_facet": [...]}, computed once per content version."""
-        return computed_for_list(self.request, "facets", self.count_facets)
+        return self.kept("facets", self.count_facets)
 
     def count_facets(self):
         """Count the facets afresh: see facets."""
+        if self.filterset.search_query:
+            return self.count_search_facets()
         if not self.date_filtered():
             counts = CategoryYearCounts(self.filtered_without("category"))
             chosen = self.filter_value("category")
@@ -190,6 +203,33 @@ class ListFacetsMixin:
         if self.category is None:
             facets["category_facet"] = category_counts(self.filtered_without("category"))
         return facets
+
+    def count_search_facets(self):
+        """The facets of a search, counted by the search index."""
+        search = search_for(self.request)
+        facets = {
+            "year_facet": newest_first(search.counts_by(self.search_criteria("dates"), "year"))
+        }
+        if self.category is None:
+            counts = search.counts_by(self.search_criteria("category"), "category")
+            names = Category.objects.filter(pk__in=counts).values_list("pk", "slug", "name")
+            facets["category_facet"] = largest_first(
+                FacetCount(slug, name, counts[pk]) for pk, slug, name in names
+            )
+        return facets
+
+    def search_criteria(self, *without):
+        """The list's search and filters as search index Criteria, less the filters
+        *without* ("category", "dates")."""
+        categories = None
+        if self.category is not None:
+            categories = (self.category.pk,)
+        elif "category" not in without and (chosen := self.filter_value("category")):
+            categories = (chosen.pk,)
+        first_day = last_day = None
+        if "dates" not in without:
+            first_day, last_day = (self.filter_value(name) for name in DATE_FILTERS)
+        return Criteria(self.filterset.search_query, categories, first_day, last_day)
 
     def filtered_without(self, *names):
         """The list's releases filtered by every filter in the query string but *names*."""

@@ -5,7 +5,8 @@ from django import forms
 
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
-from releases.search.backends import search_releases
+from releases.search.compiling import Criteria
+from releases.search.lookups import search_releases
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
@@ -79,7 +80,7 @@ class ReleaseFilter(django_filters.FilterSet):
         self.form.order_fields(["q"])
 
     def search(self, queryset, name, query):
-        return search_releases(queryset, query)
+        return search_releases(queryset, Criteria(query))
 
     def order(self, queryset, name, value):
         # The list shows a search best match first unless this says "newest"

@@ -535,44 +535,23 @@ class ContentVersion(models.Model):
         return self.token
 
 
-class FullTextIndexField(models.TextField):
-    """The hidden column of an SQLite FTS5 table that bears the table's name."""
+class SearchJournalEntry(models.Model):
+    """A change a search could see: the release whose entry every search index must
+    write again, or remove if the release is gone.
 
-
-@FullTextIndexField.register_lookup
-class Match(models.Lookup):
-    """``document__match=expression``: an FTS5 full-text query."""
-
-    lookup_name = "match"
-
-    def as_sql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        rhs, rhs_params = self.process_rhs(compiler, connection)
-        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
-
-
-class SearchEntry(models.Model):
-    """A release's entry in SQLite's full-text index, which triggers keep in step.
-
-    Only the SQLite search joins it; on PostgreSQL the index is a column of
-    the release table and this table does not exist.
+    Appended in the transaction that makes the change (``releases/search/journal.py``),
+    so entries follow one another in the order the changes committed; each search
+    index records the last entry it holds. Not a foreign key: a deleted release's
+    entry says that its index entry must go.
     """
 
-    release = models.OneToOneField(
-        Release,
-        on_delete=models.DO_NOTHING,
-        primary_key=True,
-        db_column="rowid",
-        related_name="search_entry",
-    )
-    document = FullTextIndexField(db_column="release_search")
+    release_id = models.BigIntegerField()
 
     class Meta:
-        managed = False
-        db_table = "release_search"
+        verbose_name_plural = "search journal entries"
 
     def __str__(self):
-        return f"Search entry of release {self.release_id}"
+        return f"Entry {self.pk}: release {self.release_id}"
 
 
 class Subscription(models.Model):

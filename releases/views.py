@@ -1,5 +1,6 @@
 """Public pages: release lists (search, filters, archives, other formats) and release pages."""
 
+import dataclasses
 import datetime
 
 from django.core.paginator import InvalidPage
@@ -11,15 +12,15 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases import metadata, revisions
-from releases.caching.version import computed_for_list
 from releases.canonical import canonical_query, same_query
 from releases.exporting import release_text
-from releases.facets import ListFacetsMixin, month_counts
+from releases.facets import FacetCount, ListFacetsMixin, month_counts
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, LIST_FIELDS, ListFormatsMixin
 from releases.models import Category, Release
 from releases.pagination import DeepPaginator
-from releases.search.backends import add_highlights, by_relevance, search_plans
+from releases.search.engine import SearchResults, search_for
+from releases.search.highlights import add_highlights
 from releases.subscriptions.alerts import subscription_query
 
 
@@ -41,16 +42,6 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
     def chosen_category(self):
         """The category the address names, or None: this list has none."""
         return None
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.GET.get("q", "").strip():
-            return super().dispatch(request, *args, **kwargs)
-        with search_plans():
-            response = super().dispatch(request, *args, **kwargs)
-            if hasattr(response, "render"):
-                # Rendered here, so that any query the template makes is planned alike.
-                response.render()
-            return response
 
     def get(self, request, *args, **kwargs):
         self.filterset = self.get_filterset(self.get_filterset_class())
@@ -75,7 +66,11 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         usable = self.filterset.usable
         self.object_list = self.filterset.qs if usable else self.filterset.queryset.none()
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
-        return self.render_to_response(context, status=200 if usable else 400)
+        response = self.render_to_response(context, status=200 if usable else 400)
+        if context.get("search_releases_to_go"):
+            # Found in an index still catching up: not a page to keep.
+            response["Cache-Control"] = "no-store"
+        return response
 
     def no_such_page(self, key):
         """Answer a page number the list does not have with a 404 that leads to its first page."""
@@ -102,10 +97,15 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
     def paginate_queryset(self, queryset, page_size):
         """Paginate like ListView; a page number the list lacks raises NoSuchPage.
 
-        A search is shown best match first unless the reader asked for the newest.
+        A search's page comes from the search index, best match first unless
+        the reader asked for the newest.
         """
-        if self.filterset.ranked_by_relevance:
-            queryset = by_relevance(queryset, self.filterset.search_query)
+        if self.filterset.search_query:
+            queryset = SearchResults(
+                search_for(self.request),
+                self.search_criteria(),
+                newest_first=not self.filterset.ranked_by_relevance,
+            )
         paginator = self.get_paginator(queryset, page_size)
         paginator.count = self.list_count(queryset)
         try:
@@ -127,7 +127,9 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
             **kwargs,
         )
         if context["search"]:
-            add_highlights(context["object_list"], context["search"])
+            search = search_for(self.request)
+            add_highlights(search, context["object_list"], context["search"])
+            context["search_releases_to_go"] = search.releases_to_go
         if self.filterset.usable:
             context.update(self.facets)
         return context
@@ -197,6 +199,17 @@ class ArchiveMixin:
             raise Http404("No releases in this period")
         return super().get(request, *args, **kwargs)
 
+    def search_criteria(self, *without):
+        """The list's search criteria, within the year or month in the address."""
+        criteria = super().search_criteria(*without)
+        start, end = self.period()
+        last = end - datetime.timedelta(days=1)
+        return dataclasses.replace(
+            criteria,
+            first_day=max(criteria.first_day or start, start),
+            last_day=min(criteria.last_day or last, last),
+        )
+
     def archive_title(self):
         year, month = self.kwargs["year"], self.kwargs.get("month")
         return f"{datetime.date(year, month, 1):%B %Y}" if month else str(year)
@@ -211,10 +224,18 @@ class ArchiveMixin:
         )
         if self.kwargs.get("month") is None and self.filterset.usable:
             year = self.kwargs["year"]
-            context["month_facet"] = computed_for_list(
-                self.request, "months", lambda: month_counts(self.object_list, year)
-            )
+            context["month_facet"] = self.kept("months", lambda: self.month_counts(year))
         return context
+
+    def month_counts(self, year):
+        """A FacetCount per month of *year* with releases in the list."""
+        if not self.filterset.search_query:
+            return month_counts(self.object_list, year)
+        months = search_for(self.request).counts_by(self.search_criteria(), "month")
+        return [
+            FacetCount(month, f"{datetime.date(year, month, 1):%B}", months[month])
+            for month in sorted(months)
+        ]
 
 
 class ArchiveListView(ArchiveMixin, ReleaseListView):

@@ -36,6 +36,14 @@ def test_settings(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def search_index(settings, tmp_path_factory):
+    """Each test has a search index directory of its own, empty until it searches:
+    an index holds the releases of the database it was built from, which is gone."""
+    settings.BRIEFING_SEARCH_INDEX = tmp_path_factory.mktemp("search-index")
+    return settings.BRIEFING_SEARCH_INDEX
+
+
 @pytest.fixture
 def archive_sample():
     """The real archive sample beside the checkout (set BRIEFING_ARCHIVE_SAMPLE to move it)."""

@@ -7,19 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from releases.models import Release
-from releases.search import backends as search_module
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/briefing-room/"
-
-
-@pytest.fixture(autouse=True, params=["few matches", "many matches"])
-def match_plan(request, monkeypatch):
-    """Run every search both ways SQLite may plan it (see releases.search.FullTextMatch)."""
-    if request.param == "many matches":
-        monkeypatch.setattr(search_module, "MANY_MATCHES", 0)
 
 
 def titles(response):

@@ -20,7 +20,8 @@ from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
 from releases.facets import counts_by
 from releases.models import Category, Redirect, Release
-from releases.search.backends import search_releases
+from releases.search.compiling import Criteria
+from releases.search.lookups import search_releases
 from releases.search.query import SearchQueryError, parse_search
 
 
@@ -89,7 +90,8 @@ class ReleaseAdmin(SimpleHistoryAdmin):
     object_history_list_template = "admin/releases/release/object_history_list.html"
 
     def get_search_results(self, request, queryset, search_term):
-        """Search titles and bodies with the full-text index, as readers' searches do.
+        """Search titles and bodies with the search index, as readers' searches do,
+        drafts and withdrawn releases included.
 
         A LIKE reads every body; the index finds the matches without reading
         them, with the same syntax as the public search box.
@@ -101,7 +103,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
         except SearchQueryError as error:
             self.message_user(request, str(error), messages.WARNING)
             return queryset.none(), False
-        return search_releases(queryset, query), False
+        return search_releases(queryset, Criteria(query, public=False)), False
 
     def get_fieldsets(self, request, obj=None):
         zone = settings.TIME_ZONE

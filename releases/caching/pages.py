@@ -190,6 +190,7 @@ def cacheable(response):
         and not response.streaming
         and not response.cookies
         and "Cookie" not in response.get("Vary", "")
+        and "no-store" not in response.get("Cache-Control", "")
     )
 
 

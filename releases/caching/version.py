@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from releases.models import Category, ContentVersion, Release
+from releases.search.journal import serialize_changes
 
 KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
 LAST_SEEN_KEY = "content-version:last-seen"
@@ -123,6 +124,7 @@ def content_changed(**signal_arguments):
 
     Called in the transaction that saves the change, so the two commit together.
     """
+    serialize_changes()
     token = secrets.token_hex(8)
     upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
     ContentVersion.objects.update_or_create(

@@ -24,6 +24,7 @@ from releases.caching.version import content_changed
 from releases.db.bulk_insert import BulkInsert
 from releases.importing.records import FileRecord, Outcome
 from releases.models import Category, FormerPermalink, Redirect, Release, release_path
+from releases.search import journal, updating
 
 STORED_FIELDS = (
     "title",
@@ -199,7 +200,11 @@ class BatchWriter:
         with transaction.atomic():
             self.store(writes)
             if writes:
+                journal.append(write.release_id for write in writes.values())
                 content_changed()
+                # Searchable on this server once stored: the import keeps its
+                # server's index up as it goes (other servers catch up themselves).
+                transaction.on_commit(updating.catch_up, robust=True)
             return self.recorder.commit()
 
     def settle_batch(self, batch):

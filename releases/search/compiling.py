@@ -1,0 +1,129 @@
+"""A parsed search and a list's filters, written out as one query of the index.
+
+Every term must match, in the title or the body; a title match is boosted
+over a body match, so BM25 ranks it higher. Filters (status, publication
+time, category, dates) are read from fast fields and add nothing to the score.
+"""
+
+import dataclasses
+import datetime
+import re
+
+import tantivy
+from django.utils import timezone
+
+from releases.search.query import STOP_WORDS
+from releases.search.schema import ANALYZER, SCHEMA, STATUS_CODES, TITLE_BOOST, day_number
+
+TEXT_FIELDS = ("title", "body")
+Occur = tantivy.Occur
+Integer = tantivy.FieldType.Integer
+
+
+@dataclasses.dataclass(frozen=True)
+class Criteria:
+    """What a list asks of the index: the search, and the filters beside it.
+
+    *categories* are category ids (None: any); *first_day* and *last_day*
+    bound the listing date; *public* keeps the releases readers see (published,
+    their time come), as ReleaseQuerySet.published() does, or with False every
+    release (the admin's search).
+    """
+
+    search: object
+    categories: tuple[int, ...] | None = None
+    first_day: datetime.date | None = None
+    last_day: datetime.date | None = None
+    public: bool = True
+
+    def without(self, *names):
+        """The same criteria less the filters *names* ("category", "dates")."""
+        changes = {}
+        if "category" in names:
+            changes["categories"] = None
+        if "dates" in names:
+            changes["first_day"] = changes["last_day"] = None
+        return dataclasses.replace(self, **changes)
+
+
+def compiled(criteria, now=None):
+    """Return the tantivy Query for *criteria*, as of *now*."""
+    clauses = [(Occur.Must, text_query(criteria.search))]
+    clauses += [
+        (Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters(criteria, now)
+    ]
+    return tantivy.Query.boolean_query(clauses)
+
+
+def filters(criteria, now=None):
+    if criteria.public:
+        moment = int((now or timezone.now()).timestamp())
+        yield tantivy.Query.term_query(SCHEMA, "status", STATUS_CODES["published"])
+        yield tantivy.Query.range_query(SCHEMA, "published", Integer, upper_bound=moment)
+    if criteria.categories is not None:
+        yield tantivy.Query.term_set_query(SCHEMA, "category", list(criteria.categories))
+    if criteria.first_day or criteria.last_day:
+        first = day_number(criteria.first_day) if criteria.first_day else None
+        last = day_number(criteria.last_day) if criteria.last_day else None
+        yield tantivy.Query.range_query(SCHEMA, "day", Integer, first, last)
+
+
+def text_query(search):
+    """Every term of *search* (a parsed SearchQuery), each in the title or the body."""
+    return tantivy.Query.boolean_query([(Occur.Must, term_query(term)) for term in search.terms])
+
+
+def term_query(term):
+    """One term, matched in the title (boosted) or in the body."""
+    title, body = (field_query(term, field) for field in TEXT_FIELDS)
+    return tantivy.Query.boolean_query(
+        [(Occur.Should, tantivy.Query.boost_query(title, TITLE_BOOST)), (Occur.Should, body)]
+    )
+
+
+def positioned_stems(words):
+    """Return [(position, stem)] of *words*, the very common ones left out but counted,
+    as the analyzer indexes them."""
+    stems = []
+    for place, word in enumerate(words):
+        if word in STOP_WORDS:
+            continue
+        stems += [(place, stem) for stem in ANALYZER.analyze(word)]
+    return stems
+
+
+def field_query(term, field):
+    """*term* in one field: a word, a phrase, or either ending in a prefix."""
+    words = term.words[:-1] if term.prefix else term.words
+    stems = positioned_stems(words)
+    if term.prefix:
+        # The prefix is stemmed as the text was: "presidential*" finds "presidentially".
+        prefix = (ANALYZER.analyze(term.words[-1]) or [term.words[-1]])[0]
+        pattern = re.escape(prefix) + ".*"
+        if not stems:
+            return tantivy.Query.regex_query(SCHEMA, field, pattern)
+        literal = [(place, re.escape(stem)) for place, stem in stems]
+        return tantivy.Query.regex_phrase_query(
+            SCHEMA, field, [*literal, (len(term.words) - 1, pattern)]
+        )
+    if not stems:
+        # A word the analyzer drops (too long to be indexed) matches nothing.
+        return tantivy.Query.empty_query()
+    if len(stems) == 1:
+        return tantivy.Query.term_query(SCHEMA, field, stems[0][1])
+    return tantivy.Query.phrase_query(SCHEMA, field, stems)
+
+
+def highlight_terms(searcher, search, field, expansions=50):
+    """Return a query of the terms of *search* in *field*, prefixes expanded into the
+    index's own terms: what a snippet marks."""
+    stems = set()
+    for term in search.terms:
+        words = term.words[:-1] if term.prefix else term.words
+        stems.update(stem for _, stem in positioned_stems(words))
+        if term.prefix:
+            prefix = (ANALYZER.analyze(term.words[-1]) or [term.words[-1]])[0]
+            found = searcher.terms_with_prefix(field, prefix, limit=expansions)
+            stems.update(text for text, _ in found)
+    queries = [tantivy.Query.term_query(SCHEMA, field, stem) for stem in sorted(stems)]
+    return tantivy.Query.boolean_query([(Occur.Should, query) for query in queries])

@@ -1,0 +1,92 @@
+"""Searching this server's index: counts, a window of results, facets, every match.
+
+A Search reads one snapshot of the index throughout, so a list's count, its
+page and its facets agree. Open one per request with search_for(request).
+"""
+
+from django.utils import timezone
+
+from releases.search import updating
+from releases.search.compiling import compiled
+
+# Facet values a list can have: categories, years or months.
+MOST_FACET_VALUES = 10_000
+
+
+class Search:
+    """The index as this server holds it now, brought up to the journal first."""
+
+    def __init__(self):
+        freshness = updating.fresh_searcher()
+        self.searcher = freshness.searcher
+        # Releases changed in the database that the index has still to take in.
+        self.releases_to_go = freshness.releases_to_go
+        self.now = timezone.now()
+
+    def query(self, criteria):
+        return compiled(criteria, self.now)
+
+    def count(self, criteria):
+        """How many releases match *criteria*."""
+        if self.searcher is None:
+            return 0
+        return self.searcher.search(self.query(criteria), 1, count=True).count
+
+    def ids(self, criteria, start, stop, *, newest_first=False):
+        """Return the ids of matches *start* to *stop*, best match first or newest first."""
+        if self.searcher is None or stop <= start:
+            return []
+        ordering = {"order_by_field": "newest"} if newest_first else {}
+        found = self.searcher.search(
+            self.query(criteria), stop - start, count=False, offset=start, **ordering
+        )
+        addresses = [address for _, address in found.hits]
+        if not newest_first:
+            addresses = self.newest_among_equals(found.hits)
+        return self.searcher.fast_field_values("id", addresses)
+
+    def newest_among_equals(self, hits):
+        """Return the addresses of *hits*, best first, and newest first where the scores
+        are equal, as the lists order everything else. (Within the page: equal scores
+        that straddle two pages keep the index's order.)"""
+        addresses = [address for _, address in hits]
+        newest = self.searcher.fast_field_values("newest", addresses)
+        ranked = sorted(zip(hits, newest, strict=True), key=lambda pair: (-pair[0][0], -pair[1]))
+        return [hit[1] for hit, _ in ranked]
+
+    def all_ids(self, criteria):
+        """Return the id of every match, in no particular order."""
+        total = self.count(criteria)
+        return self.ids(criteria, 0, total) if total else []
+
+    def counts_by(self, criteria, field):
+        """Return {value of *field*: number of matches} for a fast field of the index."""
+        if self.searcher is None:
+            return {}
+        aggregation = {"counts": {"terms": {"field": field, "size": MOST_FACET_VALUES}}}
+        found = self.searcher.aggregate(self.query(criteria), aggregation)
+        return {int(bucket["key"]): bucket["doc_count"] for bucket in found["counts"]["buckets"]}
+
+
+def search_for(request):
+    """Return the Search of *request*, opened once however often it is asked."""
+    search = getattr(request, "index_search", None)
+    if search is None:
+        search = request.index_search = Search()
+    return search
+
+
+class SearchResults:
+    """A search's releases, counted and windowed for DeepPaginator."""
+
+    def __init__(self, search, criteria, *, newest_first):
+        self.search = search
+        self.criteria = criteria
+        self.newest_first = newest_first
+
+    def count(self):
+        return self.search.count(self.criteria)
+
+    def ids(self, start, stop):
+        """Return the ids of the releases from *start* to *stop* in this order."""
+        return self.search.ids(self.criteria, start, stop, newest_first=self.newest_first)

@@ -1,0 +1,86 @@
+"""Titles and snippets of search results with the words that matched marked.
+
+The snippet is the stretch of the body, as plain text, where the matched
+words are densest, wherever in the body that is.
+"""
+
+import tantivy
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from releases.models import Release
+from releases.rendering import plain_text
+from releases.search.compiling import highlight_terms
+from releases.search.schema import SCHEMA
+
+SNIPPET_CHARACTERS = 200
+TITLE_CHARACTERS = 1000
+ELLIPSIS = "…"
+
+
+def add_highlights(search, releases, query):
+    """Give each of *releases* ``title_html`` and ``snippet_html``, matches marked.
+
+    *search* is the Search the releases were found with; call this on a
+    page of results, not on all of them.
+    """
+    releases = list(releases)
+    if not releases:
+        return
+    bodies = dict(Release.objects.filter(pk__in=[r.pk for r in releases]).values_list("pk", "body"))
+    titles = generator(search, query, "title", TITLE_CHARACTERS)
+    snippets = generator(search, query, "body", SNIPPET_CHARACTERS)
+    for release in releases:
+        release.title_html = marked_whole(titles, release.title)
+        release.snippet_html = marked_stretch(snippets, plain_text(bodies.get(release.pk, "")))
+
+
+def generator(search, query, field, characters):
+    if search.searcher is None:
+        return None
+    terms = highlight_terms(search.searcher, query, field)
+    made = tantivy.SnippetGenerator.create(search.searcher, terms, SCHEMA, field)
+    made.set_max_num_chars(characters)
+    return made
+
+
+def matches(made, field, text):
+    """Return (the fragment's byte range, [byte ranges of matches]) in *text*'s UTF-8."""
+    if made is None or not text:
+        return (0, 0), []
+    snippet = made.snippet_from_doc(tantivy.Document(**{field: text}))
+    fragment = snippet.fragment_range()
+    spans = [(fragment.start + r.start, fragment.start + r.end) for r in snippet.highlighted()]
+    return (fragment.start, fragment.end), spans
+
+
+def marked_whole(made, title):
+    """The whole of *title*, escaped, its matches in <mark>."""
+    _, spans = matches(made, "title", title)
+    return with_marks(title.encode(), spans, 0, len(title.encode()))
+
+
+def marked_stretch(made, text):
+    """The stretch of *text* where its matches are, escaped, the matches in <mark>;
+    the opening of *text* when nothing in it matched."""
+    data = text.encode()
+    (start, stop), spans = matches(made, "body", text)
+    if not spans:
+        opening = text[:SNIPPET_CHARACTERS]
+        tail = ELLIPSIS if len(text) > len(opening) else ""
+        return mark_safe(escape(opening) + tail)
+    html = with_marks(data, spans, start, stop)
+    head = ELLIPSIS if start > 0 else ""
+    tail = ELLIPSIS if stop < len(data) else ""
+    return mark_safe(head + html + tail)
+
+
+def with_marks(data, spans, start, stop):
+    """Return the bytes *data*[start:stop] as escaped HTML, each of *spans* in <mark>."""
+    parts, at = [], start
+    for span_start, span_stop in spans:
+        parts.append(escape(data[at:span_start].decode(errors="ignore")))
+        parts.append(f"<mark>{escape(data[span_start:span_stop].decode(errors='ignore'))}</mark>")
+        at = span_stop
+    parts.append(escape(data[at:stop].decode(errors="ignore")))
+    return mark_safe("".join(parts))

@@ -1,0 +1,105 @@
+"""What the search index holds for each release, and how its text is split into terms.
+
+Titles and bodies are indexed with their word positions (for phrases), split
+and stemmed by one analyzer that the queries use too. Everything a list
+filters, counts or sorts on is a fast (columnar) field, read at query time:
+a scheduled release is indexed with its publication time and becomes
+findable when that time comes, with nothing written then.
+"""
+
+import datetime
+
+import tantivy
+
+from releases.search.query import STOP_WORDS
+
+ANALYZER_NAME = "briefing"
+# Longer tokens are noise (URLs, hashes) and would bloat the term dictionary.
+LONGEST_TERM = 100
+# A match in the title counts this many times one in the body.
+TITLE_BOOST = 3.0
+# The document that records the last journal entry the index holds (see
+# journal.py); releases' ids start at 1.
+POSITION_DOCUMENT_ID = 0
+
+STATUS_CODES = {"draft": 0, "published": 1, "withdrawn": 2}
+
+EPOCH = datetime.date(1800, 1, 1)
+# The newest-first key packs (date, publication time, id) into one number,
+# as NEWEST_FIRST orders them: the date's day, the publication time's offset
+# from that day (clamped to about 48 days either way) and the id.
+OFFSET_BITS = ID_BITS = 23
+
+
+def analyzer():
+    """The analyzer for titles, bodies and queries: words of letters or digits,
+    lower-cased, the very common ones dropped (their places kept, for phrases),
+    stemmed as English."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(LONGEST_TERM))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.custom_stopword(sorted(STOP_WORDS)))
+        .filter(tantivy.Filter.stemmer("english"))
+        .build()
+    )
+
+
+ANALYZER = analyzer()
+
+
+def build_schema():
+    builder = tantivy.SchemaBuilder()
+    builder.add_integer_field("id", indexed=True, fast=True)
+    builder.add_text_field("title", tokenizer_name=ANALYZER_NAME, index_option="position")
+    builder.add_text_field("body", tokenizer_name=ANALYZER_NAME, index_option="position")
+    for name in ("category", "status"):
+        builder.add_integer_field(name, indexed=True, fast=True)
+    for name in ("published", "day", "year", "month", "newest", "journal"):
+        builder.add_integer_field(name, fast=True)
+    return builder.build()
+
+
+SCHEMA = build_schema()
+
+
+def day_number(date):
+    """The date as a count of days, as the ``day`` field holds it."""
+    return (date - EPOCH).days
+
+
+def newest_key(date, published_at, pk):
+    """Return the number that sorts releases as NEWEST_FIRST does, largest first."""
+    midnight = datetime.datetime.combine(date, datetime.time(), tzinfo=datetime.UTC)
+    offset = int((published_at - midnight).total_seconds()) + (1 << (OFFSET_BITS - 1))
+    offset = min(max(offset, 0), (1 << OFFSET_BITS) - 1)
+    return (
+        (day_number(date) << (OFFSET_BITS + ID_BITS))
+        | (offset << ID_BITS)
+        | min(pk, (1 << ID_BITS) - 1)
+    )
+
+
+def release_document(pk, title, body, category_id, date, published_at, status):
+    """Return the index document of one release, from its stored values."""
+    return tantivy.Document(
+        id=pk,
+        title=title,
+        body=body,
+        category=category_id,
+        status=STATUS_CODES[status],
+        published=int(published_at.timestamp()),
+        day=day_number(date),
+        year=date.year,
+        month=date.month,
+        newest=newest_key(date, published_at, pk),
+    )
+
+
+def position_document(journal_entry):
+    """Return the document that says the index holds the journal up to *journal_entry*."""
+    return tantivy.Document(id=POSITION_DOCUMENT_ID, journal=journal_entry)
+
+
+# The columns release_document() reads, in its order.
+INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status")

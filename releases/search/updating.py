@@ -1,0 +1,211 @@
+"""Keeping this server's search index up to the journal, and rebuilding it.
+
+A search first asks how far the journal goes. An index a few changes behind
+is caught up there and then, under the writer lock; a long way behind (a
+server that was down during an import), or missing, or damaged, it is caught
+up or rebuilt by a thread in the background while searches answer from the
+index as it stands, saying how many releases are still to come.
+"""
+
+import logging
+import threading
+
+import tantivy
+from django.db import close_old_connections, connection
+
+from releases.models import Release
+from releases.search import directory, journal
+from releases.search.schema import (
+    INDEXED_COLUMNS,
+    POSITION_DOCUMENT_ID,
+    SCHEMA,
+    position_document,
+    release_document,
+)
+
+logger = logging.getLogger(__name__)
+
+# Entries a search catches up itself before it answers; more are left to the background.
+CAUGHT_UP_IN_REQUEST = 1000
+# The longest a search waits for another process's catching up before it answers.
+WAIT_SECONDS = 1.0
+# Journal entries applied in one commit.
+CHUNK = 1000
+# Memory for one writer's thread: tantivy flushes a segment when it is full.
+WRITER_HEAP = 64_000_000
+REBUILD_HEAP = 128_000_000
+REBUILD_THREADS = 2
+READ_ROWS = 2000
+
+
+def position(searcher):
+    """Return the last journal entry the index behind *searcher* holds (0 for none)."""
+    query = tantivy.Query.term_query(SCHEMA, "id", POSITION_DOCUMENT_ID)
+    hits = searcher.search(query, 1, count=False).hits
+    if not hits:
+        return 0
+    return searcher.fast_field_values("journal", [hits[0][1]])[0] or 0
+
+
+class Freshness:
+    """The searcher a search reads, and how many releases it has still to take in."""
+
+    def __init__(self, searcher, releases_to_go=0):
+        self.searcher = searcher
+        self.releases_to_go = releases_to_go
+
+
+def fresh_searcher():
+    """Return a Freshness: a searcher up to the journal where that takes under a second.
+
+    Never raises for the index's sake: a missing or damaged index is rebuilt in
+    the background, and until then a search finds nothing and says why.
+    """
+    head = journal.head()
+    try:
+        index = directory.opened()
+        if index is None and Release.objects.count() <= CAUGHT_UP_IN_REQUEST:
+            catch_up(lock_timeout=WAIT_SECONDS)
+            index = directory.opened()
+        if index is None:
+            return behind(None, head)
+        searcher = index.searcher()
+        if position(searcher) >= head:
+            return Freshness(searcher)
+        index.reload()
+        searcher = index.searcher()
+        held = position(searcher)
+        if held > head:
+            # The index holds changes the database never committed (a restored
+            # backup): it belongs to another history.
+            raise directory.DamagedIndex("the search index is ahead of the journal")
+        if held < head and head - held <= CAUGHT_UP_IN_REQUEST:
+            catch_up(lock_timeout=WAIT_SECONDS)
+            index = directory.opened()
+            index.reload()
+            searcher = index.searcher()
+            held = position(searcher)
+        return Freshness(searcher) if held >= head else behind(searcher, held)
+    except (directory.DamagedIndex, ValueError, OSError) as error:
+        logger.warning("Search index unusable, rebuilding it: %s", error)
+        directory.Opened.path = directory.Opened.index = None
+        Background.start(rebuild_damaged)
+        return Freshness(None, Release.objects.count())
+
+
+def behind(searcher, held):
+    """Start catching up in the background; return a Freshness saying how far it has to go."""
+    Background.start(catch_up)
+    to_go = journal.releases_after(held) if searcher is not None else Release.objects.count()
+    return Freshness(searcher, to_go)
+
+
+def catch_up(lock_timeout=None, limit=None):
+    """Apply the journal's new entries to the index, a chunk a commit; return whether
+    this process had the writer lock. *limit* caps the entries applied.
+
+    The position is read again once the lock is held: another process may
+    have caught up meanwhile, and nothing is indexed twice.
+    """
+    with directory.writer_lock(lock_timeout) as locked:
+        if not locked:
+            return False
+        index = directory.opened()
+        if index is None:
+            path, _ = build_generation()
+            directory.swap_in(path)
+            return True
+        index.reload()
+        held = position(index.searcher())
+        applied = 0
+        while limit is None or applied < limit:
+            entries = journal.entries_after(held, CHUNK)
+            if not entries:
+                break
+            apply(index, entries)
+            held, applied = entries[-1][0], applied + len(entries)
+        return True
+
+
+def apply(index, entries):
+    """Write the releases named by *entries* into *index* as they are now, in one commit."""
+    ids = sorted({release_id for _, release_id in entries})
+    rows = Release.objects.filter(pk__in=ids).values_list(*INDEXED_COLUMNS)
+    writer = index.writer(WRITER_HEAP, 1)
+    writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
+    for row in rows.iterator(chunk_size=READ_ROWS):
+        writer.add_document(release_document(*row))
+    write_position(writer, entries[-1][0])
+    # Waiting for merges keeps the segments few: each commit adds one.
+    writer.wait_merging_threads()
+
+
+def write_position(writer, entry):
+    """Record *entry* as the index's position, and commit it with the documents."""
+    writer.delete_documents_by_term("id", POSITION_DOCUMENT_ID)
+    writer.add_document(position_document(entry))
+    writer.commit()
+
+
+def rebuild(on_progress=None):
+    """Build a new index of every release from the database and swap it in; return
+    how many releases it holds. *on_progress* is called with each chunk's size."""
+    path, count = build_generation(on_progress)
+    with directory.writer_lock():
+        directory.swap_in(path)
+    return count
+
+
+def build_generation(on_progress=None):
+    """Index every release into a new generation; return (its directory, its size).
+
+    The journal's head is read before the releases: what changes while they
+    are read is caught up afterwards, so nothing is missed.
+    """
+    head = journal.head()
+    path, index = directory.new_generation()
+    writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
+    count = 0
+    rows = Release.objects.order_by("pk").values_list(*INDEXED_COLUMNS)
+    for row in rows.iterator(chunk_size=READ_ROWS):
+        writer.add_document(release_document(*row))
+        count += 1
+        if on_progress and count % READ_ROWS == 0:
+            on_progress(READ_ROWS)
+    write_position(writer, head)
+    writer.wait_merging_threads()
+    if on_progress and count % READ_ROWS:
+        on_progress(count % READ_ROWS)
+    return path, count
+
+
+def rebuild_damaged():
+    rebuild()
+    catch_up()
+
+
+class Background:
+    """The one thread per process that catches the index up or rebuilds it."""
+
+    thread = None
+    lock = threading.Lock()
+
+    @classmethod
+    def start(cls, work):
+        with cls.lock:
+            if cls.thread is not None and cls.thread.is_alive():
+                return
+            cls.thread = threading.Thread(
+                target=cls.run, args=(work,), name="search-index", daemon=True
+            )
+            cls.thread.start()
+
+    @staticmethod
+    def run(work):
+        try:
+            work()
+        except Exception:
+            logger.exception("The search index could not be brought up to date")
+        finally:
+            close_old_connections()
+            connection.close()
