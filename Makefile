@@ -21,6 +21,7 @@ $(BIN)/.installed: requirements.txt
 setup: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py import_release fixtures/
+	$(BIN)/python manage.py search_index --if-missing
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 run: setup
