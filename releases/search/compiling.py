@@ -13,7 +13,14 @@ import tantivy
 from django.utils import timezone
 
 from releases.search.query import STOP_WORDS
-from releases.search.schema import ANALYZER, SCHEMA, STATUS_CODES, TITLE_BOOST, day_number
+from releases.search.schema import (
+    ANALYZER,
+    SCHEMA,
+    STATUS_CODES,
+    TITLE_BOOST,
+    day_number,
+    instant,
+)
 
 TEXT_FIELDS = ("title", "body")
 Occur = tantivy.Occur
@@ -57,7 +64,7 @@ def compiled(criteria, now=None):
 
 def filters(criteria, now=None):
     if criteria.public:
-        moment = int((now or timezone.now()).timestamp())
+        moment = instant(now or timezone.now())
         yield tantivy.Query.term_query(SCHEMA, "status", STATUS_CODES["published"])
         yield tantivy.Query.range_query(SCHEMA, "published", Integer, upper_bound=moment)
     if criteria.categories is not None:

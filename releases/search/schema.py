@@ -25,6 +25,7 @@ POSITION_DOCUMENT_ID = 0
 STATUS_CODES = {"draft": 0, "published": 1, "withdrawn": 2}
 
 EPOCH = datetime.date(1800, 1, 1)
+UNIX_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 # The newest-first key packs (date, publication time, id) into one number,
 # as NEWEST_FIRST orders them: the date's day, the publication time's offset
 # from that day (clamped to about 48 days either way) and the id.
@@ -68,6 +69,12 @@ def day_number(date):
     return (date - EPOCH).days
 
 
+def instant(moment):
+    """*moment* (an aware datetime) as whole microseconds, as the ``published`` field holds it:
+    exact, so a release is findable at the same microsecond the database shows it."""
+    return (moment - UNIX_EPOCH) // datetime.timedelta(microseconds=1)
+
+
 def newest_key(date, published_at, pk):
     """Return the number that sorts releases as NEWEST_FIRST does, largest first."""
     midnight = datetime.datetime.combine(date, datetime.time(), tzinfo=datetime.UTC)
@@ -88,7 +95,7 @@ def release_document(pk, title, body, category_id, date, published_at, status):
         body=body,
         category=category_id,
         status=STATUS_CODES[status],
-        published=int(published_at.timestamp()),
+        published=instant(published_at),
         day=day_number(date),
         year=date.year,
         month=date.month,
