@@ -8,6 +8,7 @@ import smtplib
 from django.core.management.base import BaseCommand, CommandError
 
 from releases.models import Subscription
+from releases.search import updating
 from releases.subscriptions.alerts import send_alert
 
 
@@ -15,6 +16,9 @@ class Command(BaseCommand):
     help = "Email each confirmed subscription the releases new on its list since the last run."
 
     def handle(self, *args, **options):
+        # Searches answer from an index still catching up; alerts must not
+        # miss what it has not yet taken in, so this run waits for it.
+        updating.catch_up()
         mailed = releases = failed = 0
         confirmed = Subscription.objects.filter(confirmed_at__isnull=False).select_related(
             "category"
