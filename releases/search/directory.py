@@ -103,6 +103,9 @@ def open_index(path):
         index = tantivy.Index.open(str(path))
     except (ValueError, OSError) as error:
         raise DamagedIndex(f"the search index at {path} cannot be opened: {error}") from None
+    if index.schema != SCHEMA:
+        # Built by an earlier version of the site, which indexed other fields.
+        raise DamagedIndex(f"the search index at {path} holds other fields than this site's")
     index.register_tokenizer(ANALYZER_NAME, ANALYZER)
     return index
 
