@@ -13,7 +13,9 @@ import tantivy
 
 from releases.search.query import STOP_WORDS
 
-ANALYZER_NAME = "briefing"
+# Named in the schema: a new name for a changed analyzer makes every index built
+# with the old one differ from SCHEMA, and be rebuilt (directory.open_index).
+ANALYZER_NAME = "briefing-1"
 # Longer tokens are noise (URLs, hashes) and would bloat the term dictionary.
 LONGEST_TERM = 100
 # A match in the title counts this many times one in the body.
