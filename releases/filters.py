@@ -6,6 +6,7 @@ from django import forms
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.compiling import Criteria
+from releases.search.engine import search_for
 from releases.search.lookups import search_releases
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 
@@ -80,7 +81,8 @@ class ReleaseFilter(django_filters.FilterSet):
         self.form.order_fields(["q"])
 
     def search(self, queryset, name, query):
-        return search_releases(queryset, Criteria(query))
+        search = search_for(self.request) if self.request is not None else None
+        return search_releases(queryset, Criteria(query), search)
 
     def order(self, queryset, name, value):
         # The list shows a search best match first unless this says "newest"

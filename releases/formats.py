@@ -11,8 +11,8 @@ import dataclasses
 from django.http import HttpResponseNotFound, JsonResponse, StreamingHttpResponse
 
 from releases import pagination
-from releases.caching.version import computed_for_list
 from releases.feeds import FEED_TYPES, ListFeed
+from releases.search.engine import search_for
 
 # The columns a list reads: never the body, which a list page does not show.
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
@@ -134,7 +134,14 @@ class ListFormatsMixin:
             )
         if not self.filterset.usable:
             return filter_errors(self.filterset)
-        releases = self.filterset.qs
+        response = self.format_response(key, self.filterset.qs)
+        if self.filterset.search_query and search_for(self.request).releases_to_go:
+            # Found in a search index still catching up: not an answer to keep.
+            response["Cache-Control"] = "no-store"
+        return response
+
+    def format_response(self, key, releases):
+        """Answer with the list's *releases* in the format *key*."""
         if key in FEED_TYPES:
             # A feed is read for what is new, whatever the list's order.
             releases = releases.only(*LIST_FIELDS, "body").newest_first()
@@ -155,7 +162,7 @@ class ListFormatsMixin:
             )
         except pagination.CursorError as error:
             return JsonResponse({"errors": {"cursor": [str(error)]}}, status=400)
-        count = computed_for_list(self.request, "count", releases.count)
+        count = self.kept("count", releases.count)
         next_url = self.address_with(cursor=cursor) if cursor else None
         return cursor_json_response(self.request, count, results, next_url)
 

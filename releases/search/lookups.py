@@ -17,9 +17,10 @@ class MatchingIds(Expression):
 
     output_field = BooleanField()
 
-    def __init__(self, criteria):
+    def __init__(self, criteria, search=None):
         super().__init__()
         self.criteria = criteria
+        self.search = search
         self.found = None
 
     def resolve_expression(self, query=None, *args, **kwargs):
@@ -29,7 +30,7 @@ class MatchingIds(Expression):
 
     def ids(self):
         if self.found is None:
-            self.found = Search().all_ids(self.criteria)
+            self.found = (self.search or Search()).all_ids(self.criteria)
         return self.found
 
     def as_sql(self, compiler, connection):
@@ -39,6 +40,7 @@ class MatchingIds(Expression):
         return f"{column} IN (SELECT value FROM json_each(%s))", [json.dumps(self.ids())]
 
 
-def search_releases(queryset, criteria):
-    """Return *queryset* narrowed to the releases matching *criteria*, in the same order."""
-    return queryset.filter(MatchingIds(criteria))
+def search_releases(queryset, criteria, search=None):
+    """Return *queryset* narrowed to the releases matching *criteria*, in the same order;
+    found with *search*, or a Search of its own."""
+    return queryset.filter(MatchingIds(criteria, search))
