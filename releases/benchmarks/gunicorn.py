@@ -57,6 +57,13 @@ def tail(path, lines=60):
 def running_gunicorn(database_url, log_path, **environment):
     """Run gunicorn with the production configuration on a free port, serving
     *database_url* and logging to *log_path*; yield its base URL, and stop it after."""
+    with gunicorn_process(database_url, log_path, **environment) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def gunicorn_process(database_url, log_path, **environment):
+    """As running_gunicorn, yielding (base URL, the gunicorn master's Popen)."""
     if not (BASE_DIR / "staticfiles" / "staticfiles.json").exists():
         raise ServerFailed("static files are not collected: run make setup first")
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -80,7 +87,7 @@ def running_gunicorn(database_url, log_path, **environment):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_serving(process, base, log_path)
-        yield base
+        yield base, process
     finally:
         stop(process)  # SIGTERM: gunicorn's graceful shutdown
 
@@ -100,3 +107,28 @@ def wait_until_serving(process, base, log_path, timeout=20):
         if time.monotonic() > deadline:
             raise ServerFailed(f"gunicorn did not answer within {timeout} s:\n{tail(log_path)}")
         time.sleep(0.1)
+
+
+def worker_pids(master_pid):
+    """Return the process ids of the gunicorn master *master_pid*'s workers."""
+    workers = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # the process ended meanwhile
+        if int(fields[1]) == master_pid:
+            workers.append(int(stat.parent.name))
+    return workers
+
+
+def private_memory_mb(pid):
+    """Return the private memory (USS) of the process *pid* in MB: the pages no other
+    process maps, Private_Clean + Private_Dirty of /proc/<pid>/smaps_rollup."""
+    text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    kilobytes = sum(
+        int(line.split()[1])
+        for line in text.splitlines()
+        if line.startswith(("Private_Clean:", "Private_Dirty:"))
+    )
+    return kilobytes / 1024

@@ -25,6 +25,7 @@ from releases.importing.parsing import parse_release
 from releases.importing.preparing import read_release_file
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
+DEFAULT_POSTGRES_DATABASE = "briefing_benchmark"
 DATABASES = ("sqlite", "postgresql")
 MANAGE = [sys.executable, str(Path(settings.BASE_DIR, "manage.py"))]
 # Runs a command and prints the peak resident memory, in KB, of the largest
@@ -83,6 +84,12 @@ def add_archive_arguments(parser, count):
         "--postgres-url",
         default=DEFAULT_POSTGRES,
         help=f"A PostgreSQL server to create the benchmark database on ({DEFAULT_POSTGRES}).",
+    )
+    parser.add_argument(
+        "--postgres-database",
+        default=DEFAULT_POSTGRES_DATABASE,
+        help="The benchmark's database there, dropped and created afresh "
+        f"({DEFAULT_POSTGRES_DATABASE}).",
     )
 
 
@@ -150,11 +157,22 @@ def change_one_percent(files):
 
 
 class Databases:
-    """Empty databases to import into, made afresh for each benchmark run."""
+    """Empty databases to import into, made afresh for each benchmark run.
 
-    def __init__(self, workdir, postgres_url):
+    Each comes with a search index directory of its own in *workdir*, named
+    in this process's environment for the commands it runs, so that neither
+    the checkout's index nor the other database's is written.
+    """
+
+    def __init__(self, workdir, postgres_url, postgres_database=DEFAULT_POSTGRES_DATABASE):
         self.workdir = Path(workdir)
         self.postgres_url = postgres_url.rstrip("/")
+        self.postgres_database = postgres_database
+
+    def made(self, name):
+        """Return the URL of the empty database *name* (from DATABASES), migrated."""
+        os.environ["BRIEFING_SEARCH_INDEX"] = str(self.workdir / f"search-index-{name}")
+        return getattr(self, name)()
 
     def sqlite(self):
         path = self.workdir / "benchmark.sqlite3"
@@ -162,7 +180,8 @@ class Databases:
             leftover.unlink()
         return self.migrated(f"sqlite:///{path}")
 
-    def postgresql(self, name="briefing_benchmark"):
+    def postgresql(self):
+        name = self.postgres_database
         try:
             with psycopg.connect(f"{self.postgres_url}/postgres", autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
@@ -191,7 +210,7 @@ def temporary_directory():
     return tempfile.TemporaryDirectory(prefix="briefing-benchmark-")
 
 
-def imported_databases(count, databases, postgres_url, say):
+def imported_databases(count, databases, postgres_url, postgres_database, say):
     """Write an archive of *count* files, and yield (work directory, database URL) for each
     of *databases* (names from DATABASES) once the archive is imported into it.
 
@@ -202,9 +221,9 @@ def imported_databases(count, databases, postgres_url, say):
         seconds = generate_archive(archive, count)
         files = archive_files(archive)
         say(f"Archive: {len(files):,} files, written in {seconds:.0f} s")
-        makers = Databases(workdir, postgres_url)
+        makers = Databases(workdir, postgres_url, postgres_database)
         for name in databases:
-            url = getattr(makers, name)()
+            url = makers.made(name)
             imported = run_import(url, archive, files)
             say(f"\n{name}: imported in {imported.seconds:.0f} s")
             yield workdir, url

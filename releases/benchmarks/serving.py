@@ -17,6 +17,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from releases.benchmarks import searching
+
 WRK = "wrk"
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 DEEP_PAGE = 2_000
@@ -60,6 +62,16 @@ def pages(base, count):
     if etag:
         measured.insert(-1, ("feed, revalidated (304)", feed, {"If-None-Match": etag}))
     return measured
+
+
+def search_paths():
+    """Return the list page's address for each search of the search benchmark
+    but the deep page, which a small archive lacks."""
+    return [
+        "/briefing-room/?" + urllib.parse.urlencode(params)
+        for _, params in searching.SEARCHES
+        if "page" not in params
+    ]
 
 
 def reader_mix(base):

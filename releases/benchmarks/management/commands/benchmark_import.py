@@ -14,16 +14,16 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         "re-import, re-import after 1% changed, and peak memory, on SQLite and PostgreSQL."
     )
 
-    def handle(self, *args, count, databases, postgres_url, **options):
+    def handle(self, *args, count, databases, postgres_url, postgres_database, **options):
         with benchmarking.temporary_directory() as workdir:
             archive = Path(workdir, "archive")
             seconds = benchmarking.generate_archive(archive, count)
             files = benchmarking.archive_files(archive)
             size = sum(Path(path).stat().st_size for path in files) / 2**20
             self.say(f"Archive: {len(files):,} files, {size:,.0f} MB, written in {seconds:.0f} s")
-            makers = benchmarking.Databases(workdir, postgres_url)
+            makers = benchmarking.Databases(workdir, postgres_url, postgres_database)
             for name in databases:
-                url = getattr(makers, name)()
+                url = makers.made(name)
                 self.benchmark(name, url, archive, files)
 
     def benchmark(self, name, url, archive, files):

@@ -41,14 +41,15 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         add("--load-seconds", 60, "The long load on the list page.")
         add("--load-connections", 32)
         add("--admin-repeats", 5)
+        add("--memory-searches", 5, "Rounds of every search before a worker's memory is read.")
         add("--churn-seconds", 60, "The reader mix, alone and while an import changes releases.")
         add("--churn-connections", 32)
         add("--churn-files", 2000, "Changed files the import stores while readers read.")
 
-    def handle(self, *args, count, databases, postgres_url, **options):
+    def handle(self, *args, count, databases, postgres_url, postgres_database, **options):
         self.options = options
         try:
-            arguments = (count, databases, postgres_url, self.say)
+            arguments = (count, databases, postgres_url, postgres_database, self.say)
             for workdir, url in benchmarking.imported_databases(*arguments):
                 self.measure(url, workdir, count)
         except (serving.ServerFailed, serving_benchmark.LoadGeneratorMissing) as problem:
@@ -64,9 +65,11 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             DJANGO_SUPERUSER_PASSWORD=STAFF[1],
         )
         log = Path(workdir, "gunicorn.log")
-        with serving.running_gunicorn(url, log, BRIEFING_PAGE_CACHE="0") as base:
+        with serving.gunicorn_process(url, log, BRIEFING_PAGE_CACHE="0") as (base, master):
+            started = self.workers_memory(master.pid, base)
             self.pages("uncached (every page rendered)", base, count)
             self.admin(base, url)
+            self.memory_after_searches(base, master.pid, started)
         prefix = f"benchmark-{uuid.uuid4().hex}"
         cache = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
         self.cache_environment = cache
@@ -94,6 +97,27 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
                 f"    {label:24}{load.rate:11,.0f}{load.rate / bare:8.2f}"
                 f"{load.p50:9.1f}{load.p99:9.1f}{load.errors:8}"
             )
+
+    def workers_memory(self, master_pid, base=None):
+        """Return {worker pid: its private memory in MB}, after a second of requests
+        for the bare view at *base* if given (every worker then has booted)."""
+        if base:
+            serving_benchmark.drive(f"{base}/health/", 1, self.options["connections"])
+        return {pid: serving.private_memory_mb(pid) for pid in serving.worker_pids(master_pid)}
+
+    def memory_after_searches(self, base, master_pid, started):
+        """Print the private memory (USS) of the largest worker, and what it gained since
+        *started* ({pid: MB} as the server started), once every search has been asked."""
+        for _ in range(self.options["memory_searches"]):
+            for path in serving_benchmark.search_paths():
+                serving_benchmark.fetch(base + path)
+        now = self.workers_memory(master_pid)
+        pid = max(now, key=now.get)
+        gained = now[pid] - started.get(pid, now[pid])
+        self.say(
+            f"  worker private memory (USS) after the pages and searches: {now[pid]:.0f} MB, "
+            f"{gained:+.0f} MB since it started"
+        )
 
     def long_load(self, base):
         seconds, connections = self.options["load_seconds"], self.options["load_connections"]
