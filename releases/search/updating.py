@@ -100,9 +100,9 @@ def behind(searcher, held):
     return Freshness(searcher, to_go)
 
 
-def catch_up(lock_timeout=None, limit=None):
-    """Apply the journal's new entries to the index, a chunk a commit; return whether
-    this process had the writer lock. *limit* caps the entries applied.
+def catch_up(lock_timeout=None):
+    """Apply the journal's new entries to the index, a chunk a commit, building the
+    index first if there is none; return whether this process had the writer lock.
 
     The position is read again once the lock is held: another process may
     have caught up meanwhile, and nothing is indexed twice.
@@ -114,16 +114,12 @@ def catch_up(lock_timeout=None, limit=None):
         if index is None:
             path, _ = build_generation()
             directory.swap_in(path)
-            return True
+            index = directory.opened()
         index.reload()
         held = position(index.searcher())
-        applied = 0
-        while limit is None or applied < limit:
-            entries = journal.entries_after(held, CHUNK)
-            if not entries:
-                break
+        while entries := journal.entries_after(held, CHUNK):
             apply(index, entries)
-            held, applied = entries[-1][0], applied + len(entries)
+            held = entries[-1][0]
         return True
 
 
