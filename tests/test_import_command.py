@@ -10,8 +10,10 @@ import yaml
 from django.conf import settings
 from django.core import serializers
 
+from releases.importing import importer
 from releases.importing.parsing import MAX_RELEASE_BYTES
 from releases.models import Category, Release
+from releases.search import directory, journal, updating
 from tests.release_files import BAD_FILES, SEED, release_text
 
 pytestmark = pytest.mark.django_db
@@ -241,3 +243,19 @@ def test_command_line_exits_non_zero_with_one_line_per_bad_file(tmp_path, write_
         f"{bad}: not UTF-8: invalid byte 0xff at offset 0",
         "CommandError: 1 file(s) could not be imported",
     ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_release_an_import_stores_is_in_the_index_when_it_ends(
+    run_import, write_release, monkeypatch, tmp_path
+):
+    # Batches of two: the index takes in each batch beside the storing of the next.
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    for number in range(7):
+        write_release(f"{number}.md", slug=f"harvest-{number}", title=f"Harvest {number}")
+    status, out, _ = run_import(tmp_path, jobs=0)
+    assert status == 0
+    assert out.strip() == "created 7, updated 0, unchanged 0, superseded 0, failed 0"
+    searcher = directory.opened().searcher()
+    assert updating.position(searcher) == journal.head()
+    assert searcher.num_docs == Release.objects.count() + 1  # and the index's position

@@ -23,6 +23,7 @@ from releases.importing.preparing import FilePreparer, KnownDigests, PreparedFil
 from releases.importing.records import Outcome, RunRecorder
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Release, this_process
+from releases.search import updating
 
 BATCH_SIZE = 512
 CHUNKS_IN_FLIGHT = 3
@@ -103,6 +104,10 @@ class ReleaseImport:
             raise
         else:
             self.finish(ImportRun.Status.FINISHED)
+        if not self.dry_run:
+            # The last batches may have come while the thread was busy with an earlier one.
+            updating.Background.finish()
+            updating.catch_up()
         statistics.finished(self.summary[Outcome.CREATED])
         return self.run_record
 

@@ -203,8 +203,10 @@ class BatchWriter:
                 journal.append(write.release_id for write in writes.values())
                 content_changed()
                 # Searchable on this server once stored: the import keeps its
-                # server's index up as it goes (other servers catch up themselves).
-                transaction.on_commit(updating.catch_up, robust=True)
+                # server's index up as it goes (other servers catch up themselves),
+                # in a thread, so that the index takes in one batch while the next
+                # is stored. Importer.run catches up what is left at the end.
+                transaction.on_commit(catch_up_beside, robust=True)
             return self.recorder.commit()
 
     def settle_batch(self, batch):
@@ -507,3 +509,8 @@ class BatchWriter:
                 slug=slug, defaults={"name": Category.name_for_slug(slug)}
             )
         return self.categories[slug]
+
+
+def catch_up_beside():
+    """Start catching the index up in this process's background thread."""
+    updating.Background.start(updating.catch_up)

@@ -196,6 +196,13 @@ class Background:
             )
             cls.thread.start()
 
+    @classmethod
+    def finish(cls):
+        """Wait until the background thread, if one runs, has done its work."""
+        thread = cls.thread
+        if thread is not None:
+            thread.join()
+
     @staticmethod
     def run(work):
         try:
