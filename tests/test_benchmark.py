@@ -50,6 +50,8 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     assert matches["rare word (10 releases)"] == 10
     assert matches["absent word"] == 0
     assert matches["common word"] == 40
+    parts = re.search(r"^  search +open +count +page +facets +snippets$", out, re.M)
+    assert parts, f"no engine share by part:\n{out}"
     for _, _, median, p95, engine_median, engine_p95 in rows:
         assert float(engine_median) <= float(median)
         assert float(engine_p95) <= float(p95)

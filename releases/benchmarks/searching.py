@@ -41,15 +41,16 @@ SEARCHES = [
 ]  # fmt: skip
 
 
-# What a list page asks of the search engine: each call is timed, from the
-# outermost in, and summed over the request.
+# What a list page asks of the search engine, by part: each call is timed,
+# the outermost only, and summed over the request.
 ENGINE_CALLS = [
-    (engine.Search, "__init__"),
-    (engine.Search, "count"),
-    (engine.Search, "ids"),
-    (engine.Search, "counts_by"),
-    (views, "add_highlights"),
+    ("open", engine.Search, "__init__"),  # the index brought up to the journal
+    ("count", engine.Search, "count"),
+    ("page", engine.Search, "ids"),
+    ("facets", engine.Search, "counts_by"),
+    ("snippets", views, "add_highlights"),
 ]
+ENGINE_PARTS = [part for part, *_ in ENGINE_CALLS]
 
 
 def p95(milliseconds):
@@ -61,7 +62,8 @@ class Timing:
     label: str
     matches: int
     milliseconds: list
-    engine_milliseconds: list
+    # {part: milliseconds} of each request.
+    engine_parts: list
 
     @property
     def median(self):
@@ -72,6 +74,10 @@ class Timing:
         return p95(self.milliseconds)
 
     @property
+    def engine_milliseconds(self):
+        return [sum(parts.values()) for parts in self.engine_parts]
+
+    @property
     def engine_median(self):
         return statistics.median(self.engine_milliseconds)
 
@@ -79,16 +85,19 @@ class Timing:
     def engine_p95(self):
         return p95(self.engine_milliseconds)
 
+    def part_median(self, part):
+        return statistics.median(parts[part] for parts in self.engine_parts)
+
 
 class EngineClock:
-    """The time spent in the search engine's calls since it was last read."""
+    """The time spent in each part of the search engine's calls since it was last read."""
 
     def __init__(self):
-        self.seconds = 0.0
+        self.seconds = dict.fromkeys(ENGINE_PARTS, 0.0)
         self.depth = 0
 
-    def timed(self, function):
-        """Return *function*, its time added to the clock unless a timed call made it."""
+    def timed(self, part, function):
+        """Return *function*, its time added to *part* unless a timed call made it."""
 
         @functools.wraps(function)
         def timed_call(*args, **kwargs):
@@ -99,23 +108,24 @@ class EngineClock:
             finally:
                 self.depth -= 1
                 if not self.depth:
-                    self.seconds += time.perf_counter() - started
+                    self.seconds[part] += time.perf_counter() - started
 
         return timed_call
 
     def read_milliseconds(self):
-        """Return the milliseconds counted so far, and start counting afresh."""
-        milliseconds, self.seconds = self.seconds * 1000, 0.0
-        return milliseconds
+        """Return {part: milliseconds} counted so far, and start counting afresh."""
+        parts = {part: seconds * 1000 for part, seconds in self.seconds.items()}
+        self.seconds = dict.fromkeys(ENGINE_PARTS, 0.0)
+        return parts
 
 
 @contextlib.contextmanager
 def engine_clock():
     """Yield an EngineClock timing ENGINE_CALLS for as long as the block runs."""
     clock = EngineClock()
-    originals = [(owner, name, getattr(owner, name)) for owner, name in ENGINE_CALLS]
-    for owner, name, function in originals:
-        setattr(owner, name, clock.timed(function))
+    originals = [(owner, name, getattr(owner, name)) for _, owner, name in ENGINE_CALLS]
+    for (part, *_), (owner, name, function) in zip(ENGINE_CALLS, originals, strict=True):
+        setattr(owner, name, clock.timed(part, function))
     try:
         yield clock
     finally:
@@ -191,7 +201,7 @@ def time_searches(repeats):
                 started = time.perf_counter()
                 response = client.get("/briefing-room/", params)
                 timing.milliseconds.append((time.perf_counter() - started) * 1000)
-                timing.engine_milliseconds.append(clock.read_milliseconds())
+                timing.engine_parts.append(clock.read_milliseconds())
                 if response.status_code != 200:
                     raise RuntimeError(f"{label}: status {response.status_code}")
             timing.matches = response.context["paginator"].count

@@ -55,8 +55,15 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             f"  {'search':38}{'matches':>9}{'median ms':>11}{'p95 ms':>9}"
             f"{'engine median':>15}{'engine p95':>12}"
         )
-        for timing in search_benchmark.time_searches(repeats):
+        timings = search_benchmark.time_searches(repeats)
+        for timing in timings:
             self.say(
                 f"  {timing.label:38}{timing.matches:9,}{timing.median:11.1f}{timing.p95:9.1f}"
                 f"{timing.engine_median:15.1f}{timing.engine_p95:12.1f}"
             )
+        parts = search_benchmark.ENGINE_PARTS
+        self.say("\n  the engine's share by part, median ms:")
+        self.say(f"  {'search':38}" + "".join(f"{part:>9}" for part in parts))
+        for timing in timings:
+            medians = "".join(f"{timing.part_median(part):9.1f}" for part in parts)
+            self.say(f"  {timing.label:38}{medians}")
