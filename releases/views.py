@@ -21,6 +21,7 @@ from releases.models import Category, Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import SearchResults, search_for
 from releases.search.highlights import add_highlights
+from releases.search.suggestions import suggested_search
 from releases.subscriptions.alerts import subscription_query
 
 
@@ -130,6 +131,10 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
             search = search_for(self.request)
             add_highlights(search, context["object_list"], context["search"])
             context["search_releases_to_go"] = search.releases_to_go
+            if self.filterset.usable and not context["paginator"].count:
+                context["suggestion"] = self.kept(
+                    "suggestion", lambda: suggested_search(search, self.search_criteria())
+                )
         if self.filterset.usable:
             context.update(self.facets)
         return context
