@@ -12,6 +12,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases import metadata, revisions
+from releases.caching.version import version_for
 from releases.canonical import canonical_query, same_query
 from releases.exporting import release_text
 from releases.facets import FacetCount, ListFacetsMixin, month_counts
@@ -21,6 +22,7 @@ from releases.models import Category, Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import SearchResults, search_for
 from releases.search.highlights import add_highlights
+from releases.search.related import related_releases
 from releases.search.suggestions import suggested_search
 from releases.subscriptions.alerts import subscription_query
 
@@ -285,6 +287,7 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
             older=older,
             newer=newer,
             changes=list(changes),
+            related=related_releases(release, version_for(self.request)),
             **kwargs,
         )
 
