@@ -123,18 +123,38 @@ def anything_close(search, within_list, word, limit):
 
 def edit_distance(first, second, limit):
     """Return the edits (insertions, deletions, substitutions, swaps of two
-    neighbours) that turn *first* into *second* if they are 1 to *limit*; else None."""
+    neighbours) that turn *first* into *second* if they are 1 to *limit*; else None.
+
+    What the two share at either end costs nothing and is cut first; then only
+    the cells within *limit* of the diagonal are computed: any other is more
+    than *limit* edits away, and counts as just one more.
+    """
     if first == second:
         return None
-    before, previous = None, list(range(len(second) + 1))
+    first, second = without_common_ends(first, second)
+    far = limit + 1
+    width = len(second)
+    before, previous = None, [min(j, far) for j in range(width + 1)]
     for i, a in enumerate(first, 1):
-        current = [i]
-        for j, b in enumerate(second, 1):
+        current = [min(i, far)] + [far] * width
+        for j in range(max(1, i - limit), min(width, i + limit) + 1):
+            b = second[j - 1]
             cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a != b))
             if before is not None and j > 1 and a == second[j - 2] and first[i - 2] == b:
                 cost = min(cost, before[j - 2] + 1)
-            current.append(cost)
+            current[j] = cost
         if min(current) > limit:
             return None
         before, previous = previous, current
-    return previous[-1] if previous[-1] <= limit else None
+    return previous[width] if previous[width] <= limit else None
+
+
+def without_common_ends(first, second):
+    """Return *first* and *second* less the letters they begin and end with alike."""
+    start = 0
+    while start < min(len(first), len(second)) and first[start] == second[start]:
+        start += 1
+    end = 0
+    while end < min(len(first), len(second)) - start and first[-1 - end] == second[-1 - end]:
+        end += 1
+    return first[start : len(first) - end], second[start : len(second) - end]
