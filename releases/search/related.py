@@ -15,11 +15,11 @@ import tantivy
 from django.core.cache import cache
 from django.utils import timezone
 
-from releases.caching.version import KEEP_SECONDS
-from releases.models import Release, release_path
+from releases.caching.version import KEEP_SECONDS, computed_once
+from releases.models import Category, Release, release_path
 from releases.search import directory, journal, updating
 from releases.search.compiling import Criteria, filters
-from releases.search.schema import SCHEMA
+from releases.search.schema import EPOCH, SCHEMA
 
 logger = logging.getLogger(__name__)
 
@@ -59,12 +59,38 @@ def find_related(release):
         searcher, complete = current_searcher()
         if searcher is None:
             return [], False
-        ids = similar_ids(searcher, release)
+        hits = similar(searcher, release)
+        if complete:
+            # Up to the journal, the index's filters say what is public as the
+            # database would, and its stored titles and slugs are current.
+            return stored_links(searcher, hits[:SHOWN]), True
+        ids = searcher.fast_field_values("id", hits)
     except (directory.DamagedIndex, ValueError, OSError) as error:
         # The next search rebuilds it; a release page goes on without.
         logger.warning("No related releases, the search index is unusable: %s", error)
         return [], False
-    return public_links(ids), complete
+    return public_links(ids), False
+
+
+def stored_links(searcher, hits):
+    """Return a RelatedRelease for each of *hits* (addresses), from what the index holds."""
+    days = searcher.fast_field_values("day", hits)
+    categories = searcher.fast_field_values("category", hits)
+    slugs = category_slugs()
+    links = []
+    for address, day, category in zip(hits, days, categories, strict=True):
+        document = searcher.doc(address)
+        date = EPOCH + datetime.timedelta(days=day)
+        path = release_path(slugs[category], date, document.get_first("slug"))
+        links.append(RelatedRelease(document.get_first("title"), path, date))
+    return links
+
+
+def category_slugs():
+    """Return {category id: slug}, read once per content version."""
+    return computed_once(
+        "category-slugs", "", lambda: dict(Category.objects.values_list("pk", "slug"))
+    )
 
 
 def public_links(ids):
@@ -99,9 +125,9 @@ def current_searcher():
     return searcher, updating.position(searcher) >= head
 
 
-def similar_ids(searcher, release):
-    """Return the ids of the public releases most like *release*, best first: a few
-    more than are shown, in case the index still holds one no longer public."""
+def similar(searcher, release):
+    """Return the addresses of the public releases most like *release*, best first: a
+    few more than are shown, in case the index still holds one no longer public."""
     like = tantivy.Query.more_like_this_document_fields_query(
         SCHEMA,
         {"title": [release.title], "body": [release.body[:BODY_CHARACTERS]]},
@@ -114,4 +140,4 @@ def similar_ids(searcher, release):
     ]
     clauses += [(tantivy.Occur.Must, query) for query in filters(Criteria(None), timezone.now())]
     hits = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN * 2, count=False).hits
-    return searcher.fast_field_values("id", [address for _, address in hits])
+    return [address for _, address in hits]

@@ -78,7 +78,11 @@ def register_analyzers(index):
 def build_schema():
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
-    builder.add_text_field("title", tokenizer_name=ANALYZER_NAME, index_option="position")
+    # The title and slug are kept too, for the links to related releases.
+    builder.add_text_field(
+        "title", stored=True, tokenizer_name=ANALYZER_NAME, index_option="position"
+    )
+    builder.add_text_field("slug", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("body", tokenizer_name=ANALYZER_NAME, index_option="position")
     # Which releases hold a word, no more: the smallest postings there are.
     builder.add_text_field("words", tokenizer_name=WORDS_ANALYZER_NAME, index_option="basic")
@@ -115,11 +119,12 @@ def newest_key(date, published_at, pk):
     )
 
 
-def release_document(pk, title, body, category_id, date, published_at, status):
+def release_document(pk, title, body, category_id, date, published_at, status, slug):
     """Return the index document of one release, from its stored values."""
     return tantivy.Document(
         id=pk,
         title=title,
+        slug=slug,
         body=body,
         words=[title, body],
         category=category_id,
@@ -138,4 +143,4 @@ def position_document(journal_entry):
 
 
 # The columns release_document() reads, in its order.
-INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status")
+INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status", "slug")
