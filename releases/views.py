@@ -12,6 +12,7 @@ from django.views.generic import DetailView
 from django_filters.views import FilterView
 
 from releases import metadata, revisions
+from releases.caching.version import version_for
 from releases.canonical import canonical_query, same_query
 from releases.exporting import release_text
 from releases.facets import FacetCount, ListFacetsMixin, month_counts
@@ -21,6 +22,8 @@ from releases.models import Category, Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import SearchResults, search_for
 from releases.search.highlights import add_highlights
+from releases.search.related import related_releases
+from releases.search.suggestions import suggested_search
 from releases.subscriptions.alerts import subscription_query
 
 
@@ -130,6 +133,10 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
             search = search_for(self.request)
             add_highlights(search, context["object_list"], context["search"])
             context["search_releases_to_go"] = search.releases_to_go
+            if self.filterset.usable and not context["paginator"].count:
+                context["suggestion"] = self.kept(
+                    "suggestion", lambda: suggested_search(search, self.search_criteria())
+                )
         if self.filterset.usable:
             context.update(self.facets)
         return context
@@ -280,6 +287,7 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
             older=older,
             newer=newer,
             changes=list(changes),
+            related=related_releases(release, version_for(self.request)),
             **kwargs,
         )
 

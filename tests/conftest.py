@@ -37,10 +37,16 @@ def test_settings(settings):
 
 
 @pytest.fixture(autouse=True)
-def search_index(settings, tmp_path_factory):
+def search_index(settings, tmp_path_factory, monkeypatch):
     """Each test has a search index directory of its own, empty until it searches:
-    an index holds the releases of the database it was built from, which is gone."""
+    an index holds the releases of the database it was built from, which is gone.
+
+    The servers and manage.py processes a test starts get another one (unless
+    it names one): they use databases of their own, and left to the default they
+    would write the checkout's index, which belongs to the developer's database.
+    """
     settings.BRIEFING_SEARCH_INDEX = tmp_path_factory.mktemp("search-index")
+    monkeypatch.setenv("BRIEFING_SEARCH_INDEX", str(tmp_path_factory.mktemp("child-search-index")))
     return settings.BRIEFING_SEARCH_INDEX
 
 

@@ -3,12 +3,13 @@ process, fresh PostgreSQL databases, and plain HTTP requests to them."""
 
 import contextlib
 import os
+import re
 import subprocess
 import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 
@@ -19,6 +20,8 @@ BASE_DIR = Path(settings.BASE_DIR)
 MANAGE = BASE_DIR / "manage.py"
 READER_TIMEOUT = 10  # seconds; above SQLite's 5 s busy timeout, so a lock shows as a 500
 EDITOR_PASSWORD = "a-long-passphrase"  # of the editor set_up_site makes
+RESULT_COUNT = re.compile(r'<p class="result-count">([\d,]+) release')
+CATCHING_UP = "Search is catching up"
 POSTGRES_SERVER = os.environ.get("BRIEFING_TEST_POSTGRES", "postgres://postgres@127.0.0.1:5432")
 
 
@@ -41,6 +44,14 @@ def fetch(url, timeout=READER_TIMEOUT):
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.read().decode("utf-8", "replace")
+
+
+def searched(base, text, **parameters):
+    """Search the public list at *base* for *text*; return (status, count shown or None,
+    whether the page says the search is catching up)."""
+    status, page = fetch(f"{base}/briefing-room/?{urlencode({'q': text, **parameters})}")
+    count = RESULT_COUNT.search(page)
+    return status, count and int(count[1].replace(",", "")), CATCHING_UP in page
 
 
 def manage(database_url, *args, timeout=120, **environment):

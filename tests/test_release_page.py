@@ -1,4 +1,5 @@
-"""A release page worth sharing: canonical address, link previews, structured data, neighbours."""
+"""A release page worth sharing: canonical address, link previews, structured data, neighbours,
+related releases."""
 
 import datetime
 import json
@@ -7,6 +8,9 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+
+from releases.models import Release
+from releases.search import directory, updating
 
 pytestmark = pytest.mark.django_db
 
@@ -233,3 +237,81 @@ def test_a_withdrawn_release_offers_no_json_the_api_would_refuse(client, trio):
     beside = aside(client.get(middle.get_absolute_url()).text)
     assert "application/json" not in beside
     assert client.get(middle.get_absolute_url().rstrip("/") + ".md").status_code == 200
+
+
+def related_titles(html):
+    """The titles the page's related releases link to, in order, or None without the list."""
+    beside = aside(html)
+    if "Related releases" not in beside:
+        return None
+    listed = beside.split("<h3>Related releases</h3>")[1].split("</ul>")[0]
+    return re.findall(r'<li><a href="[^"]+">([^<]+)</a>', listed)
+
+
+@pytest.fixture
+def salmon(make_release):
+    """A release about salmon, and releases more and less like it."""
+    page = make_release(
+        title="Salmon hatcheries on the Yukon river",
+        body="Hatcheries restore salmon runs on the Yukon. Salmon fishermen and hatcheries.",
+    )
+    make_release(title="Yukon salmon hatcheries expanded", body="More hatcheries, more salmon.")
+    make_release(title="Salmon runs", body="Fishermen on the river saw salmon return.")
+    make_release(title="Wheat harvest", body="Farmers brought in the wheat.")
+    make_release(title="Port strike ends", body="Dockworkers return to the ports.")
+    return page
+
+
+def test_a_release_page_links_the_releases_most_like_it(client, salmon):
+    updating.catch_up()
+    related = related_titles(client.get(salmon.get_absolute_url()).text)
+    assert related[:2] == ["Yukon salmon hatcheries expanded", "Salmon runs"]
+    assert "Wheat harvest" not in related
+    assert salmon.title not in related
+
+
+def test_related_releases_are_public_and_five_at_most(client, salmon, make_release):
+    for number in range(6):
+        make_release(title=f"Salmon hatcheries report {number}", body="Yukon salmon.")
+    now = datetime.datetime.now(datetime.UTC)
+    make_release(title="Draft on salmon hatcheries", status=Release.Status.DRAFT)
+    make_release(title="Scheduled salmon hatcheries", published_at=now + datetime.timedelta(days=1))
+    make_release(
+        title="Withdrawn salmon hatcheries",
+        status=Release.Status.WITHDRAWN,
+        withdrawn_at=now,
+        withdrawal_reason="Issued in error.",
+    )
+    updating.catch_up()
+    related = related_titles(client.get(salmon.get_absolute_url()).text)
+    assert len(related) == 5
+    hidden = {"Draft on salmon hatcheries", "Scheduled salmon hatcheries"}
+    assert not hidden.union({"Withdrawn salmon hatcheries"}).intersection(related)
+
+
+def test_a_release_page_renders_without_related_releases_while_the_index_is_missing(
+    client, salmon, search_index
+):
+    response = client.get(salmon.get_absolute_url())
+    assert response.status_code == 200
+    assert related_titles(response.text) is None
+
+
+def test_a_release_page_renders_with_a_damaged_index(client, salmon, search_index):
+    updating.catch_up()
+    for path in (search_index / "current").iterdir():
+        path.write_bytes(b"damaged")
+    directory.Opened.path = directory.Opened.index = None
+    response = client.get(salmon.get_absolute_url())
+    assert response.status_code == 200
+    assert related_titles(response.text) is None
+
+
+def test_related_releases_follow_a_change(client, salmon, make_release):
+    updating.catch_up()
+    before = related_titles(client.get(salmon.get_absolute_url()).text)
+    newer = make_release(title="Salmon hatcheries on the Yukon again", body="Salmon hatcheries.")
+    updating.catch_up()
+    after = related_titles(client.get(salmon.get_absolute_url()).text)
+    assert newer.title not in before
+    assert after[0] == newer.title

@@ -22,7 +22,7 @@ from pathlib import Path
 import tantivy
 from django.conf import settings
 
-from releases.search.schema import ANALYZER, ANALYZER_NAME, SCHEMA
+from releases.search.schema import SCHEMA, register_analyzers
 
 CURRENT = "current"
 GENERATIONS = "generations"
@@ -104,9 +104,9 @@ def open_index(path):
     except (ValueError, OSError) as error:
         raise DamagedIndex(f"the search index at {path} cannot be opened: {error}") from None
     if index.schema != SCHEMA:
-        # Built by an earlier version of the site, which indexed other fields.
-        raise DamagedIndex(f"the search index at {path} holds other fields than this site's")
-    index.register_tokenizer(ANALYZER_NAME, ANALYZER)
+        # Built by an earlier version of the site: its fields are not the ones queried.
+        raise DamagedIndex(f"the search index at {path} holds other fields than these")
+    register_analyzers(index)
     return index
 
 
@@ -116,7 +116,7 @@ def new_generation():
     path = root() / GENERATIONS / name
     path.mkdir(parents=True)
     index = tantivy.Index(SCHEMA, path=str(path), reuse=False)
-    index.register_tokenizer(ANALYZER_NAME, ANALYZER)
+    register_analyzers(index)
     return path, index
 
 

@@ -1,7 +1,9 @@
 """What the search index holds for each release, and how its text is split into terms.
 
 Titles and bodies are indexed with their word positions (for phrases), split
-and stemmed by one analyzer that the queries use too. Everything a list
+and stemmed by one analyzer that the queries use too. Their words are indexed
+once more as written (lower-cased, not stemmed, without positions): the
+words a "did you mean" suggestion is made of. Everything a list
 filters, counts or sorts on is a fast (columnar) field, read at query time:
 a scheduled release is indexed with its publication time and becomes
 findable when that time comes, with nothing written then.
@@ -16,6 +18,7 @@ from releases.search.query import STOP_WORDS
 # Named in the schema: a new name for a changed analyzer makes every index built
 # with the old one differ from SCHEMA, and be rebuilt (directory.open_index).
 ANALYZER_NAME = "briefing-1"
+WORDS_ANALYZER_NAME = "briefing-words-1"
 # Longer tokens are noise (URLs, hashes) and would bloat the term dictionary.
 LONGEST_TERM = 100
 # A match in the title counts this many times one in the body.
@@ -51,11 +54,38 @@ def analyzer():
 ANALYZER = analyzer()
 
 
+def words_analyzer():
+    """The analyzer of the ``words`` field: the titles' and bodies' words as the
+    reader would type them, lower-cased, the very common ones dropped, not stemmed."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(LONGEST_TERM))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.custom_stopword(sorted(STOP_WORDS)))
+        .build()
+    )
+
+
+ANALYZERS = {ANALYZER_NAME: ANALYZER, WORDS_ANALYZER_NAME: words_analyzer()}
+
+
+def register_analyzers(index):
+    """Tell *index* the analyzers its fields name: they are not stored with it."""
+    for name, text_analyzer in ANALYZERS.items():
+        index.register_tokenizer(name, text_analyzer)
+
+
 def build_schema():
     builder = tantivy.SchemaBuilder()
     builder.add_integer_field("id", indexed=True, fast=True)
-    builder.add_text_field("title", tokenizer_name=ANALYZER_NAME, index_option="position")
+    # The title and slug are kept too, for the links to related releases.
+    builder.add_text_field(
+        "title", stored=True, tokenizer_name=ANALYZER_NAME, index_option="position"
+    )
+    builder.add_text_field("slug", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("body", tokenizer_name=ANALYZER_NAME, index_option="position")
+    # Which releases hold a word, no more: the smallest postings there are.
+    builder.add_text_field("words", tokenizer_name=WORDS_ANALYZER_NAME, index_option="basic")
     for name in ("category", "status"):
         builder.add_integer_field(name, indexed=True, fast=True)
     for name in ("published", "day", "year", "month", "newest", "journal"):
@@ -89,12 +119,14 @@ def newest_key(date, published_at, pk):
     )
 
 
-def release_document(pk, title, body, category_id, date, published_at, status):
+def release_document(pk, title, body, category_id, date, published_at, status, slug):
     """Return the index document of one release, from its stored values."""
     return tantivy.Document(
         id=pk,
         title=title,
+        slug=slug,
         body=body,
+        words=[title, body],
         category=category_id,
         status=STATUS_CODES[status],
         published=instant(published_at),
@@ -111,4 +143,4 @@ def position_document(journal_entry):
 
 
 # The columns release_document() reads, in its order.
-INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status")
+INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status", "slug")

@@ -1,0 +1,143 @@
+"""Related releases: the public releases most like one, for its page.
+
+More-like-this: the release's most telling words (frequent in it, rare in
+the archive), from its title and body, searched for in the index with BM25.
+The answer is kept per content version and release; a page renders without
+it, or with what the index holds (and keeps nothing), while the index is
+missing or behind, and never waits for it.
+"""
+
+import dataclasses
+import datetime
+import logging
+
+import tantivy
+from django.core.cache import cache
+from django.utils import timezone
+
+from releases.caching.version import KEEP_SECONDS, computed_once
+from releases.models import Category, Release, release_path
+from releases.search import directory, journal, updating
+from releases.search.compiling import Criteria, filters
+from releases.search.schema import EPOCH, SCHEMA
+
+logger = logging.getLogger(__name__)
+
+SHOWN = 5
+# A word must be in another release to relate the two; once in this one will do.
+MIN_DOC_FREQUENCY = 2
+MIN_TERM_FREQUENCY = 1
+# What is read of a body: what a release is about is in its opening, and the
+# longest transcripts (80,000 characters) would cost more than the page itself.
+BODY_CHARACTERS = 10_000
+
+
+@dataclasses.dataclass(frozen=True)
+class RelatedRelease:
+    """What a link to a related release shows."""
+
+    title: str
+    address: str
+    date: datetime.date
+
+
+def related_releases(release, version):
+    """Return up to SHOWN RelatedReleases most like *release*, best first, kept
+    under the content *version* once the index holds every change."""
+    key = f"related-releases:{version}:{release.pk}"
+    found = cache.get(key)
+    if found is None:
+        found, complete = find_related(release)
+        if complete:
+            cache.set(key, found, KEEP_SECONDS)
+    return found
+
+
+def find_related(release):
+    """Return (the RelatedReleases of *release*, whether the index was up to the journal)."""
+    try:
+        searcher, complete = current_searcher()
+        if searcher is None:
+            return [], False
+        hits = similar(searcher, release)
+        if complete:
+            # Up to the journal, the index's filters say what is public as the
+            # database would, and its stored titles and slugs are current.
+            return stored_links(searcher, hits[:SHOWN]), True
+        ids = searcher.fast_field_values("id", hits)
+    except (directory.DamagedIndex, ValueError, OSError) as error:
+        # The next search rebuilds it; a release page goes on without.
+        logger.warning("No related releases, the search index is unusable: %s", error)
+        return [], False
+    return public_links(ids), False
+
+
+def stored_links(searcher, hits):
+    """Return a RelatedRelease for each of *hits* (addresses), from what the index holds."""
+    days = searcher.fast_field_values("day", hits)
+    categories = searcher.fast_field_values("category", hits)
+    slugs = category_slugs()
+    links = []
+    for address, day, category in zip(hits, days, categories, strict=True):
+        document = searcher.doc(address)
+        date = EPOCH + datetime.timedelta(days=day)
+        path = release_path(slugs[category], date, document.get_first("slug"))
+        links.append(RelatedRelease(document.get_first("title"), path, date))
+    return links
+
+
+def category_slugs():
+    """Return {category id: slug}, read once per content version."""
+    return computed_once(
+        "category-slugs", "", lambda: dict(Category.objects.values_list("pk", "slug"))
+    )
+
+
+def public_links(ids):
+    """Return a RelatedRelease for each release of *ids* that is public now, in the order
+    of *ids*, SHOWN at most: the database has the last word, if the index is behind."""
+    rows = (
+        Release.objects.published()
+        .filter(pk__in=ids)
+        .order_by()
+        .values_list("pk", "title", "category__slug", "date", "slug")
+    )
+    by_id = {row[0]: row[1:] for row in rows}
+    public = [by_id[pk] for pk in ids if pk in by_id][:SHOWN]
+    return [
+        RelatedRelease(title, release_path(category, date, slug), date)
+        for title, category, date, slug in public
+    ]
+
+
+def current_searcher():
+    """Return (a searcher of the index as it stands, whether it holds the whole journal),
+    or (None, False) without an index. Catching up is left to the next search: a
+    release page never writes to the index."""
+    index = directory.opened()
+    if index is None:
+        return None, False
+    head = journal.head()
+    searcher = index.searcher()
+    if updating.position(searcher) < head:
+        index.reload()
+        searcher = index.searcher()
+    return searcher, updating.position(searcher) >= head
+
+
+def similar(searcher, release):
+    """Return the addresses of the public releases most like *release*, best first: a
+    few more than are shown, in case the index still holds one no longer public."""
+    like = tantivy.Query.more_like_this_document_fields_query(
+        SCHEMA,
+        {"title": [release.title], "body": [release.body[:BODY_CHARACTERS]]},
+        min_doc_frequency=MIN_DOC_FREQUENCY,
+        min_term_frequency=MIN_TERM_FREQUENCY,
+    )
+    clauses = [
+        (tantivy.Occur.Must, like),
+        (tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", release.pk)),
+    ]
+    clauses += [(tantivy.Occur.Must, query) for query in filters(Criteria(None), timezone.now())]
+    hits = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN * 2, count=False).hits
+    return [address for _, address in hits]
