@@ -140,10 +140,13 @@ def test_facets_and_count_agree_with_the_releases(client, releases, params):
 
 def test_facets_take_a_fixed_number_of_queries(client, make_release):
     make_release(date=datetime.date(2020, 1, 1))
+    # Counted with the search index up to date: catching it up has queries of its own.
+    client.get(LIST, {"q": "number"})
     with CaptureQueriesContext(connection) as few:
         client.get(LIST, {"q": "body"})
     for year in range(2010, 2020):
         make_release(category=f"category-{year}", date=datetime.date(year, 1, 1))
+    client.get(LIST, {"q": "number"})
     with CaptureQueriesContext(connection) as many:
         response = client.get(LIST, {"q": "body"})
     assert len(response.context["year_facet"]) == 11

@@ -232,12 +232,12 @@ def test_search_query_count_does_not_grow_with_hits_shown(client, make_release):
     make_release(title="Harvest one")
     # Each count is taken with the search index up to date: bringing it up
     # costs queries of its own, however many results are shown.
-    search(client, "harvest", sort="newest")
+    search(client, "body")
     with CaptureQueriesContext(connection) as one:
         search(client, "harvest")
     for number in range(25):
         make_release(title=f"Harvest {number}", category="press-briefings")
-    search(client, "harvest", sort="newest")
+    search(client, "body")
     with CaptureQueriesContext(connection) as many:
         response = search(client, "harvest")
     assert len(titles(response)) == 20

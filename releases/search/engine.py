@@ -63,9 +63,27 @@ class Search:
         """Return {value of *field*: number of matches} for a fast field of the index."""
         if self.searcher is None:
             return {}
-        aggregation = {"counts": {"terms": {"field": field, "size": MOST_FACET_VALUES}}}
+        aggregation = {"counts": terms(field)}
         found = self.searcher.aggregate(self.query(criteria), aggregation)
         return {int(bucket["key"]): bucket["doc_count"] for bucket in found["counts"]["buckets"]}
+
+    def counts_by_pair(self, criteria, outer, inner):
+        """Return {(value of *outer*, value of *inner*): number of matches}, in one pass
+        over the matches, for two fast fields of the index."""
+        if self.searcher is None:
+            return {}
+        aggregation = {"counts": {**terms(outer), "aggs": {"inner": terms(inner)}}}
+        found = self.searcher.aggregate(self.query(criteria), aggregation)
+        return {
+            (int(bucket["key"]), int(sub["key"])): sub["doc_count"]
+            for bucket in found["counts"]["buckets"]
+            for sub in bucket["inner"]["buckets"]
+        }
+
+
+def terms(field):
+    """The aggregation that counts the matches by each value of the fast field *field*."""
+    return {"terms": {"field": field, "size": MOST_FACET_VALUES}}
 
 
 def search_for(request):
