@@ -48,9 +48,10 @@ ENGINE_CALLS = [
     ("count", engine.Search, "count"),
     ("page", engine.Search, "ids"),
     ("facets", engine.Search, "counts_by"),
+    ("facets", engine.Search, "counts_by_pair"),
     ("snippets", views, "add_highlights"),
 ]
-ENGINE_PARTS = [part for part, *_ in ENGINE_CALLS]
+ENGINE_PARTS = list(dict.fromkeys(part for part, *_ in ENGINE_CALLS))
 
 
 def p95(milliseconds):

@@ -55,29 +55,59 @@ class Criteria:
 
 def compiled(criteria, now=None):
     """Return the tantivy Query for *criteria*, as of *now*."""
-    clauses = [(Occur.Must, text_query(criteria.search))]
-    clauses += [
-        (Occur.Must, tantivy.Query.const_score_query(f, 0.0)) for f in filters(criteria, now)
-    ]
-    return tantivy.Query.boolean_query(clauses)
+    return tantivy.Query.boolean_query(
+        [(Occur.Must, text_query(criteria.search)), *filter_clauses(criteria, now)]
+    )
 
 
-def filters(criteria, now=None):
+def filter_query(criteria, now=None):
+    """*criteria*'s filters alone, as one query: every release they let through."""
+    return tantivy.Query.boolean_query(
+        [(Occur.Must, tantivy.Query.all_query()), *filter_clauses(criteria, now)]
+    )
+
+
+def filter_clauses(criteria, now=None):
+    """Return the (Occur, Query) clauses that narrow a query to *criteria*'s filters,
+    none of them adding to the score.
+
+    What readers may see is written as exclusions (drafts, withdrawn releases,
+    a publication time to come): nearly every release is public, and leaving
+    out the few took a quarter of the time of keeping the many.
+    """
+    clauses = []
     if criteria.public:
+        for status in ("draft", "withdrawn"):
+            hidden = tantivy.Query.term_query(SCHEMA, "status", STATUS_CODES[status])
+            clauses.append((Occur.MustNot, hidden))
         moment = instant(now or timezone.now())
-        yield tantivy.Query.term_query(SCHEMA, "status", STATUS_CODES["published"])
-        yield tantivy.Query.range_query(SCHEMA, "published", Integer, upper_bound=moment)
+        to_come = tantivy.Query.range_query(
+            SCHEMA, "published", Integer, lower_bound=moment, include_lower=False
+        )
+        clauses.append((Occur.MustNot, to_come))
     if criteria.categories is not None:
-        yield tantivy.Query.term_set_query(SCHEMA, "category", list(criteria.categories))
+        chosen = tantivy.Query.term_set_query(SCHEMA, "category", list(criteria.categories))
+        clauses.append((Occur.Must, tantivy.Query.const_score_query(chosen, 0.0)))
     if criteria.first_day or criteria.last_day:
         first = day_number(criteria.first_day) if criteria.first_day else None
         last = day_number(criteria.last_day) if criteria.last_day else None
-        yield tantivy.Query.range_query(SCHEMA, "day", Integer, first, last)
+        dated = tantivy.Query.range_query(SCHEMA, "day", Integer, first, last)
+        clauses.append((Occur.Must, tantivy.Query.const_score_query(dated, 0.0)))
+    return clauses
 
 
 def text_query(search):
     """Every term of *search* (a parsed SearchQuery), each in the title or the body."""
     return tantivy.Query.boolean_query([(Occur.Must, term_query(term)) for term in search.terms])
+
+
+def matched_in(search, field, ids):
+    """The releases of *ids* whose *field* holds any term of *search*."""
+    terms = [(Occur.Should, field_query(term, field)) for term in search.terms]
+    chosen = tantivy.Query.term_set_query(SCHEMA, "id", list(ids))
+    return tantivy.Query.boolean_query(
+        [(Occur.Must, tantivy.Query.boolean_query(terms)), (Occur.Must, chosen)]
+    )
 
 
 def term_query(term):

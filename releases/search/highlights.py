@@ -6,12 +6,13 @@ anywhere in it.
 """
 
 import tantivy
+from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from releases.models import Release
 from releases.rendering import plain_text
-from releases.search.compiling import highlight_terms
+from releases.search.compiling import highlight_terms, matched_in
 from releases.search.schema import SCHEMA
 
 SNIPPET_CHARACTERS = 200
@@ -19,7 +20,7 @@ TITLE_CHARACTERS = 1000
 ELLIPSIS = "…"
 # Characters of a body's Markdown looked through first: reading a whole body
 # (25,000 characters is common) for each of twenty results was most of a search.
-OPENING_CHARACTERS = 3000
+OPENING_CHARACTERS = 1500
 
 
 def add_highlights(search, releases, query):
@@ -31,12 +32,44 @@ def add_highlights(search, releases, query):
     releases = list(releases)
     if not releases:
         return
-    bodies = dict(Release.objects.filter(pk__in=[r.pk for r in releases]).values_list("pk", "body"))
+    ids = [release.pk for release in releases]
+    # One character more than the opening says whether there is more (the length
+    # of a body would mean reading all of it).
+    openings = Release.objects.filter(pk__in=ids).annotate(
+        opening=Left("body", OPENING_CHARACTERS + 1)
+    )
+    openings = dict(openings.values_list("pk", "opening"))
+    in_body = body_matches(search, query, ids)
     titles = generator(search, query, "title", TITLE_CHARACTERS)
     snippets = generator(search, query, "body", SNIPPET_CHARACTERS)
     for release in releases:
         release.title_html = marked_whole(titles, release.title)
-        release.snippet_html = snippet(snippets, bodies.get(release.pk, ""))
+        opening = openings.get(release.pk, "")
+        whole = len(opening) <= OPENING_CHARACTERS
+        opening = opening[:OPENING_CHARACTERS]
+        if release.pk not in in_body:
+            # Found by its title alone: its opening, unmarked, without a look
+            # through the whole body for words it does not hold.
+            release.snippet_html = marked_stretch(None, plain_text(opening), whole=True)
+            continue
+        html = marked_stretch(snippets, plain_text(opening), whole=whole)
+        release.snippet_html = (
+            html if html is not None else whole_body_snippet(snippets, release.pk)
+        )
+
+
+def whole_body_snippet(made, pk):
+    """The marked stretch of the whole body of release *pk*: its matches lie past its opening."""
+    body = Release.objects.filter(pk=pk).values_list("body", flat=True).first() or ""
+    return marked_stretch(made, plain_text(body), whole=True)
+
+
+def body_matches(search, query, ids):
+    """Return the set of *ids* whose body holds a term of *query*."""
+    if search.searcher is None:
+        return set()
+    found = search.searcher.search(matched_in(query, "body", ids), len(ids), count=False)
+    return set(search.searcher.fast_field_values("id", [address for _, address in found.hits]))
 
 
 def generator(search, query, field, characters):
@@ -62,16 +95,6 @@ def marked_whole(made, title):
     """The whole of *title*, escaped, its matches in <mark>."""
     _, spans = matches(made, "title", title)
     return with_marks(title.encode(), spans, 0, len(title.encode()))
-
-
-def snippet(made, body):
-    """The marked stretch of *body*'s opening where its matches are, or of the whole
-    body if the opening has none."""
-    opening = body[:OPENING_CHARACTERS]
-    html = marked_stretch(made, plain_text(opening), whole=len(opening) == len(body))
-    if html is None:
-        html = marked_stretch(made, plain_text(body), whole=True)
-    return html
 
 
 def marked_stretch(made, text, whole):

@@ -18,7 +18,7 @@ from django.utils import timezone
 from releases.caching.version import KEEP_SECONDS, computed_once
 from releases.models import Category, Release, release_path
 from releases.search import directory, journal, updating
-from releases.search.compiling import Criteria, filters
+from releases.search.compiling import Criteria, filter_clauses
 from releases.search.schema import EPOCH, SCHEMA
 
 logger = logging.getLogger(__name__)
@@ -138,6 +138,6 @@ def similar(searcher, release):
         (tantivy.Occur.Must, like),
         (tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", release.pk)),
     ]
-    clauses += [(tantivy.Occur.Must, query) for query in filters(Criteria(None), timezone.now())]
+    clauses += filter_clauses(Criteria(None), timezone.now())
     hits = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN * 2, count=False).hits
     return [address for _, address in hits]

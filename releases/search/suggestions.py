@@ -17,7 +17,7 @@ import itertools
 
 import tantivy
 
-from releases.search.compiling import filters
+from releases.search.compiling import filter_query
 from releases.search.query import STOP_WORDS, TOKEN, WORD, SearchQueryError, parse_search
 from releases.search.schema import SCHEMA
 
@@ -105,19 +105,17 @@ def corrections(search, criteria, word):
 
 
 def list_filter(search, criteria):
-    """The list's filters (public, category, dates) as one query, or None for none."""
-    clauses = [(tantivy.Occur.Must, query) for query in filters(criteria, search.now)]
-    return tantivy.Query.boolean_query(clauses) if clauses else None
+    """The list's filters (public, category, dates) as one query."""
+    return filter_query(criteria, search.now)
 
 
 def anything_close(search, within_list, word, limit):
     """Whether any release of the list holds a word within *limit* edits of *word*:
     the index's own automaton answers a word close to nothing at once."""
     close = tantivy.Query.fuzzy_term_query(SCHEMA, WORDS_FIELD, word, distance=limit)
-    if within_list is not None:
-        close = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, close), (tantivy.Occur.Must, within_list)]
-        )
+    close = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, close), (tantivy.Occur.Must, within_list)]
+    )
     return search.searcher.search(close, 1, count=True).count > 0
 
 
