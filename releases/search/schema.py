@@ -1,9 +1,9 @@
 """What the search index holds for each release, and how its text is split into terms.
 
 Titles and bodies are indexed with their word positions (for phrases), split
-and stemmed by one analyzer that the queries use too. Their words are indexed
-once more as written (lower-cased, not stemmed, without positions): the
-words a "did you mean" suggestion is made of. Everything a list
+and stemmed by one analyzer that the queries use too. The words of the title
+and of the body's opening are indexed once more as written (lower-cased, not
+stemmed, without positions): the words a "did you mean" suggestion is made of. Everything a list
 filters, counts or sorts on is a fast (columnar) field, read at query time:
 a scheduled release is indexed with its publication time and becomes
 findable when that time comes, with nothing written then.
@@ -19,6 +19,9 @@ from releases.search.query import STOP_WORDS
 # with the old one differ from SCHEMA, and be rebuilt (directory.open_index).
 ANALYZER_NAME = "briefing-1"
 WORDS_ANALYZER_NAME = "briefing-words-1"
+# Characters of a body whose words suggestions are made of: its opening holds
+# the words a reader types, and the whole body cost a quarter of the indexing.
+WORDS_CHARACTERS = 2000
 # Longer tokens are noise (URLs, hashes) and would bloat the term dictionary.
 LONGEST_TERM = 100
 # A match in the title counts this many times one in the body.
@@ -126,7 +129,7 @@ def release_document(pk, title, body, category_id, date, published_at, status, s
         title=title,
         slug=slug,
         body=body,
-        words=[title, body],
+        words=[title, body[:WORDS_CHARACTERS]],
         category=category_id,
         status=STATUS_CODES[status],
         published=instant(published_at),
