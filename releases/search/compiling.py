@@ -149,18 +149,3 @@ def field_query(term, field):
     if len(stems) == 1:
         return tantivy.Query.term_query(SCHEMA, field, stems[0][1])
     return tantivy.Query.phrase_query(SCHEMA, field, stems)
-
-
-def highlight_terms(searcher, search, field, expansions=50):
-    """Return a query of the terms of *search* in *field*, prefixes expanded into the
-    index's own terms: what a snippet marks."""
-    stems = set()
-    for term in search.terms:
-        words = term.words[:-1] if term.prefix else term.words
-        stems.update(stem for _, stem in positioned_stems(words))
-        if term.prefix:
-            prefix = (ANALYZER.analyze(term.words[-1]) or [term.words[-1]])[0]
-            found = searcher.terms_with_prefix(field, prefix, limit=expansions)
-            stems.update(text for text, _ in found)
-    queries = [tantivy.Query.term_query(SCHEMA, field, stem) for stem in sorted(stems)]
-    return tantivy.Query.boolean_query([(Occur.Should, query) for query in queries])

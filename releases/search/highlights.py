@@ -1,26 +1,32 @@
 """Titles and snippets of search results with the words that matched marked.
 
-The snippet is the stretch of the body, as plain text, where the matched
-words are densest: in its opening, where they nearly always are, or else
-anywhere in it.
+Text is split by the index's own analyzer, so a word is marked where the
+search would find it (stemmed, prefixes, phrases in order). The snippet is
+the stretch of the body, as plain text, where the matches weigh most, a
+phrase more than a word: in the body's opening, where they nearly always
+are, or else anywhere in it.
 """
 
-import tantivy
+import dataclasses
+
 from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from releases.models import Release
 from releases.rendering import plain_text
-from releases.search.compiling import highlight_terms, matched_in
-from releases.search.schema import SCHEMA
+from releases.search.compiling import matched_in, positioned_stems
+from releases.search.schema import ANALYZER
 
 SNIPPET_CHARACTERS = 200
-TITLE_CHARACTERS = 1000
+# How much of the snippet comes before its first match.
+LEAD_CHARACTERS = 40
 ELLIPSIS = "…"
 # Characters of a body's Markdown looked through first: reading a whole body
 # (25,000 characters is common) for each of twenty results was most of a search.
 OPENING_CHARACTERS = 1500
+# A phrase found in order counts this many times a word found alone.
+PHRASE_WEIGHT = 3
 
 
 def add_highlights(search, releases, query):
@@ -40,28 +46,22 @@ def add_highlights(search, releases, query):
     )
     openings = dict(openings.values_list("pk", "opening"))
     in_body = body_matches(search, query, ids)
-    titles = generator(search, query, "title", TITLE_CHARACTERS)
-    snippets = generator(search, query, "body", SNIPPET_CHARACTERS)
+    marker = Marker.of(query)
     for release in releases:
-        release.title_html = marked_whole(titles, release.title)
+        release.title_html = with_marks(release.title, marker.spans(release.title))
         opening = openings.get(release.pk, "")
         whole = len(opening) <= OPENING_CHARACTERS
-        opening = opening[:OPENING_CHARACTERS]
+        text = plain_text(opening[:OPENING_CHARACTERS])
         if release.pk not in in_body:
             # Found by its title alone: its opening, unmarked, without a look
             # through the whole body for words it does not hold.
-            release.snippet_html = marked_stretch(None, plain_text(opening), whole=True)
+            release.snippet_html = stretch(text, [], whole=True)
             continue
-        html = marked_stretch(snippets, plain_text(opening), whole=whole)
-        release.snippet_html = (
-            html if html is not None else whole_body_snippet(snippets, release.pk)
-        )
-
-
-def whole_body_snippet(made, pk):
-    """The marked stretch of the whole body of release *pk*: its matches lie past its opening."""
-    body = Release.objects.filter(pk=pk).values_list("body", flat=True).first() or ""
-    return marked_stretch(made, plain_text(body), whole=True)
+        spans = marker.spans(text)
+        if not spans and not whole:
+            text = plain_text(whole_body(release.pk))
+            spans, whole = marker.spans(text), True
+        release.snippet_html = stretch(text, spans, whole)
 
 
 def body_matches(search, query, ids):
@@ -72,54 +72,135 @@ def body_matches(search, query, ids):
     return set(search.searcher.fast_field_values("id", [address for _, address in found.hits]))
 
 
-def generator(search, query, field, characters):
-    if search.searcher is None:
-        return None
-    terms = highlight_terms(search.searcher, query, field)
-    made = tantivy.SnippetGenerator.create(search.searcher, terms, SCHEMA, field)
-    made.set_max_num_chars(characters)
-    return made
+def whole_body(pk):
+    return Release.objects.filter(pk=pk).values_list("body", flat=True).first() or ""
 
 
-def matches(made, field, text):
-    """Return (the fragment's byte range, [byte ranges of matches]) in *text*'s UTF-8."""
-    if made is None or not text:
-        return (0, 0), []
-    snippet = made.snippet_from_doc(tantivy.Document(**{field: text}))
-    fragment = snippet.fragment_range()
-    spans = [(fragment.start + r.start, fragment.start + r.end) for r in snippet.highlighted()]
-    return (fragment.start, fragment.end), spans
+@dataclasses.dataclass
+class Marker:
+    """What a search's terms look like in analyzed text: single stems, stem prefixes,
+    and phrases (each a list of (place, stem), and a prefix at a place, or None)."""
+
+    stems: set
+    prefixes: list
+    phrases: list
+
+    @classmethod
+    def of(cls, query):
+        marker = cls(set(), [], [])
+        for term in query.terms:
+            words = term.words[:-1] if term.prefix else term.words
+            stems = positioned_stems(words)
+            prefix = None
+            if term.prefix:
+                prefix = (len(term.words) - 1, (ANALYZER.analyze(term.words[-1]) or [""])[0])
+            if stems and (len(stems) > 1 or prefix):
+                marker.phrases.append((stems, prefix))
+            elif stems:
+                marker.stems.add(stems[0][1])
+            elif prefix:
+                marker.prefixes.append(prefix[1])
+        return marker
+
+    def spans(self, text):
+        """Return the (start, stop, weight) in *text* of every match, in order."""
+        tokens = ANALYZER.pre_tokenize(text).tokens
+        stems, prefixes = self.stems, tuple(self.prefixes)
+        found = [
+            (token.char_offset_from, token.char_offset_to, 1)
+            for token in tokens
+            if (stem := token.text) in stems or (prefixes and stem.startswith(prefixes))
+        ]
+        if self.phrases:
+            at = {token.position: token for token in tokens}
+            for stems, prefix in self.phrases:
+                found += phrase_spans(tokens, at, stems, prefix)
+        return without_overlaps(sorted(found))
 
 
-def marked_whole(made, title):
-    """The whole of *title*, escaped, its matches in <mark>."""
-    _, spans = matches(made, "title", title)
-    return with_marks(title.encode(), spans, 0, len(title.encode()))
+def phrase_spans(tokens, at, stems, prefix):
+    """Return the (start, stop, PHRASE_WEIGHT) of each place *tokens* hold a phrase."""
+    first_place, first_stem = stems[0]
+    spans = []
+    for token in tokens:
+        if token.text != first_stem:
+            continue
+        base = token.position - first_place
+        words = [at.get(base + place) for place, _ in stems]
+        if any(
+            word is None or word.text != stem for word, (_, stem) in zip(words, stems, strict=True)
+        ):
+            continue
+        if prefix is not None:
+            last = at.get(base + prefix[0])
+            if last is None or not last.text.startswith(prefix[1]):
+                continue
+            words.append(last)
+        spans.append((words[0].char_offset_from, words[-1].char_offset_to, PHRASE_WEIGHT))
+    return spans
 
 
-def marked_stretch(made, text, whole):
-    """The stretch of *text* where its matches are, escaped, the matches in <mark>; where
-    nothing in it matched, None unless *text* is *whole*, and then its opening."""
-    data = text.encode()
-    (start, stop), spans = matches(made, "body", text)
+def without_overlaps(spans):
+    """Return sorted *spans* with any that overlaps an earlier, wider or weightier one left out."""
+    kept = []
+    for span in sorted(spans, key=lambda span: (span[0], -span[2], -span[1])):
+        if kept and span[0] < kept[-1][1]:
+            continue
+        kept.append(span)
+    return kept
+
+
+def stretch(text, spans, whole):
+    """The stretch of *text* around its weightiest matches, escaped, matches in <mark>;
+    its opening where it has none. *whole* says whether *text* is all the body."""
     if not spans:
-        if not whole:
-            return None
         opening = text[:SNIPPET_CHARACTERS]
-        tail = ELLIPSIS if len(text) > len(opening) else ""
-        return mark_safe(escape(opening) + tail)
-    html = with_marks(data, spans, start, stop)
+        shorter = len(opening) < len(text) or not whole
+        return mark_safe(escape(opening) + (ELLIPSIS if shorter else ""))
+    start = best_start(spans)
+    start = 0 if start <= LEAD_CHARACTERS else word_start(text, start - LEAD_CHARACTERS)
+    stop = word_end(text, start + SNIPPET_CHARACTERS)
+    inside = [span for span in spans if start <= span[0] and span[1] <= stop]
     head = ELLIPSIS if start > 0 else ""
-    tail = ELLIPSIS if stop < len(data) or not whole else ""
-    return mark_safe(head + html + tail)
+    tail = ELLIPSIS if stop < len(text) or not whole else ""
+    return mark_safe(head + with_marks(text[start:stop], shifted(inside, -start)) + tail)
 
 
-def with_marks(data, spans, start, stop):
-    """Return the bytes *data*[start:stop] as escaped HTML, each of *spans* in <mark>."""
-    parts, at = [], start
-    for span_start, span_stop in spans:
-        parts.append(escape(data[at:span_start].decode(errors="ignore")))
-        parts.append(f"<mark>{escape(data[span_start:span_stop].decode(errors='ignore'))}</mark>")
-        at = span_stop
-    parts.append(escape(data[at:stop].decode(errors="ignore")))
+def best_start(spans):
+    """Return where the window of SNIPPET_CHARACTERS holding the most weight of
+    *spans* starts its first match (the earliest of equals)."""
+    best, best_weight = spans[0][0], -1
+    for first in spans:
+        window = first[0] + SNIPPET_CHARACTERS - LEAD_CHARACTERS
+        weight = sum(span[2] for span in spans if first[0] <= span[0] and span[1] <= window)
+        if weight > best_weight:
+            best, best_weight = first[0], weight
+    return best
+
+
+def word_start(text, at):
+    """The start of the first word at or after *at*."""
+    space = text.find(" ", at)
+    return at if space == -1 else space + 1
+
+
+def word_end(text, at):
+    """The end of the last word that ends by *at*, or the text's end."""
+    if at >= len(text):
+        return len(text)
+    space = text.rfind(" ", 0, at)
+    return at if space == -1 else space
+
+
+def shifted(spans, by):
+    return [(start + by, stop + by, weight) for start, stop, weight in spans]
+
+
+def with_marks(text, spans):
+    """Return *text* escaped, each of *spans* (start, stop, weight) in <mark>."""
+    parts, at = [], 0
+    for start, stop, _ in spans:
+        parts += [escape(text[at:start]), f"<mark>{escape(text[start:stop])}</mark>"]
+        at = stop
+    parts.append(escape(text[at:]))
     return mark_safe("".join(parts))
