@@ -20,7 +20,8 @@ class DeepPaginator(Paginator):
     With OFFSET, the database reads every row before the page to skip it:
     page 2,000 of a list read 40,000 rows for 20. The ids come from the
     listing index alone, so skipping costs index entries, not rows.
-    *rows* reads the releases for a list of ids, as {id: release}. The list
+    *rows* reads the releases for a list of ids, as {id: release}, leaving out
+    any it no longer lists (a search index behind the database). The list
     is a queryset, or an object that counts and gives a window's ids itself
     (search.RankedResults).
     """
@@ -43,7 +44,7 @@ class DeepPaginator(Paginator):
         # and order too, the database may walk a whole listing index looking
         # for these few rows instead of fetching them.
         rows = self.rows(ids)
-        return self._get_page([rows[pk] for pk in ids], number, self)
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 class CursorError(ValueError):

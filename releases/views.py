@@ -94,8 +94,14 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         return DeepPaginator(queryset, per_page, rows=self.releases_by_id, **options)
 
     def releases_by_id(self, ids):
-        """Read the releases with *ids*, as {id: release}, for a page of this list."""
-        return Release.objects.select_related("category").only(*LIST_FIELDS).in_bulk(ids)
+        """Read the public releases among *ids*, as {id: release}, for a page of this list.
+
+        A search index still catching up may name releases since deleted,
+        withdrawn or made drafts: they are left out here, as the database has them.
+        """
+        return (
+            Release.objects.published().select_related("category").only(*LIST_FIELDS).in_bulk(ids)
+        )
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate like ListView; a page number the list lacks raises NoSuchPage.

@@ -7,7 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from releases.models import Release
+from releases.search import journal
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 
 pytestmark = pytest.mark.django_db
 
@@ -258,3 +260,24 @@ def test_parsed_terms():
 def test_a_prefix_of_fewer_than_three_letters_is_explained(client, releases):
     response = search(client, "a*", status=400)
     assert "A word ending in * needs at least 3 letters before it: a*" in response.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_search_catching_up_leaves_out_releases_since_withdrawn_or_deleted(client, make_release):
+    make_release(title="Harbour Dredging Resumes")
+    withdrawn = make_release(title="Harbour Fees Rise")
+    deleted = make_release(title="Harbour Closed for Repairs")
+    assert len(titles(search(client, "harbour"))) == 3
+    withdrawn.status = Release.Status.WITHDRAWN
+    withdrawn.withdrawal_reason = "Issued in error."
+    withdrawn.save()
+    deleted.delete()
+    # More changes than a search takes in itself (to releases never stored):
+    # this search answers from the index as it was.
+    journal.append(range(10**6, 10**6 + CAUGHT_UP_IN_REQUEST))
+    try:
+        response = search(client, "harbour")
+        assert "Search is catching up" in response.content.decode()
+        assert titles(response) == ["Harbour Dredging Resumes"]
+    finally:
+        Background.finish()
