@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from releases.models import Release
-from releases.search import journal
+from releases.search import directory, journal, updating
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 
@@ -281,3 +281,17 @@ def test_a_search_catching_up_leaves_out_releases_since_withdrawn_or_deleted(cli
         assert titles(response) == ["Harbour Dredging Resumes"]
     finally:
         Background.finish()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_catching_up_up_to_an_entry_leaves_later_ones_for_later(client, make_release):
+    make_release(title="Harbour Dredging Resumes")
+    search(client, "harbour")
+    make_release(title="Harbour Fees Rise")
+    first = journal.head()
+    make_release(title="Harbour Closed for Repairs")
+    updating.catch_up(up_to=first)
+    index = directory.opened()
+    index.reload()
+    assert updating.position(index.searcher()) == first
+    assert len(titles(search(client, "harbour"))) == 3

@@ -80,7 +80,9 @@ def fresh_searcher():
             # backup): it belongs to another history.
             raise directory.DamagedIndex("the search index is ahead of the journal")
         if held < head and head - held <= CAUGHT_UP_IN_REQUEST:
-            catch_up(lock_timeout=WAIT_SECONDS)
+            # Up to the head read above only: an import appending meanwhile is
+            # left to later searches, or this one would chase it to its end.
+            catch_up(lock_timeout=WAIT_SECONDS, up_to=head)
             index = directory.opened()
             index.reload()
             searcher = index.searcher()
@@ -100,9 +102,10 @@ def behind(searcher, held):
     return Freshness(searcher, to_go)
 
 
-def catch_up(lock_timeout=None):
-    """Apply the journal's new entries to the index, a chunk a commit, building the
-    index first if there is none; return whether this process had the writer lock.
+def catch_up(lock_timeout=None, up_to=None):
+    """Apply the journal's new entries to the index (those up to the entry *up_to*, if
+    given), a chunk a commit, building the index first if there is none; return
+    whether this process had the writer lock.
 
     The position is read again once the lock is held: another process may
     have caught up meanwhile, and nothing is indexed twice.
@@ -118,6 +121,10 @@ def catch_up(lock_timeout=None):
         index.reload()
         held = position(index.searcher())
         while entries := journal.entries_after(held, CHUNK):
+            if up_to is not None:
+                entries = [entry for entry in entries if entry[0] <= up_to]
+                if not entries:
+                    break
             apply(index, entries)
             held = entries[-1][0]
         return True
