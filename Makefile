@@ -57,4 +57,4 @@ bench-serving: setup
 	$(BIN)/python manage.py benchmark_serving --count $(SERVE_FILES)
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -rf $(VENV) staticfiles search-index db.sqlite3 db.sqlite3-wal db.sqlite3-shm

@@ -5,6 +5,7 @@ Every value has a safe default for a developer's machine. Production sets
 ``DJANGO_ALLOWED_HOSTS`` too, or the site refuses to start.
 """
 
+import hashlib
 import os
 import re
 from pathlib import Path
@@ -205,9 +206,20 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Public pages are cached whole under the content version (releases/caching/pages.py);
+
 # This app server's own search index (releases/search/): a directory it alone
-# writes, rebuilt from the database whenever it is missing or damaged.
-BRIEFING_SEARCH_INDEX = Path(os.environ.get("BRIEFING_SEARCH_INDEX", BASE_DIR / "search-index"))
+# writes, rebuilt from the database whenever it is missing or damaged. By
+# default one per database, so that switching DATABASE_URL never searches
+# another database's index.
+DATABASE_KEY = "{ENGINE}:{HOST}:{PORT}:{NAME}".format_map(DATABASES["default"])
+BRIEFING_SEARCH_INDEX = Path(
+    os.environ.get(
+        "BRIEFING_SEARCH_INDEX",
+        BASE_DIR
+        / "search-index"
+        / hashlib.blake2b(DATABASE_KEY.encode(), digest_size=6).hexdigest(),
+    )
+)
 
 # BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
 BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)

@@ -107,7 +107,7 @@ class ReleaseImport:
         if not self.dry_run:
             # The last batches may have come while the thread was busy with an earlier one.
             updating.Background.finish()
-            updating.catch_up()
+            updating.bring_up_to_date()
         statistics.finished(self.summary[Outcome.CREATED])
         return self.run_record
 

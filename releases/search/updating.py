@@ -25,10 +25,12 @@ from releases.search.schema import (
 
 logger = logging.getLogger(__name__)
 
-# Entries a search catches up itself before it answers; more are left to the background.
-CAUGHT_UP_IN_REQUEST = 1000
-# The longest a search waits for another process's catching up before it answers.
-WAIT_SECONDS = 1.0
+# Entries a search catches up itself before it answers (a few tenths of a second);
+# more are left to the background.
+CAUGHT_UP_IN_REQUEST = 500
+# The longest a search waits for another process's catching up before it answers:
+# with its own catching up, well under the second a reader may wait.
+WAIT_SECONDS = 0.5
 # Journal entries applied in one commit.
 CHUNK = 1000
 # Memory for one writer's thread: tantivy flushes a segment when it is full.
@@ -70,14 +72,14 @@ def fresh_searcher():
         if index is None:
             return behind(None, head)
         searcher = index.searcher()
-        if position(searcher) >= head:
-            return Freshness(searcher)
-        index.reload()
-        searcher = index.searcher()
         held = position(searcher)
+        if held < head:
+            index.reload()
+            searcher = index.searcher()
+            held = position(searcher)
         if held > head:
             # The index holds changes the database never committed (a restored
-            # backup): it belongs to another history.
+            # backup, or another database): it belongs to another history.
             raise directory.DamagedIndex("the search index is ahead of the journal")
         if held < head and head - held <= CAUGHT_UP_IN_REQUEST:
             # Up to the head read above only: an import appending meanwhile is
@@ -185,6 +187,17 @@ def build_generation(on_progress=None):
 def rebuild_damaged():
     rebuild()
     catch_up()
+
+
+def bring_up_to_date():
+    """Catch the index up, rebuilding it first if it is damaged: for commands, which
+    must leave it whole (an import) or read it whole (alerts), however long it takes."""
+    try:
+        catch_up()
+    except (directory.DamagedIndex, ValueError, OSError) as error:
+        logger.warning("Search index unusable, rebuilding it: %s", error)
+        directory.Opened.path = directory.Opened.index = None
+        rebuild_damaged()
 
 
 class Background:

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         # Searches answer from an index still catching up; alerts must not
         # miss what it has not yet taken in, so this run waits for it.
-        updating.catch_up()
+        updating.bring_up_to_date()
         mailed = releases = failed = 0
         confirmed = Subscription.objects.filter(confirmed_at__isnull=False).select_related(
             "category"
