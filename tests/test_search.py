@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from releases.models import Release
+from releases.models import Release, SearchJournalEntry
 from releases.search import directory, journal, updating
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
@@ -295,3 +295,36 @@ def test_catching_up_up_to_an_entry_leaves_later_ones_for_later(client, make_rel
     index.reload()
     assert updating.position(index.searcher()) == first
     assert len(titles(search(client, "harbour"))) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_ahead_of_the_database_is_rebuilt_by_itself(client, make_release):
+    make_release(title="Harbour Dredging Resumes")
+    assert len(titles(search(client, "harbour"))) == 1
+    # The database restored from a backup older than the index: its journal
+    # ends before the index's position, and the index holds a release it lacks.
+    make_release(title="Harbour Fees Rise")
+    assert len(titles(search(client, "harbour"))) == 2
+    Release.objects.filter(title="Harbour Fees Rise").delete()
+    SearchJournalEntry.objects.all().delete()
+    try:
+        response = search(client, "harbour")
+        assert "Search is catching up" in response.content.decode()
+    finally:
+        Background.finish()
+    assert titles(search(client, "harbour")) == ["Harbour Dredging Resumes"]
+
+
+def test_an_import_rebuilds_a_damaged_index_and_leaves_it_whole(
+    client, search_index, write_release, run_import, make_release
+):
+    make_release(title="Harbour Dredging Resumes")
+    updating.catch_up()
+    (directory.current_path() / "meta.json").write_text("not an index")
+    directory.Opened.path = directory.Opened.index = None
+    status, _, err = run_import(write_release(title="Harbour Fees Rise"))
+    assert status == 0, err
+    assert sorted(titles(search(client, "harbour"))) == [
+        "Harbour Dredging Resumes",
+        "Harbour Fees Rise",
+    ]
