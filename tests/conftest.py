@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
+from releases.search.updating import Background
 from tests.release_files import ARCHIVE_SAMPLE, release_text
 from tests.staff import staff_member
 
@@ -47,7 +48,9 @@ def search_index(settings, tmp_path_factory, monkeypatch):
     """
     settings.BRIEFING_SEARCH_INDEX = tmp_path_factory.mktemp("search-index")
     monkeypatch.setenv("BRIEFING_SEARCH_INDEX", str(tmp_path_factory.mktemp("child-search-index")))
-    return settings.BRIEFING_SEARCH_INDEX
+    yield settings.BRIEFING_SEARCH_INDEX
+    # A catching up a test started ends with it, not in the next test's database.
+    Background.finish()
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from releases.search.compiling import Criteria, positioned_stems
 from releases.search.engine import Search
 from releases.search.query import WORD, parse_search
 from releases.search.schema import ANALYZER
+from releases.search.updating import Background
 
 # Words that share stems (work, works), share prefixes (work, world, worker),
 # are dropped as very common (the, and), or stem apart (energy, energetic).
@@ -205,4 +206,5 @@ def test_a_search_finds_exactly_the_public_releases_a_scan_finds(run_steps):
             check_every_query()
         for text in ("wor*", '"world trade"'):
             assert listed_count(text) == len(scanned(parse_search(text))), text
+        Background.finish()
         transaction.set_rollback(True)

@@ -16,6 +16,7 @@ import fcntl
 import os
 import secrets
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -37,8 +38,18 @@ class DamagedIndex(Exception):
     """The index in use cannot be opened or read: it must be rebuilt."""
 
 
+class Pinned(threading.local):
+    """The index directory this thread works on, when it was started for one."""
+
+    path = None
+
+
+PINNED = Pinned()
+
+
 def root():
-    return Path(settings.BRIEFING_SEARCH_INDEX)
+    """The index directory: the setting's, or the one this thread was started for."""
+    return PINNED.path or Path(settings.BRIEFING_SEARCH_INDEX)
 
 
 @contextlib.contextmanager

@@ -63,6 +63,16 @@ def entries_after(position, limit):
     return list(entries.values_list("pk", "release_id")[:limit])
 
 
+def entries_after_count(position, most):
+    """Return how many entries follow *position*, counting no further than *most*.
+
+    Not the difference of ids: PostgreSQL's sequences leave gaps (a rolled-back
+    transaction's ids are never used).
+    """
+    entries = SearchJournalEntry.objects.filter(pk__gt=position).order_by("pk")
+    return entries.values("pk")[:most].count()
+
+
 def releases_after(position):
     """Return how many releases have entries after *position*: what an index still has to do."""
     entries = SearchJournalEntry.objects.filter(pk__gt=position)

@@ -81,7 +81,8 @@ def fresh_searcher():
             # The index holds changes the database never committed (a restored
             # backup, or another database): it belongs to another history.
             raise directory.DamagedIndex("the search index is ahead of the journal")
-        if held < head and head - held <= CAUGHT_UP_IN_REQUEST:
+        few = held < head and journal.entries_after_count(held, CAUGHT_UP_IN_REQUEST + 1)
+        if few and few <= CAUGHT_UP_IN_REQUEST:
             # Up to the head read above only: an import appending meanwhile is
             # left to later searches, or this one would chase it to its end.
             catch_up(lock_timeout=WAIT_SECONDS, up_to=head)
@@ -212,7 +213,7 @@ class Background:
             if cls.thread is not None and cls.thread.is_alive():
                 return
             cls.thread = threading.Thread(
-                target=cls.run, args=(work,), name="search-index", daemon=True
+                target=cls.run, args=(work, directory.root()), name="search-index", daemon=True
             )
             cls.thread.start()
 
@@ -224,7 +225,9 @@ class Background:
             thread.join()
 
     @staticmethod
-    def run(work):
+    def run(work, root):
+        # The directory it was started for, whatever the setting says meanwhile.
+        directory.PINNED.path = root
         try:
             work()
         except Exception:
