@@ -12,7 +12,6 @@ from django.http import HttpResponseNotFound, JsonResponse, StreamingHttpRespons
 
 from releases import pagination
 from releases.feeds import FEED_TYPES, ListFeed
-from releases.search.engine import search_for
 
 # The columns a list reads: never the body, which a list page does not show.
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
@@ -134,14 +133,7 @@ class ListFormatsMixin:
             )
         if not self.filterset.usable:
             return filter_errors(self.filterset)
-        response = self.format_response(key, self.filterset.qs)
-        if self.filterset.search_query and search_for(self.request).releases_to_go:
-            # Found in a search index still catching up: not an answer to keep.
-            response["Cache-Control"] = "no-store"
-        return response
-
-    def format_response(self, key, releases):
-        """Answer with the list's *releases* in the format *key*."""
+        releases = self.filterset.qs
         if key in FEED_TYPES:
             # A feed is read for what is new, whatever the list's order.
             releases = releases.only(*LIST_FIELDS, "body").newest_first()

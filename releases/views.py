@@ -56,9 +56,13 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
                 return HttpResponseRedirect(address)
         key = self.requested_format()
         try:
-            return self.render_list() if key is None else self.render_format(key)
+            response = self.render_list() if key is None else self.render_format(key)
         except NoSuchPage:
             return self.no_such_page(key)
+        if self.filterset.search_query and search_for(request).releases_to_go:
+            # Found in a search index still catching up: not an answer to keep.
+            response["Cache-Control"] = "no-store"
+        return response
 
     def requested_format(self):
         """The format asked for (``format=``), or None for the page itself."""
@@ -69,11 +73,7 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         usable = self.filterset.usable
         self.object_list = self.filterset.qs if usable else self.filterset.queryset.none()
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
-        response = self.render_to_response(context, status=200 if usable else 400)
-        if context.get("search_releases_to_go"):
-            # Found in an index still catching up: not a page to keep.
-            response["Cache-Control"] = "no-store"
-        return response
+        return self.render_to_response(context, status=200 if usable else 400)
 
     def no_such_page(self, key):
         """Answer a page number the list does not have with a 404 that leads to its first page."""

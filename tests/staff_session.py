@@ -58,6 +58,12 @@ class StaffBrowser:
         with self.opener.open(self.base + path, timeout=10) as response:
             return response.read().decode()
 
+    def sign_in(self, username, password):
+        """Sign in to the admin; return the page it leads to."""
+        return self.submit(
+            "/admin/login/", "login-form", username=username, password=password, next="/admin/"
+        )
+
     def submit(self, path, form_id, **changes):
         """Submit the form *form_id* on the page at *path* with *changes*; return the
         final page."""

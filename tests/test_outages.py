@@ -63,9 +63,7 @@ def statuses(base, paths, rounds=5):
 def signs_in(base):
     """Whether the staff member signs in to the admin."""
     staff = StaffBrowser(base)
-    page = staff.submit(
-        "/admin/login/", "login-form", username="editor", password=EDITOR_PASSWORD, next="/admin/"
-    )
+    page = staff.sign_in("editor", EDITOR_PASSWORD)
     return "Site administration" in page
 
 

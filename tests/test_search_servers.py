@@ -71,13 +71,7 @@ def test_a_save_or_an_import_through_one_server_is_found_through_the_other(
             assert searched(base, "zanzibar") == (200, 0, False)
 
         staff = StaffBrowser(first)
-        staff.submit(
-            "/admin/login/",
-            "login-form",
-            username="editor",
-            password=EDITOR_PASSWORD,
-            next="/admin/",
-        )
+        staff.sign_in("editor", EDITOR_PASSWORD)
         script = "from releases.models import Release; print(Release.objects.first().pk)"
         pk = manage(database_url, "shell", "--no-imports", "-c", script, **environment).strip()
         saved = staff.submit(

@@ -61,13 +61,7 @@ def test_an_edit_through_one_server_shows_through_the_other(shared_services, tmp
         assert redis.Redis.from_url(REDIS_URL).keys(f"{environment['BRIEFING_CACHE_PREFIX']}:*")
 
         staff = StaffBrowser(first)
-        staff.submit(
-            "/admin/login/",
-            "login-form",
-            username="editor",
-            password=EDITOR_PASSWORD,
-            next="/admin/",
-        )
+        staff.sign_in("editor", EDITOR_PASSWORD)
         slug = release_path.rstrip("/").rsplit("/", 1)[1]
         find = f"from releases.models import Release; print(Release.objects.get(slug='{slug}').pk)"
         pk = manage(database_url, "shell", "--no-imports", "-c", find, **environment).strip()

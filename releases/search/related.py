@@ -123,11 +123,8 @@ def current_searcher():
     if index is None:
         return None, False
     head = journal.head()
-    searcher = index.searcher()
-    if updating.position(searcher) < head:
-        index.reload()
-        searcher = index.searcher()
-    return searcher, updating.position(searcher) >= head
+    searcher, held = updating.reloaded_if_behind(index, head)
+    return searcher, held >= head
 
 
 def similar(searcher, release):

@@ -40,6 +40,18 @@ REBUILD_THREADS = 2
 READ_ROWS = 2000
 
 
+def reloaded_if_behind(index, head):
+    """Return (a searcher of *index*, the journal entry it holds), reloading the index
+    first if it holds less than *head*: another process may have written since."""
+    searcher = index.searcher()
+    held = position(searcher)
+    if held < head:
+        index.reload()
+        searcher = index.searcher()
+        held = position(searcher)
+    return searcher, held
+
+
 def position(searcher):
     """Return the last journal entry the index behind *searcher* holds (0 for none)."""
     query = tantivy.Query.term_query(SCHEMA, "id", POSITION_DOCUMENT_ID)
@@ -71,12 +83,7 @@ def fresh_searcher():
             index = directory.opened()
         if index is None:
             return behind(None, head)
-        searcher = index.searcher()
-        held = position(searcher)
-        if held < head:
-            index.reload()
-            searcher = index.searcher()
-            held = position(searcher)
+        searcher, held = reloaded_if_behind(index, head)
         if held > head:
             # The index holds changes the database never committed (a restored
             # backup, or another database): it belongs to another history.
