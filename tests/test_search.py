@@ -279,6 +279,9 @@ def test_a_search_catching_up_leaves_out_releases_since_withdrawn_or_deleted(cli
         response = search(client, "harbour")
         assert "Search is catching up" in response.content.decode()
         assert titles(response) == ["Harbour Dredging Resumes"]
+        assert response["Cache-Control"] == "no-store"
+        feed = client.get(LIST, {"q": "harbour", "format": "atom"})
+        assert feed["Cache-Control"] == "no-store"
     finally:
         Background.finish()
 
