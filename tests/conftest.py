@@ -12,7 +12,9 @@ from django.core.management import CommandError, call_command
 from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
 from releases.search.updating import Background
+from tests.own_services import own_redis
 from tests.release_files import ARCHIVE_SAMPLE, release_text
+from tests.services import require_redis_server
 from tests.staff import staff_member
 
 
@@ -55,9 +57,17 @@ def search_index(settings, tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def archive_sample():
-    """The real archive sample beside the checkout (set BRIEFING_ARCHIVE_SAMPLE to move it)."""
-    assert ARCHIVE_SAMPLE.is_dir(), f"the archive sample is missing at {ARCHIVE_SAMPLE}"
+    """The real archive sample the repository carries in tests/data/."""
     return ARCHIVE_SAMPLE
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory):
+    """The address of a redis-server the tests start for themselves, on a free port:
+    a developer's own Redis and what it holds are never touched."""
+    require_redis_server()
+    with own_redis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
 
 
 @pytest.fixture

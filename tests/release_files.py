@@ -1,17 +1,12 @@
 """Release files for the tests: the seed and the archive sample on disk, the text of a
 release in the archive's format, and bad files with the reason each must be refused for."""
 
-import os
 from pathlib import Path
 
 from django.conf import settings
 
 SEED = Path(settings.BASE_DIR, "fixtures", "000_134aac580d95912d.txt")
-ARCHIVE_SAMPLE = Path(
-    os.environ.get(
-        "BRIEFING_ARCHIVE_SAMPLE", Path(settings.BASE_DIR).parent / "shared" / "archive-sample"
-    )
-)
+ARCHIVE_SAMPLE = Path(settings.BASE_DIR, "tests", "data", "archive-sample")
 
 RELEASE_TEMPLATE = """\
 ---

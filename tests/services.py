@@ -1,4 +1,4 @@
-"""The services some tests need beyond Python: Chromium, wrk, PostgreSQL and Redis.
+"""The services some tests need beyond Python: Chromium, wrk, PostgreSQL and redis-server.
 
 A test asks for each through one of the ``require_`` functions below. Where the
 service is missing the test is skipped with the reason and how to install it;
@@ -13,7 +13,6 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-import redis
 
 CHROMIUM = Path("/usr/bin/chromium")
 CONNECT_TIMEOUT = 3  # seconds; a service on this machine answers at once or not at all
@@ -57,12 +56,11 @@ def require_postgres(server_url):
     )
 
 
-def require_redis(url):
-    """A Redis server at *url*."""
+def require_redis_server():
+    """Debian's redis-server, which the tests start on a port of their own."""
     __tracebackhide__ = True
-    require_service(
-        f"Redis at {url}", redis_answers(url), "apt-get install redis-server and start it"
-    )
+    found = shutil.which("redis-server") is not None
+    require_service("redis-server", found, "apt-get install redis-server")
 
 
 def postgres_answers(server_url):
@@ -76,14 +74,3 @@ def postgres_answers(server_url):
             return True
     except psycopg.OperationalError:
         return False
-
-
-def redis_answers(url):
-    """Whether the Redis server at *url* answers a ping."""
-    client = redis.Redis.from_url(url, socket_connect_timeout=CONNECT_TIMEOUT)
-    try:
-        return client.ping()
-    except redis.exceptions.ConnectionError:
-        return False
-    finally:
-        client.close()

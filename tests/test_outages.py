@@ -8,7 +8,6 @@ for pages: the site degrades, it does not fall over, and it mends itself.
 import concurrent.futures
 import contextlib
 import re
-import shutil
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +16,7 @@ import pytest
 
 from tests.own_services import own_postgres, own_redis, postgres_bin
 from tests.servers import EDITOR_PASSWORD, running_gunicorn, set_up_site
-from tests.services import require_service
+from tests.services import require_redis_server, require_service
 from tests.staff_session import StaffBrowser
 
 pytestmark = pytest.mark.slow
@@ -74,12 +73,6 @@ def wait_until(check, timeout=RECOVERY_SECONDS):
         assert time.monotonic() - started < timeout, f"not recovered within {timeout} s"
         time.sleep(0.2)
     return time.monotonic() - started
-
-
-def require_redis_server():
-    __tracebackhide__ = True
-    found = shutil.which("redis-server") is not None
-    require_service("redis-server", found, "apt-get install redis-server")
 
 
 def require_postgres_server():

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from releases.caching.pages import LocalPages
-from tests.services import require_redis
 from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -22,21 +21,16 @@ pytestmark = pytest.mark.django_db
 LIST = "/briefing-room/"
 
 
-# A database of the local Redis that only these tests use: it is emptied after each.
-TEST_REDIS = "redis://127.0.0.1:6379/15"
-
-
 @pytest.fixture(params=["memory", "redis"])
 def any_cache(request, settings):
-    """The tests run with the process's memory cache and with the local Redis."""
+    """The tests run with the process's memory cache and with a Redis of their own."""
     if request.param == "memory":
         yield request.param
         return
-    require_redis(TEST_REDIS)
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": TEST_REDIS,
+            "LOCATION": request.getfixturevalue("redis_url"),
             "KEY_PREFIX": f"briefing-test-{uuid.uuid4().hex}",
         }
     }

@@ -22,30 +22,24 @@ from tests.servers import (
     running_gunicorn,
     set_up_site,
 )
-from tests.services import require_postgres, require_redis
+from tests.services import require_postgres
 from tests.staff_session import StaffBrowser
 
 pytestmark = pytest.mark.slow
 
-# A Redis database of the machine's own that only this test uses.
-REDIS_URL = "redis://127.0.0.1:6379/14"
 ACCESS_LINE = re.compile(r'"GET /briefing-room/ HTTP/1\.1" 200 \d+ \d+ms$', re.MULTILINE)
 
 
 @pytest.fixture
-def shared_services(tmp_path):
+def shared_services(redis_url):
     """A fresh PostgreSQL database with the fixtures imported and a staff member,
     and a Redis cache prefix of its own; yields the environment both servers share."""
     require_postgres(POSTGRES_SERVER)
-    require_redis(REDIS_URL)
     prefix = f"two-servers-{uuid.uuid4().hex}"
     with fresh_postgres_database("briefing_two_servers") as database_url:
-        environment = {"BRIEFING_CACHE_URL": REDIS_URL, "BRIEFING_CACHE_PREFIX": prefix}
+        environment = {"BRIEFING_CACHE_URL": redis_url, "BRIEFING_CACHE_PREFIX": prefix}
         set_up_site(database_url, **environment)
-        try:
-            yield database_url, environment
-        finally:
-            redis.Redis.from_url(REDIS_URL).flushdb()
+        yield database_url, environment
 
 
 def test_an_edit_through_one_server_shows_through_the_other(shared_services, tmp_path):
@@ -58,7 +52,9 @@ def test_an_edit_through_one_server_shows_through_the_other(shared_services, tmp
         release_path = re.search(r'href="(/briefing-room/[a-z-]+/\d{4}/[^"]+/)"', page)[1]
         for base in (first, second):  # both servers now hold the pages in the cache
             assert fetch(base + release_path)[0] == 200
-        assert redis.Redis.from_url(REDIS_URL).keys(f"{environment['BRIEFING_CACHE_PREFIX']}:*")
+        assert redis.Redis.from_url(environment["BRIEFING_CACHE_URL"]).keys(
+            f"{environment['BRIEFING_CACHE_PREFIX']}:*"
+        )
 
         staff = StaffBrowser(first)
         staff.sign_in("editor", EDITOR_PASSWORD)
