@@ -6,6 +6,7 @@ The plain helpers they build on live in modules named for what they hold
 import datetime
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
@@ -16,6 +17,18 @@ from tests.own_services import own_redis
 from tests.release_files import ARCHIVE_SAMPLE, release_text
 from tests.services import require_redis_server
 from tests.staff import staff_member
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings, tmp_path_factory):
+    """On SQLite, a test database in a file, as in production, not in memory: in
+    SQLite's shared in-memory cache a reader in another thread (the search index
+    catching up beside an import) finds a table locked instead of waiting its turn."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(
+            tmp_path_factory.mktemp("database") / "test.sqlite3"
+        )
 
 
 @pytest.fixture(autouse=True)
