@@ -9,8 +9,9 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -158,13 +159,20 @@ TEMPLATES = [
 # Connections are kept for a minute, and checked before reuse, so that the
 # site recovers by itself once a restarted database answers again.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
-    )
+    "default": {
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        **environ.Env.db_url_config(
+            os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        ),
+    }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer costs a request seconds, not minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # A socket directory is given percent-encoded, as in
+    # postgres://%2Frun%2Fpostgresql/briefing, and django-environ leaves it so.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while an import writes; IMMEDIATE takes the
     # write lock at the start of a transaction instead of failing midway.
