@@ -29,6 +29,7 @@ run: setup
 	@echo "Serving the briefing room at http://$(ADDRESS)/ (DEBUG off); Ctrl-C stops it."
 	@echo "Create a staff account for http://$(ADDRESS)/admin/ with:"
 	@echo "    $(BIN)/python manage.py createsuperuser"
+	$(if $(EMAIL_URL),,@echo "Mail the site sends is printed here; EMAIL_URL sends it (README.md, Settings).")
 	@echo
 	$(BIN)/gunicorn briefing.wsgi --config briefing/gunicorn.conf.py --bind $(ADDRESS)
 

@@ -9,8 +9,9 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
-import dj_database_url
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -158,13 +159,20 @@ TEMPLATES = [
 # Connections are kept for a minute, and checked before reuse, so that the
 # site recovers by itself once a restarted database answers again.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60, conn_health_checks=True
-    )
+    "default": {
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+        **environ.Env.db_url_config(
+            os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+        ),
+    }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A database that does not answer costs a request seconds, not minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # A socket directory is given percent-encoded, as in
+    # postgres://%2Frun%2Fpostgresql/briefing, and django-environ leaves it so.
+    DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while an import writes; IMMEDIATE takes the
     # write lock at the start of a transaction instead of failing midway.
@@ -245,12 +253,56 @@ LOGGING = {
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 
-# Email alerts. Links in them point at BRIEFING_SITE_URL, the address
-# readers use; mail goes to the SMTP server at EMAIL_HOST:EMAIL_PORT.
+
+# What a mail address must name besides its scheme, for each kind of sending.
+MAIL_NEEDS = {
+    "django.core.mail.backends.smtp.EmailBackend": "EMAIL_HOST",
+    "django.core.mail.backends.filebased.EmailBackend": "EMAIL_FILE_PATH",
+}
+
+
+def email_settings(url):
+    """Return Django's EMAIL_* settings for the mail address *url*, or refuse it in one line."""
+    try:
+        config = environ.Env.email_url_config(url)
+    except (ImproperlyConfigured, ValueError):  # a scheme it does not know, a port not a number
+        config = None
+    needed = config and MAIL_NEEDS.get(config["EMAIL_BACKEND"])
+    if config is None or (needed and not config[needed]):
+        raise ImproperlyConfigured(
+            f"EMAIL_URL {without_password(url)} is not a mail address: give consolemail://, "
+            "filemail:////path/to/directory or smtp://host:port (smtp+tls://user:password@host:587 "
+            "to sign in over TLS)"
+        )
+    return {name: value for name, value in config.items() if name.startswith("EMAIL_")}
+
+
+def without_password(url):
+    """Return *url* with what comes before an @ left out, to quote: it may hold a password."""
+    before, at, after = url.rpartition("@")
+    if not at:
+        return url
+    scheme, separator, _ = before.partition("://")
+    return f"{scheme}{separator}...@{after}" if separator else f"...@{after}"
+
+
+# Email alerts. Links in them point at BRIEFING_SITE_URL, the address readers
+# use. Mail goes where EMAIL_URL says: unset, a developer's machine prints it
+# (so that a newcomer sees a confirmation mail without a mail server of their
+# own), and production hands it to the machine's own mail server, as before.
 BRIEFING_SITE_URL = os.environ.get("BRIEFING_SITE_URL", "http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = os.environ.get("BRIEFING_FROM_EMAIL", "Briefing Room <alerts@localhost>")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+if {"EMAIL_HOST", "EMAIL_PORT"} & os.environ.keys():
+    # Left unread, they would send a site that sets them mail somewhere else.
+    raise ImproperlyConfigured(
+        "EMAIL_HOST and EMAIL_PORT are read no more: give the mail server as EMAIL_URL, "
+        "such as smtp://localhost:25"
+    )
+vars().update(
+    email_settings(
+        os.environ.get("EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "consolemail://")
+    )
+)
 
 # An upload of release files in the admin is unpacked and checked during the
 # request: these bound how many files one holds, and their bytes unpacked.

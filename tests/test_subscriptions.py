@@ -1,10 +1,8 @@
 """Email alerts for any list, through Django's mail framework to a real SMTP server."""
 
 import datetime
-import email
 import re
 import socket
-from email import policy
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -12,24 +10,10 @@ from django.core.management import CommandError, call_command
 from pytest_django.asserts import assertInHTML
 
 from releases.models import Alert, Subscription
+from tests.mailbox import Mailbox
 from tests.staff_session import FormFields
 
 pytestmark = pytest.mark.django_db
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping every message it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
-
-    def take(self):
-        messages, self.messages = self.messages, []
-        return messages
 
 
 def free_port():

@@ -1,0 +1,218 @@
+"""Mail and the database, each configured by one address: EMAIL_URL and DATABASE_URL.
+
+Most tests run briefing/settings.py itself with the environment they give it, and
+read the settings it makes; one starts gunicorn as `make run` does."""
+
+import runpy
+import secrets
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from aiosmtpd.controller import Controller
+from django.conf import settings as django_settings
+from django.core import mail
+from django.core.exceptions import ImproperlyConfigured
+
+from releases.benchmarks.gunicorn import free_port
+from tests.mailbox import Mailbox
+from tests.servers import OPENER, READER_TIMEOUT, manage, running_gunicorn
+
+SETTINGS_FILE = Path(django_settings.BASE_DIR, "briefing", "settings.py")
+# What the tests' own environment may set that would change the settings read here.
+READ_HERE = [
+    "DATABASE_URL",
+    "EMAIL_URL",
+    "EMAIL_HOST",
+    "EMAIL_PORT",
+    "BRIEFING_PRODUCTION",
+    "DJANGO_DEBUG",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+]
+PRODUCTION = {
+    "BRIEFING_PRODUCTION": "1",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "briefing.example.gov",
+}
+CONFIRMATION_SUBJECT = "Subject: Confirm your Briefing Room alert"
+
+
+def settings_from(monkeypatch, **environment):
+    """Run briefing/settings.py with *environment*; return the settings it makes."""
+    for name in READ_HERE:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    return runpy.run_path(str(SETTINGS_FILE))
+
+
+@pytest.fixture
+def mail_from(monkeypatch, settings):
+    """Send this test's mail as the settings made of EMAIL_URL=*url* would."""
+
+    def configure(url):
+        made = settings_from(monkeypatch, EMAIL_URL=url)
+        for name, value in made.items():
+            if name.startswith("EMAIL_"):
+                setattr(settings, name, value)
+
+    return configure
+
+
+def subscribed(client):
+    """Ask to follow the whole list; the confirmation mail is sent."""
+    response = client.post("/subscriptions/", {"email": "reader@example.org"})
+    assert response.status_code == 200
+    assert "Check your email" in response.text
+
+
+@pytest.mark.django_db
+def test_consolemail_prints_the_confirmation_mail(client, mail_from, capsys):
+    mail_from("consolemail://")
+    subscribed(client)
+    printed = capsys.readouterr().out
+    assert CONFIRMATION_SUBJECT in printed
+    assert "To: reader@example.org" in printed
+    assert "http://testserver/subscriptions/" in printed, "the confirm link is there to open"
+
+
+@pytest.mark.django_db
+def test_filemail_writes_the_confirmation_mail_to_a_file(client, mail_from, tmp_path):
+    mail_from(f"filemail:///{tmp_path / 'mail'}")  # four slashes: an absolute directory
+    subscribed(client)
+    (written,) = (tmp_path / "mail").iterdir()
+    assert CONFIRMATION_SUBJECT in written.read_text()
+
+
+@pytest.mark.django_db
+def test_smtp_sends_the_confirmation_mail_to_the_server_named(client, mail_from):
+    mailbox = Mailbox()
+    server = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    server.start()
+    try:
+        mail_from(f"smtp://127.0.0.1:{server.port}")
+        subscribed(client)
+    finally:
+        server.stop()
+    (confirmation,) = mailbox.take()
+    assert confirmation["To"] == "reader@example.org"
+
+
+def test_smtp_tls_signs_in_over_tls_to_the_server_and_port_given(mail_from):
+    mail_from("smtp+tls://alerts:p%40ss%3Aword@mail.example.gov:587")
+    connection = mail.get_connection()
+    assert (connection.host, connection.port) == ("mail.example.gov", 587)
+    assert (connection.username, connection.password) == ("alerts", "p@ss:word")
+    assert connection.use_tls
+    assert not connection.use_ssl
+
+
+@pytest.mark.parametrize(
+    ("environment", "backend", "host", "port"),
+    [
+        ({}, "django.core.mail.backends.console.EmailBackend", None, None),
+        (PRODUCTION, "django.core.mail.backends.smtp.EmailBackend", "localhost", 25),
+    ],
+    ids=["developer", "production"],
+)
+def test_without_email_url_only_a_developers_machine_prints_mail(
+    monkeypatch, environment, backend, host, port
+):
+    made = settings_from(monkeypatch, **environment)
+    assert (made["EMAIL_BACKEND"], made["EMAIL_HOST"], made["EMAIL_PORT"]) == (backend, host, port)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://mail.example.gov",
+        "",
+        "smtp://",
+        "smtp+tls://alerts:secret@mail.example.gov:five-eight-seven",
+        "filemail://",
+    ],
+)
+def test_an_address_that_is_not_a_mail_address_stops_the_site_in_one_line(monkeypatch, url):
+    with pytest.raises(ImproperlyConfigured, match=r"^EMAIL_URL .* is not a mail address: ") as e:
+        settings_from(monkeypatch, EMAIL_URL=url)
+    assert "\n" not in str(e.value)
+    assert "secret" not in str(e.value), "a password is never shown"
+
+
+def test_the_mail_server_variables_replaced_by_email_url_are_refused(monkeypatch):
+    with pytest.raises(ImproperlyConfigured, match="give the mail server as EMAIL_URL"):
+        settings_from(monkeypatch, EMAIL_HOST="mail.example.gov", EMAIL_PORT="25")
+
+
+POSTGRES = {
+    "ENGINE": "django.db.backends.postgresql",
+    "USER": "briefing",
+    "PASSWORD": "p@ss",
+    "PORT": 6432,
+    "NAME": "briefing",
+    "CONN_MAX_AGE": 60,
+    "CONN_HEALTH_CHECKS": True,
+}
+
+
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        (
+            None,
+            {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(django_settings.BASE_DIR / "db.sqlite3"),
+                "USER": "",
+                "PASSWORD": "",
+                "HOST": "",
+                "PORT": "",
+                "CONN_MAX_AGE": 60,
+                "CONN_HEALTH_CHECKS": True,
+                "OPTIONS": {
+                    "init_command": (
+                        "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; "
+                        "PRAGMA synchronous=NORMAL;"
+                    ),
+                    "transaction_mode": "IMMEDIATE",
+                },
+            },
+        ),
+        (
+            "postgres://briefing:p%40ss@db.example.gov:6432/briefing?sslmode=require",
+            {
+                **POSTGRES,
+                "HOST": "db.example.gov",
+                "OPTIONS": {"sslmode": "require", "connect_timeout": 3},
+            },
+        ),
+        (
+            "postgresql://briefing:p%40ss@%2Frun%2Fpostgresql:6432/briefing",
+            {**POSTGRES, "HOST": "/run/postgresql", "OPTIONS": {"connect_timeout": 3}},
+        ),
+    ],
+    ids=["sqlite-default", "postgres", "postgres-socket"],
+)
+def test_database_url_gives_the_database_settings_it_always_has(monkeypatch, url, database):
+    made = settings_from(monkeypatch, **({"DATABASE_URL": url} if url else {}))
+    default = made["DATABASES"]["default"]
+    assert not default.pop("DISABLE_SERVER_SIDE_CURSORS", False)  # Django's own default
+    assert default == database
+
+
+@pytest.mark.slow
+def test_the_site_as_make_run_serves_it_prints_the_confirmation_mail(monkeypatch, tmp_path):
+    for name in READ_HERE:
+        monkeypatch.delenv(name, raising=False)
+    database_url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+    manage(database_url, "migrate", "-v0")
+    with running_gunicorn(database_url, tmp_path) as (base, log):
+        form = urlencode({"email": "reader@example.org"}).encode()
+        request = urllib.request.Request(f"{base}/subscriptions/", data=form)
+        with OPENER.open(request, timeout=READER_TIMEOUT) as answer:
+            assert "Check your email" in answer.read().decode()
+        printed = log.read_text()
+    assert CONFIRMATION_SUBJECT in printed
+    assert f"{base}/subscriptions/" in printed, "the confirm link is there to open"
