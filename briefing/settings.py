@@ -298,7 +298,7 @@ if {"EMAIL_HOST", "EMAIL_PORT"} & os.environ.keys():
         "EMAIL_HOST and EMAIL_PORT are read no more: give the mail server as EMAIL_URL, "
         "such as smtp://localhost:25"
     )
-vars().update(
+globals().update(
     email_settings(
         os.environ.get("EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "consolemail://")
     )
