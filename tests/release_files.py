@@ -34,6 +34,33 @@ def release_text(
     )
 
 
+TODAYS_ARCHIVE_TEMPLATE = """\
+---
+date: '{date}'
+published_time: {date} 10:00:00-05:00
+source_url: https://archive.example.org/articles/{year}/{month}/{slug}/
+tags:
+- {tag}
+title: '{title}'
+---
+The President signed a memorandum.
+"""
+
+
+def todays_archive_text(
+    title="Fact Sheet: America First Trade",
+    tag="Fact Sheets",
+    date="2025-02-03",
+    slug="america-first-trade",
+):
+    """Return the text of a release file as the archive is published today: the
+    category as a list under `tags`, the permalink as `source_url`."""
+    year, month, _ = date.split("-")
+    return TODAYS_ARCHIVE_TEMPLATE.format(
+        title=title, tag=tag, date=date, year=year, month=month, slug=slug
+    )
+
+
 ALIAS_BOMB = (
     "---\n"
     "a: &a [x, x, x, x, x, x, x, x, x]\n"

@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from releases.models import ImportedFile, ImportRun, Release, StagedUpload
-from tests.release_files import release_text
+from tests.release_files import release_text, todays_archive_text
 from tests.staff import staff_member, staff_with_permissions
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +34,17 @@ def zip_file(name, entries):
     return SimpleUploadedFile(name, buffer.getvalue(), "application/zip")
 
 
-def upload(client, *files, drafts=False):
-    data = {"files": list(files)}
+def upload(client, *files, drafts=False, key_map=""):
+    data = {"files": list(files), "key_map": key_map}
     if drafts:
         data["drafts"] = "on"
     return client.post(UPLOAD_URL, data)
+
+
+def todays_archive_file(name, **fields):
+    """Return an uploaded file of the archive as published today; *fields* as
+    todays_archive_text takes them."""
+    return SimpleUploadedFile(name, todays_archive_text(**fields).encode(), "text/markdown")
 
 
 def confirm(client, preview):
@@ -177,6 +183,57 @@ def test_confirming_imports_the_files_under_their_uploaded_names(publisher_clien
     assert list(run.files.values_list("path", flat=True)) == ["a.md", "b.md"]
     assert run.started_by == "percy (admin upload)"
     assert not StagedUpload.objects.exists()
+
+
+def test_todays_archive_is_imported_and_the_preview_says_how_keys_were_read(publisher_client):
+    note = "keys read as: tags → category, source_url → permalink"
+    preview = upload(
+        publisher_client,
+        todays_archive_file("a.md"),
+        todays_archive_file("b.md", title="Second", slug="second"),
+    )
+    assert preview_rows(preview) == {"a.md": ("Created", ""), "b.md": ("Created", "")}
+    assert preview.text.count(note) == 1
+    response = confirm(publisher_client, preview)
+    assert f"created 2, updated 0, unchanged 0, superseded 0, failed 0; {note}" in response.text
+    release = Release.objects.get(slug="second")
+    assert release.permalink == "https://archive.example.org/articles/2025/02/second/"
+    assert release.category.slug == "fact-sheets"
+
+
+def test_other_key_names_given_with_the_upload_are_read_as_fields(publisher_client):
+    def headline_file():
+        text = todays_archive_text().replace("title:", "headline:")
+        return SimpleUploadedFile("a.md", text.encode(), "text/markdown")
+
+    unmapped = upload(publisher_client, headline_file())
+    assert preview_rows(unmapped) == {"a.md": ("Failed", "title: missing or empty")}
+    preview = upload(publisher_client, headline_file(), key_map="headline=title")
+    assert preview_rows(preview) == {"a.md": ("Created", "")}
+    assert "keys read as: headline → title, tags → category" in preview.text
+    confirm(publisher_client, preview)
+    assert Release.objects.get().title == "Fact Sheet: America First Trade"
+
+
+def test_other_key_names_that_are_not_key_field_are_refused_in_one_line(publisher_client):
+    response = upload(publisher_client, release_file("a.md"), key_map="headline=title, url=link")
+    assert response.status_code == 200
+    reason = (
+        "&#x27;url=link&#x27; is not KEY=FIELD with FIELD one of "
+        "category, date, modified_time, permalink, published_time, title"
+    )
+    assert reason in response.text
+    assert nothing_written()
+
+
+def test_a_confirmation_whose_key_names_were_altered_imports_nothing(publisher_client):
+    page = PreviewPage(upload(publisher_client, todays_archive_file("a.md")).text)
+    data = {**page.confirm_data, "key_map": "no equals sign"}
+    response = publisher_client.post(page.confirm_action, data, follow=True)
+    assert response.redirect_chain[-1][0] == UPLOAD_URL
+    assert "&#x27;no equals sign&#x27; is not KEY=FIELD" in response.text
+    assert not Release.objects.exists()
+    assert StagedUpload.objects.exists()
 
 
 def test_a_zip_is_previewed_by_the_names_inside_it(publisher_client):

@@ -23,7 +23,7 @@ from releases.importing.parsing import parse_release
 from releases.importing.progress import ProgressBar
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Redirect, Release
-from tests.release_files import release_text
+from tests.release_files import release_text, todays_archive_text
 
 pytestmark = pytest.mark.django_db
 
@@ -135,33 +135,28 @@ def test_atomic_run_of_good_files_imports_them_all(run_import, write_release):
     assert ImportRun.objects.get().status == ImportRun.Status.FINISHED
 
 
-NEWER_EXPORT = """\
----
-date: '2025-02-03'
-published_time: 2025-02-03 10:00:00-05:00
-source_url: https://archive.example.org/articles/2025/02/america-first-trade/
-tags:
-- Fact Sheets
-title: 'Fact Sheet: America First Trade'
----
-The President signed a memorandum.
-"""
-
-
-def test_renamed_keys_import_with_map(run_import, write_release):
-    path = write_release(content=NEWER_EXPORT)
-    status, _, _ = run_import(path, key_map=[("source_url", "permalink"), ("tags", "category")])
-    release = Release.objects.get()
-    assert status == 0
+def test_todays_archive_imports_by_itself_and_the_summary_says_how_keys_were_read(
+    run_import, write_release
+):
+    write_release("one.md", content=todays_archive_text())
+    path = write_release("two.md", content=todays_archive_text(title="Second", slug="second"))
+    status, out, err = run_import(path.parent)
+    assert (status, err) == (0, "")
+    release = Release.objects.get(slug="america-first-trade")
     assert release.permalink == "https://archive.example.org/articles/2025/02/america-first-trade/"
-    assert release.category.slug == "fact-sheets"
-    assert release.category.name == "Fact Sheets"
-    assert release.slug == "america-first-trade"
+    assert (release.category.slug, release.category.name) == ("fact-sheets", "Fact Sheets")
+    assert out.count("keys read as") == 1
+    assert out.strip().endswith("failed 0; keys read as: tags → category, source_url → permalink")
 
 
-def test_renamed_keys_without_map_are_refused(run_import, write_release):
-    _, _, err = run_import(write_release(content=NEWER_EXPORT))
-    assert "permalink: missing or empty" in err
+def test_other_key_names_import_with_map(run_import, write_release):
+    path = write_release(content=todays_archive_text().replace("title:", "headline:"))
+    _, _, err = run_import(path)
+    assert "title: missing or empty" in err
+    status, out, _ = run_import(path, key_map=[("headline", "title")])
+    assert status == 0
+    assert Release.objects.get().title == "Fact Sheet: America First Trade"
+    assert "keys read as: headline → title, tags → category, source_url → permalink" in out
 
 
 def test_map_to_an_unknown_field_is_refused(write_release):
@@ -170,10 +165,7 @@ def test_map_to_an_unknown_field_is_refused(write_release):
 
 
 def test_permalink_of_another_shape_redirects_to_the_release(client, run_import, write_release):
-    run_import(
-        write_release(content=NEWER_EXPORT),
-        key_map=[("source_url", "permalink"), ("tags", "category")],
-    )
+    run_import(write_release(content=todays_archive_text()))
     release = Release.objects.get()
     response = client.get("/articles/2025/02/america-first-trade/")
     assert response.status_code == 301

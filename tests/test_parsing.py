@@ -6,7 +6,7 @@ import pytest
 
 from releases.importing.errors import ReleaseError
 from releases.importing.parsing import MAX_RELEASE_BYTES, parse_release
-from tests.release_files import BAD_FILES, SEED, release_text
+from tests.release_files import BAD_FILES, SEED, release_text, todays_archive_text
 
 UTC = datetime.UTC
 
@@ -27,10 +27,30 @@ def test_front_matter_no_release_approaches_is_refused_before_it_is_read():
         parse_release(f"---\n{keys}---\nBody.\n".encode())
 
 
-def test_an_archive_keyed_by_source_url_is_told_how_to_read_it():
-    text = release_text().replace("permalink:", "source_url:")
-    with pytest.raises(ReleaseError, match="import such archives with --map source_url=permalink"):
-        parse_release(text.encode())
+def test_todays_archive_is_read_without_a_key_map():
+    release = parse_text(todays_archive_text())
+    assert release.category == "fact-sheets"
+    assert release.permalink == "https://archive.example.org/articles/2025/02/america-first-trade/"
+    assert release.slug == "america-first-trade"
+    assert release.keys_read_as == (("tags", "category"), ("source_url", "permalink"))
+    assert release.extra_front_matter == ""
+
+
+def test_todays_keys_beside_the_fields_they_stand_for_are_kept_as_they_are():
+    extra = "source_url: https://elsewhere.example.org/x/\ntags:\n- trade\n"
+    release = parse_text(release_text().replace("title:", f"{extra}title:"))
+    assert release.category == "statements-releases"
+    assert release.permalink.startswith("https://www.whitehouse.gov/briefing-room/")
+    assert release.keys_read_as == ()
+    assert release.extra_front_matter == extra
+
+
+def test_a_key_map_wins_over_todays_layout():
+    text = todays_archive_text().replace("title:", "section: Trade\ntitle:")
+    release = parse_release(text.encode(), {"section": "category"})
+    assert release.category == "trade"
+    assert release.keys_read_as == (("section", "category"), ("source_url", "permalink"))
+    assert release.extra_front_matter == "tags:\n- Fact Sheets\n"
 
 
 def test_seed_values_are_exact():

@@ -13,6 +13,7 @@ from django.urls import path, reverse
 from django.views.generic import FormView, View
 
 from releases.importing.archives import UploadRefused
+from releases.importing.key_names import KNOWN_KEYS, key_mappings
 from releases.importing.records import Outcome
 from releases.importing.uploads import import_staged, stage_upload
 from releases.models import StagedUpload
@@ -40,10 +41,30 @@ class MultipleFileField(forms.FileField):
         return [clean_one(file, initial) for file in files or [None]]
 
 
+class KeyMapField(forms.CharField):
+    """``KEY=FIELD`` entries separated by commas, as ``import_release --map`` takes
+    them, cleaned to {KEY: FIELD}."""
+
+    def clean(self, value):
+        try:
+            return key_mappings(super().clean(value))
+        except ValueError as error:
+            raise forms.ValidationError(str(error)) from None
+
+
 class UploadForm(forms.Form):
     files = MultipleFileField(
         label="Release files",
         widget=MultipleFileInput(attrs={"accept": ".md,.txt,.zip"}),
+    )
+    key_map = KeyMapField(
+        label="Other key names",
+        required=False,
+        max_length=1000,
+        widget=forms.TextInput(attrs={"placeholder": "headline=title, url=permalink"}),
+        help_text="Front-matter keys to read as the release's fields, as KEY=FIELD separated "
+        f"by commas, FIELD one of {', '.join(sorted(KNOWN_KEYS))}. Today's archive's tags "
+        "and source_url are read as category and permalink without it.",
     )
     drafts = forms.BooleanField(
         label="Store new releases as drafts",
@@ -61,9 +82,10 @@ class UploadForm(forms.Form):
 
 
 class ConfirmForm(forms.Form):
-    """The choice made with the upload, carried to its confirmation."""
+    """The choices made with the upload, carried to its confirmation."""
 
     drafts = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    key_map = KeyMapField(required=False, widget=forms.HiddenInput)
 
 
 class UploadPermissionMixin:
@@ -90,14 +112,16 @@ class UploadView(UploadPermissionMixin, FormView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        fieldsets = [(None, {"fields": ["files", "drafts"]})]
+        fieldsets = [(None, {"fields": ["files", "key_map", "drafts"]})]
         adminform = AdminForm(context["form"], fieldsets, prepopulated_fields={})
         return self.admin_context(title="Upload release files", adminform=adminform, **context)
 
     def form_valid(self, form):
-        drafts = form.cleaned_data["drafts"]
+        files, drafts, key_map = (
+            form.cleaned_data[name] for name in ("files", "drafts", "key_map")
+        )
         try:
-            preview = stage_upload(form.cleaned_data["files"], self.request.user, drafts=drafts)
+            preview = stage_upload(files, self.request.user, drafts=drafts, key_map=key_map)
         except UploadRefused as refusal:
             form.add_error("files", str(refusal))
             return self.form_invalid(form)
@@ -109,7 +133,9 @@ class UploadView(UploadPermissionMixin, FormView):
             preview=preview,
             columns=columns,
             drafts=drafts,
-            confirm_form=ConfirmForm(initial={"drafts": drafts}),
+            confirm_form=ConfirmForm(
+                initial={"drafts": drafts, "key_map": form["key_map"].value()}
+            ),
         )
         return TemplateResponse(self.request, "admin/releases/importrun/preview.html", context)
 
@@ -122,9 +148,15 @@ class ConfirmView(UploadPermissionMixin, View):
     def post(self, request, pk):
         staged = get_object_or_404(StagedUpload, pk=pk, uploaded_by=request.user)
         form = ConfirmForm(request.POST)
-        drafts = form.is_valid() and form.cleaned_data["drafts"]
+        if not form.is_valid():
+            # Only a confirmation altered since its preview, which checked the same text.
+            messages.error(request, " ".join(form.errors["key_map"]))
+            return redirect("admin:releases_importrun_upload")
+        options = form.cleaned_data
         try:
-            imported = import_staged(staged, request.user, drafts=drafts)
+            imported = import_staged(
+                staged, request.user, drafts=options["drafts"], key_map=options["key_map"]
+            )
         except UploadRefused as refusal:
             # Only if the limits were lowered since the upload was checked.
             messages.error(request, str(refusal))

@@ -135,6 +135,7 @@ class ReleaseImport:
         batches = contextlib.closing(self.prepared_batches(preparer))
         with infrequent_checkpoints(), self.transaction(), batches as prepared:
             for batch in prepared:
+                self.summary.read(file for _, file in batch)
                 for record in writer.write(batch):
                     if record.outcome == Outcome.FAILED and on_failure:
                         on_failure(record)

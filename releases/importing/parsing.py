@@ -18,6 +18,7 @@ from django.utils.text import slugify
 
 from releases.importing.errors import ReleaseError
 from releases.importing.front_matter import load_front_matter, split_front_matter
+from releases.importing.key_names import KNOWN_KEYS, read_keys
 
 MAX_RELEASE_BYTES = 2 * 1024 * 1024
 MAX_TITLE_LENGTH = 500
@@ -25,9 +26,6 @@ MAX_PERMALINK_LENGTH = 1000
 MAX_SLUG_LENGTH = 255
 MAX_CATEGORY_LENGTH = 100
 
-KNOWN_KEYS = frozenset(
-    {"title", "category", "date", "published_time", "modified_time", "permalink"}
-)
 # Part of every source digest: raise it when a change here could read an
 # unchanged file differently, so the next import parses every file again.
 PARSER_VERSION = 1
@@ -54,16 +52,21 @@ class ParsedRelease:
     extra_front_matter: str
     published_offset: int | None = None
     modified_offset: int | None = None
+    # The front-matter keys read as fields, as (key, field) pairs.
+    keys_read_as: tuple = ()
 
 
 def parse_release(data, key_map=None):
     """Return the ParsedRelease in file contents *data* (bytes).
 
-    *key_map* renames front-matter keys first, such as ``{"tags": "category"}``.
-    Raise ReleaseError with a one-line reason if it cannot be a release.
+    *key_map* renames front-matter keys first, such as ``{"headline": "title"}``;
+    today's archive's ``tags`` and ``source_url`` are read as category and
+    permalink by themselves. Raise ReleaseError with a one-line reason if it
+    cannot be a release.
     """
     front_matter, body = split_front_matter(decode(data))
-    fields = rename_keys(load_front_matter(front_matter), key_map or {})
+    fields = load_front_matter(front_matter)
+    keys_read_as = read_keys(fields, key_map or {})
     published = optional_instant(fields, "published_time")
     modified = optional_instant(fields, "modified_time")
     date = optional_date(fields, "date")
@@ -83,18 +86,8 @@ def parse_release(data, key_map=None):
         extra_front_matter=dump_extra_keys(fields),
         published_offset=offset_minutes(published),
         modified_offset=offset_minutes(modified),
+        keys_read_as=keys_read_as,
     )
-
-
-def rename_keys(fields, key_map):
-    """Return *fields* with each key of *key_map* renamed to its value."""
-    for source, target in key_map.items():
-        if source not in fields:
-            continue
-        if target in fields:
-            raise ReleaseError(f"{source}: both {source} and {target} are given")
-        fields[target] = fields.pop(source)
-    return fields
 
 
 def decode(data):
@@ -150,11 +143,6 @@ def required_category(fields):
 
 
 def required_permalink(fields):
-    if not fields.get("permalink") and fields.get("source_url"):
-        raise ReleaseError(
-            "permalink: missing or empty; this file has source_url: "
-            "import such archives with --map source_url=permalink"
-        )
     value = checked_text("permalink", fields.get("permalink"), MAX_PERMALINK_LENGTH)
     try:
         is_http_url(value)

@@ -4,16 +4,31 @@ import collections
 import dataclasses
 
 from releases.db.bulk_insert import BulkInsert
+from releases.importing.key_names import keys_read_as
 from releases.models import ImportedFile
 
 Outcome = ImportedFile.Outcome
 
 
 class ImportSummary(collections.Counter):
-    """Counts of each outcome over an import run."""
+    """Counts of each outcome over an import run, and the keys its files had read as
+    fields under other names (said once here, not on every file)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys_read_as = {}
+
+    def read(self, prepared_files):
+        """Note the keys each of *prepared_files* had read as fields."""
+        for prepared in prepared_files:
+            if prepared.release is not None:
+                self.keys_read_as.update(dict.fromkeys(prepared.release.keys_read_as))
 
     def __str__(self):
-        return ", ".join(f"{outcome} {self[outcome]}" for outcome in Outcome)
+        counts = ", ".join(f"{outcome} {self[outcome]}" for outcome in Outcome)
+        if not self.keys_read_as:
+            return counts
+        return f"{counts}; {keys_read_as(self.keys_read_as)}"
 
 
 @dataclasses.dataclass

@@ -26,14 +26,14 @@ class Preview:
     summary: ImportSummary
 
 
-def stage_upload(files, user, *, drafts=False):
+def stage_upload(files, user, *, drafts=False, key_map=None):
     """Check uploaded *files*, work out what importing them would do, and hold
     them for *user* to confirm. Return the Preview.
 
     Raise UploadRefused, and hold nothing, if they cannot be imported at all.
     """
     name, archive = archive_of(files)
-    dry_run = import_archive(archive, name, dry_run=True, drafts=drafts)
+    dry_run = import_archive(archive, name, dry_run=True, drafts=drafts, key_map=key_map)
     StagedUpload.objects.filter(uploaded_at__lt=timezone.now() - STALE_AFTER).delete()
     longest = StagedUpload._meta.get_field("name").max_length
     staged = StagedUpload.objects.create(
@@ -43,14 +43,16 @@ def stage_upload(files, user, *, drafts=False):
     return Preview(staged, records, dry_run.summary)
 
 
-def import_staged(staged, user, *, drafts=False):
+def import_staged(staged, user, *, drafts=False, key_map=None):
     """Import the files held in *staged* for *user*, then let them go.
 
     Return the ReleaseImport, which holds the run and its summary.
     """
     started_by = f"{user.get_username()} (admin upload)"
     archive = bytes(staged.archive)  # PostgreSQL gives a memoryview
-    release_import = import_archive(archive, staged.name, drafts=drafts, started_by=started_by)
+    release_import = import_archive(
+        archive, staged.name, drafts=drafts, key_map=key_map, started_by=started_by
+    )
     staged.delete()
     return release_import
 

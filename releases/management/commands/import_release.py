@@ -1,7 +1,10 @@
 """Import release files (YAML front matter and a Markdown body) into the database.
 
 python manage.py import_release fixtures/ path/to/release.md --dry-run
-python manage.py import_release export/ --map source_url=permalink --map tags=category
+python manage.py import_release export/ --map headline=title
+
+Today's archive's tags and source_url are read as category and permalink
+without --map, and the summary says so.
 """
 
 import argparse
@@ -14,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from releases.importing.discovery import find_release_files
 from releases.importing.importer import ReleaseImport
-from releases.importing.parsing import KNOWN_KEYS
+from releases.importing.key_names import KNOWN_KEYS, key_mapping
 from releases.importing.progress import ProgressBar
 from releases.importing.records import Outcome
 from releases.models import ImportRun
@@ -35,14 +38,12 @@ def stopped_by_sigterm():
         signal.signal(signal.SIGTERM, previous)
 
 
-def key_mapping(value):
-    """Parse one ``--map SOURCE=FIELD`` option."""
-    source, _, target = value.partition("=")
-    if not source or target not in KNOWN_KEYS:
-        raise argparse.ArgumentTypeError(
-            f"{value!r} is not KEY=FIELD with FIELD one of {', '.join(sorted(KNOWN_KEYS))}"
-        )
-    return source, target
+def map_option(value):
+    """Parse one ``--map KEY=FIELD`` option."""
+    try:
+        return key_mapping(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 class Command(BaseCommand):
@@ -68,12 +69,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--map",
             dest="key_map",
-            type=key_mapping,
+            type=map_option,
             action="append",
             default=[],
             metavar="KEY=FIELD",
             help=f"Read front-matter key KEY as FIELD, one of: {', '.join(sorted(KNOWN_KEYS))}. "
-            "Repeat for several keys, e.g. --map source_url=permalink --map tags=category.",
+            "Repeat for several keys. Today's archive's tags and source_url are read as "
+            "category and permalink without it, where a file has no category or permalink.",
         )
         parser.add_argument(
             "--jobs",
