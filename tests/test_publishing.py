@@ -80,6 +80,32 @@ def test_public_release_cannot_go_back_to_draft(client, publisher, make_release)
     assert release.status == Release.Status.PUBLISHED
 
 
+def tomorrow_form_data(release, **changes):
+    """The change form's data for *release*, its publication time moved to tomorrow."""
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    return change_form_data(release, published_at_0=tomorrow.isoformat(), **changes)
+
+
+def test_public_release_cannot_move_into_the_future(client, publisher, make_release):
+    release = make_release()
+    client.force_login(publisher)
+    response = client.post(CHANGE.format(release.pk), tomorrow_form_data(release))
+    assert "This release is public: to take it off the site, withdraw it." in response.text
+    release.refresh_from_db()
+    assert release.published_at < timezone.now()
+    assert client.get(release.get_absolute_url()).status_code == 200
+
+
+def test_withdrawn_release_cannot_move_into_the_future(client, publisher, make_release):
+    release = make_release(status=Release.Status.WITHDRAWN, withdrawal_reason="Wrong date.")
+    client.force_login(publisher)
+    response = client.post(CHANGE.format(release.pk), tomorrow_form_data(release))
+    assert "withdrawal notice is public: its time cannot move into the future" in response.text
+    release.refresh_from_db()
+    assert release.published_at < timezone.now()
+    assert "Wrong date." in client.get(release.get_absolute_url()).text
+
+
 def test_import_publishes_unless_told_to_draft(run_import, write_release):
     run_import(write_release("a.md"))
     run_import(write_release("b.md", slug="second-release", title="Second"), drafts=True)

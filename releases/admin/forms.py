@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.db import models, transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from releases import revisions
 from releases.models import Release, release_path
@@ -94,7 +95,7 @@ class ReleaseForm(forms.ModelForm):
         # from the revision's values, which may be a draft's.
         pk = self.instance.pk
         public = Release.objects.on_record().filter(pk=pk) if pk else Release.objects.none()
-        self.public_text = public.values("title", "body").first()
+        self.public_text = public.values("title", "body", "status").first()
         self.seen_by_readers = self.public_text is not None
         if not self.is_bound:
             self.initial["opened_version"] = latest_revision_id(pk)
@@ -128,16 +129,13 @@ class ReleaseForm(forms.ModelForm):
         if "permalink" in self.fields and not cleaned.get("permalink"):
             cleaned["permalink"] = self.own_address(cleaned)
         note, minor = cleaned.get("change_note", ""), cleaned.get("minor_edit")
-        if self.seen_by_readers and cleaned.get("status") == Release.Status.DRAFT:
-            self.add_error(
-                "status", "Readers have seen this release: withdraw it rather than make it a draft."
-            )
         if not self.seen_by_readers:
             if note:
                 self.add_error(
                     "change_note", "Readers have not seen this release yet: it needs no note."
                 )
             return cleaned
+        self.refuse_a_bare_404(cleaned)
         if note and minor:
             self.add_error("minor_edit", "A minor edit has no change note: clear one of them.")
         elif self.corrects_text() and not (note or minor or self.previewing):
@@ -147,6 +145,24 @@ class ReleaseForm(forms.ModelForm):
                 "or mark the edit as minor.",
             )
         return cleaned
+
+    def refuse_a_bare_404(self, cleaned):
+        """Refuse what would turn a public release's address into a plain 404: a
+        return to draft, or a publication time moved into the future."""
+        if cleaned.get("status") == Release.Status.DRAFT:
+            self.add_error(
+                "status", "Readers have seen this release: withdraw it rather than make it a draft."
+            )
+        published_at = cleaned.get("published_at")
+        if published_at is None or published_at <= timezone.now():
+            return
+        if self.public_text["status"] == Release.Status.WITHDRAWN:
+            reason = (
+                "This release's withdrawal notice is public: its time cannot move into the future."
+            )
+        else:
+            reason = "This release is public: to take it off the site, withdraw it."
+        self.add_error("published_at", reason)
 
     def refuse_a_stale_form(self, opened):
         """Refuse the save if the release was saved (by an editor or an import) since
