@@ -12,8 +12,10 @@ class ReleasesConfig(AppConfig):
         from releases.admin import sign_in
         from releases.caching import version
         from releases.search import journal
+        from releases.subscriptions import alerts
 
         revisions.connect()
         sign_in.connect()
         version.connect()
         journal.connect()
+        alerts.connect()

@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+import hashlib
 import operator
 import os
 import socket
@@ -585,6 +586,25 @@ class Subscription(models.Model):
         """The list this subscription follows, as a path and query string."""
         path = self.category.get_absolute_url() if self.category else reverse("releases:list")
         return f"{path}?{self.query}" if self.query else path
+
+
+class StoppedSubscription(models.Model):
+    """A subscription that has ended, kept so that its old links can say so.
+
+    Only a digest of its token is kept: it matches a link its reader still
+    holds and tells nothing else, neither the address nor the list.
+    """
+
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    stopped_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    def __str__(self):
+        return f"Subscription stopped on {self.stopped_at:%Y-%m-%d}"
+
+    @staticmethod
+    def digest(token):
+        """Return the digest kept for *token*."""
+        return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Alert(models.Model):

@@ -7,9 +7,11 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
-from releases.models import Alert, Subscription
+from releases.models import Alert, StoppedSubscription, Subscription
 from tests.mailbox import Mailbox
 from tests.staff_session import FormFields
 
@@ -180,7 +182,8 @@ def test_one_click_unsubscribe(client, mailbox, make_release):
     make_release(title="Something newer")
     call_command("send_alerts")
     assert mailbox.take() == []
-    assert client.get(unsubscribe).status_code == 404
+    again = client.post(unsubscribe, {"List-Unsubscribe": "One-Click"})
+    assert again.status_code == 200, "a mail client repeating the click is told it is done"
 
 
 def test_subscribing_twice_sends_one_subscription(client, mailbox):
@@ -317,6 +320,37 @@ def test_a_confirmed_alert_says_so_and_offers_no_button(client, mailbox):
         assert "<button" not in page.text
         assert "Every release in the Briefing Room." in page.text
     assert Subscription.objects.get().confirmed_at == subscription.confirmed_at
+
+
+def stopped_today():
+    today = timezone.localdate()
+    return f"This alert was stopped on {today:%B} {today.day}, {today.year}"
+
+
+def test_an_unsubscribe_link_opened_again_says_the_alert_was_already_stopped(client, mailbox):
+    subscription = subscribe(client, mailbox)
+    unsubscribe = f"/subscriptions/{subscription.token}/unsubscribe/"
+    assert "Unsubscribed" in client.post(unsubscribe).text
+    for page in (client.get(unsubscribe), client.post(unsubscribe)):
+        assert page.status_code == 200
+        assert "Alert already stopped" in page.text
+        assert stopped_today() in page.text
+        assert "<button" not in page.text
+    kept = str(list(StoppedSubscription.objects.values()))
+    assert "reader@example.org" not in kept
+    assert subscription.token not in kept
+
+
+def test_links_of_an_alert_staff_removed_say_it_was_stopped(client, mailbox, publisher):
+    subscription = subscribe(client, mailbox)
+    staff = Client()
+    staff.force_login(publisher)
+    removal = staff.post(f"/admin/releases/subscription/{subscription.pk}/delete/", {"post": "yes"})
+    assert removal.status_code == 302
+    for action in ("unsubscribe", "confirm"):
+        page = client.get(f"/subscriptions/{subscription.token}/{action}/")
+        assert page.status_code == 200
+        assert stopped_today() in page.text
 
 
 def test_the_unsubscribe_page_names_the_list(client, mailbox):

@@ -4,6 +4,8 @@ A subscription is a list's category and query string. ``manage.py
 send_alerts`` mails each confirmed subscriber the releases that have
 appeared on their list since they confirmed and that were not mailed to
 them before: an Alert row per release and subscriber makes that exactly once.
+A subscription that ends leaves a digest of its token, so that its links can
+say it stopped.
 """
 
 import secrets
@@ -13,13 +15,14 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Greatest
+from django.db.models.signals import post_delete
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
-from releases.models import Alert, Release, Subscription
+from releases.models import Alert, Release, StoppedSubscription, Subscription
 
 # The parts of a list's address that choose its releases; the page, the
 # order and the format do not.
@@ -62,6 +65,25 @@ def subscribe(email, category, query):
     subscription.token = secrets.token_urlsafe(32)
     subscription.save()
     return subscription
+
+
+def connect():
+    """Remember each subscription that ends, however it goes: unsubscribed by its
+    reader, removed by staff, or with its category."""
+    post_delete.connect(remember_stopped, sender=Subscription, dispatch_uid="remember_stopped")
+
+
+def remember_stopped(sender, instance, **kwargs):
+    """Keep a digest of a removed subscription's token, in the removal's transaction."""
+    stopped = StoppedSubscription(token_digest=StoppedSubscription.digest(instance.token))
+    # Two presses of Unsubscribe at once both remove the row: one marker is enough.
+    StoppedSubscription.objects.bulk_create([stopped], ignore_conflicts=True)
+
+
+def stopped_at(token):
+    """Return when the subscription of *token* ended, or None if there never was one."""
+    stopped = StoppedSubscription.objects.filter(token_digest=StoppedSubscription.digest(token))
+    return stopped.values_list("stopped_at", flat=True).first()
 
 
 def absolute(path):

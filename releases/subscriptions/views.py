@@ -112,7 +112,9 @@ def too_many(request, seconds):
 @require_http_methods(["GET", "POST"])
 def confirm(request, token):
     """Confirm the subscription once its owner has pressed Confirm; say so if it already is."""
-    subscription = subscription_for(token)
+    subscription = Subscription.objects.filter(token=token).first()
+    if subscription is None:
+        return already_stopped(request, token)
     if subscription.confirmed_at is not None:
         confirmed = date_format(timezone.localtime(subscription.confirmed_at), "F j, Y")
         text = (
@@ -135,7 +137,9 @@ def confirm(request, token):
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token):
     """Unsubscribe once Unsubscribe is pressed, or mail clients' one-click unsubscribe posts."""
-    subscription = subscription_for(token)
+    subscription = Subscription.objects.filter(token=token).first()
+    if subscription is None:
+        return already_stopped(request, token)
     if request.method == "GET":
         text = f"No more emails to {subscription.email} about this list:"
         return message(
@@ -151,8 +155,16 @@ def unsubscribe(request, token):
     return page
 
 
-def subscription_for(token):
-    try:
-        return Subscription.objects.get(token=token)
-    except Subscription.DoesNotExist:
-        raise Http404("This link is no longer valid.") from None
+def already_stopped(request, token):
+    """Answer a link of a subscription that has ended: it says so, and when.
+
+    A 200, not a 410: the link still does what it is for (no more emails), and
+    a mail client repeating a one-click unsubscribe must not read it as failed.
+    A token that never was a subscription's is a 404.
+    """
+    stopped = subscriptions.stopped_at(token)
+    if stopped is None:
+        raise Http404("This link is no longer valid.")
+    when = date_format(timezone.localtime(stopped), "F j, Y")
+    text = f"This alert was stopped on {when}: no more emails are sent for it."
+    return message(request, "Alert already stopped", text)
