@@ -56,6 +56,14 @@ def test_a_word_finds_titles_and_bodies_and_titles_rank_first(client, releases):
     assert found == ["Statement on Migration Policy", "Remarks on the Economy"]
 
 
+def test_a_search_page_is_titled_by_its_search(client, releases):
+    assert "<title>“migration” · Briefing Room</title>" in search(client, "migration").text
+    response = client.get("/briefing-room/speeches-remarks/2021/", {"q": "economy"})
+    name = response.context["category"].name
+    assert f"<title>“economy” in {name}, 2021 · Briefing Room</title>" in response.text
+    assert "<title>All releases · Briefing Room</title>" in client.get(LIST).text
+
+
 def test_words_are_stemmed(client, releases):
     assert "Fact Sheet: Climate Change" in titles(search(client, "migrant"))
 
