@@ -100,6 +100,16 @@ def test_a_form_opened_before_another_save_is_refused_with_what_changed(
     assert imported.title != "The editor's title"
 
 
+def test_the_refusal_shows_a_word_put_in_apart_from_the_word_taken_out(admin_client, make_release):
+    release = make_release(title="Remarks by (editor one) Tom")
+    data = opened_form(admin_client, release)
+    release.title = "Remarks by L. Tom"
+    release.save()
+    response = admin_client.post(CHANGE.format(release.pk), {**data, "change_note": "Fixed."})
+    assert "changed since you opened it" in response.text
+    assert "by <del>(editor one)</del> <ins>L.</ins> Tom" in response.text
+
+
 def test_a_form_opened_after_the_last_save_is_saved(admin_client, imported):
     data = opened_form(admin_client, imported)
     data.update(title="A new title", change_note="Retitled.")
