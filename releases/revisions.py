@@ -29,6 +29,9 @@ class Segment(typing.NamedTuple):
 
     kind: str  # "same", "removed" or "added"
     text: str
+    # Added words that would run into the removed ones shown just before them
+    # ("(editor one)L."): a space is shown between the two, in neither.
+    apart: bool = False
 
 
 def word_diff(old, new):
@@ -44,10 +47,12 @@ def word_diff(old, new):
         if operation == "equal":
             segments.append(Segment("same", "".join(before[i1:i2])))
             continue
-        if i2 > i1:
-            segments.append(Segment("removed", "".join(before[i1:i2])))
-        if j2 > j1:
-            segments.append(Segment("added", "".join(after[j1:j2])))
+        removed, added = "".join(before[i1:i2]), "".join(after[j1:j2])
+        if removed:
+            segments.append(Segment("removed", removed))
+        if added:
+            touching = bool(removed) and not (removed[-1].isspace() or added[0].isspace())
+            segments.append(Segment("added", added, apart=touching))
     return segments
 
 

@@ -23,7 +23,7 @@ from releases.pagination import DeepPaginator
 from releases.search.engine import SearchResults, search_for
 from releases.search.highlights import add_highlights
 from releases.search.related import related_releases
-from releases.search.suggestions import suggested_search
+from releases.search.suggestions import HANDFUL, suggested_search
 from releases.subscriptions.alerts import subscription_query
 
 
@@ -139,9 +139,12 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
             search = search_for(self.request)
             add_highlights(search, context["object_list"], context["search"])
             context["search_releases_to_go"] = search.releases_to_go
-            if self.filterset.usable and not context["paginator"].count:
+            # A search is only there when the filters are valid, and so counted.
+            found = context["paginator"].count
+            if found <= HANDFUL:
                 context["suggestion"] = self.kept(
-                    "suggestion", lambda: suggested_search(search, self.search_criteria())
+                    "suggested-search",
+                    lambda: suggested_search(search, self.search_criteria(), found),
                 )
         if self.filterset.usable:
             context.update(self.facets)

@@ -2,10 +2,14 @@
 
 import datetime
 import re
+from pathlib import Path
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils.text import capfirst
 
 from releases.models import Release
 from tests.staff import change_form_data
@@ -32,6 +36,21 @@ def test_anonymous_users_are_sent_to_the_login_page(client):
     response = client.get(CHANGELIST)
     assert response.status_code == 302
     assert response.url.startswith("/admin/login/")
+
+
+def test_a_new_editor_signs_in_once_staff_status_is_ticked_as_the_guide_says(client):
+    user = get_user_model().objects.create_user("newcomer", "newcomer@example.gov", "pw")
+    user.groups.add(Group.objects.get(name="Editors"))
+    sign_in = {"username": "newcomer", "password": "pw"}
+    refused = client.post("/admin/login/?next=/admin/", sign_in)
+    assert "enter the correct username and password for a staff account" in refused.text
+    user.is_staff = True
+    user.save()
+    assert client.post("/admin/login/?next=/admin/", sign_in).url == "/admin/"
+    label = capfirst(get_user_model()._meta.get_field("is_staff").verbose_name)
+    guide = Path(settings.BASE_DIR, "docs", "editors.md").read_text(encoding="utf-8")
+    section = guide.split("\n## Editors and publishers\n")[1].split("\n## ")[0]
+    assert f"*{label}*" in section
 
 
 def test_staff_edit_shows_on_the_public_page(staff_client, make_release):

@@ -1,6 +1,7 @@
 """Year and month archives, and the counts by category, year and month beside a list."""
 
 import datetime
+import re
 
 import pytest
 from django.db import connection
@@ -192,10 +193,27 @@ def test_archives_link_to_the_nearest_periods_with_releases(client, make_release
     for date in (datetime.date(2019, 5, 1), datetime.date(2021, 3, 9), datetime.date(2021, 7, 2)):
         make_release(date=date)
     year = client.get("/briefing-room/2021/").text
-    assert '<a href="/briefing-room/2019/" rel="prev">← 2019</a>' in year
-    assert 'rel="next"' not in year
+    assert '<a href="/briefing-room/2019/">← 2019</a>' in year
+    assert "2022 →" not in year
     month = client.get("/briefing-room/2021/03/").text
-    assert '<a href="/briefing-room/2019/05/" rel="prev">← May 2019</a>' in month
-    assert '<a href="/briefing-room/2021/07/" rel="next">July 2021 →</a>' in month
+    assert '<a href="/briefing-room/2019/05/">← May 2019</a>' in month
+    assert '<a href="/briefing-room/2021/07/">July 2021 →</a>' in month
     in_category = client.get("/briefing-room/statements-releases/2021/07/").text
-    assert 'href="/briefing-room/statements-releases/2021/03/" rel="prev"' in in_category
+    assert '<a href="/briefing-room/statements-releases/2021/03/">← March 2021</a>' in in_category
+
+
+def test_an_archive_page_names_one_next_and_one_previous_page(client, make_release):
+    """rel="next" and rel="prev" are the list's pages, not the months either side,
+    so that a browser or crawler following them walks this month's pages."""
+    for day in range(1, 26):
+        make_release(date=datetime.date(2021, 3, day))
+    for month in (2, 4):
+        make_release(date=datetime.date(2021, month, 1))
+    first = client.get("/briefing-room/2021/03/").text
+    assert re.findall(r'<a [^>]*rel="(?:next|prev)"[^>]*>', first) == [
+        '<a href="?page=2" rel="next">'
+    ]
+    second = client.get("/briefing-room/2021/03/", {"page": 2}).text
+    assert re.findall(r'<a [^>]*rel="(?:next|prev)"[^>]*>', second) == [
+        '<a href="?page=1" rel="prev">'
+    ]

@@ -270,6 +270,24 @@ def test_a_release_page_links_the_releases_most_like_it(client, salmon):
     assert salmon.title not in related
 
 
+@pytest.mark.parametrize("index_behind", [False, True])
+def test_a_release_filed_under_two_addresses_is_related_once(
+    client, salmon, make_release, index_behind
+):
+    """The archive files some releases twice (a second category, a fixed slug): the same
+    title on the same day is one release, listed once; on another day it is another.
+    Alike whether the links come from the index or, while it is behind, the database."""
+    expanded = {"title": "Yukon salmon hatcheries expanded", "body": "More hatcheries."}
+    make_release(category="speeches-remarks", **expanded)
+    make_release(**expanded, date=salmon.date + datetime.timedelta(days=7))
+    make_release(category="speeches-remarks", title=salmon.title, body=salmon.body)
+    updating.catch_up()
+    if index_behind:
+        make_release(title="Wheat prices")
+    related = related_titles(client.get(salmon.get_absolute_url()).text)
+    assert sorted(related) == ["Salmon runs", expanded["title"], expanded["title"]]
+
+
 def test_related_releases_are_public_and_five_at_most(client, salmon, make_release):
     for number in range(6):
         make_release(title=f"Salmon hatcheries report {number}", body="Yukon salmon.")

@@ -3,11 +3,14 @@
 import datetime
 
 import pytest
+import tantivy
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from releases.importing.parsing import parse_release
 from releases.models import Release, SearchJournalEntry
-from releases.search import directory, journal, updating
+from releases.rendering import readable_text, render_body, searchable_text
+from releases.search import directory, journal, schema, updating
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 
@@ -54,6 +57,14 @@ def releases(make_release):
 def test_a_word_finds_titles_and_bodies_and_titles_rank_first(client, releases):
     found = titles(search(client, "migration"))
     assert found == ["Statement on Migration Policy", "Remarks on the Economy"]
+
+
+def test_a_search_page_is_titled_by_its_search(client, releases):
+    assert "<title>“migration” · Briefing Room</title>" in search(client, "migration").text
+    response = client.get("/briefing-room/speeches-remarks/2021/", {"q": "economy"})
+    name = response.context["category"].name
+    assert f"<title>“economy” in {name}, 2021 · Briefing Room</title>" in response.text
+    assert "<title>All releases · Briefing Room</title>" in client.get(LIST).text
 
 
 def test_words_are_stemmed(client, releases):
@@ -146,6 +157,81 @@ def test_snippets_and_titles_stay_text(client, make_release):
     assert "<mark>Harvest</mark>" in snippet
     assert "**" not in snippet
     assert "javascript" not in snippet
+
+
+HIDDEN_WORDS_BODY = (
+    "Ports reopen on Monday.\n\n"
+    '<script>alert("zeppelin")</script>\n\n'
+    "<style>.quokka { color: red }</style>\n\n"
+    "See [the harbour plan](https://example.gov/wombat-plan)."
+)
+
+
+def test_a_search_finds_what_readers_see_and_not_what_the_page_leaves_out(client, make_release):
+    release = make_release(title="Statement on ports", body=HIDDEN_WORDS_BODY)
+    page = client.get(release.get_absolute_url()).text
+    assert "harbour plan" in page
+    assert "zeppelin" not in page
+    assert "quokka" not in page
+    for shown in ("reopen", "harbour plan"):
+        assert titles(search(client, shown)) == ["Statement on ports"]
+    for left_out in ("zeppelin", "quokka", "wombat", "alert"):
+        assert titles(search(client, left_out)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        HIDDEN_WORDS_BODY,
+        'A [link](https://example.gov/?a>b "a title > this") and <span title="x > y">text</span>.',
+        "Andr**é**s and Andr<u>é</u>s; fish &amp; chips &lt;b&gt;",
+        "| Cell | Other |\n| --- | --- |\n| one | two |\n\n- item one\n- item two<br>three",
+        '![a map > a plan](https://www.whitehouse.gov/map.png "The map")\n\nAfter.',
+    ],
+)
+def test_the_index_reads_the_words_change_pages_compare(body):
+    assert searchable_text(body).split() == readable_text(render_body(body)).split()
+
+
+def test_the_index_reads_the_words_change_pages_compare_in_every_sample_release(archive_sample):
+    for path in sorted(archive_sample.rglob("*.md")):
+        if path.name != "README.md":
+            body = parse_release(path.read_bytes()).body
+            assert searchable_text(body).split() == readable_text(render_body(body)).split(), path
+
+
+def previous_version_index(monkeypatch, path, release):
+    """Build at *path* an index as the version before held *release*: its body's
+    Markdown as written, under analyzers of that version's names."""
+    with monkeypatch.context() as patched:
+        patched.setattr(schema, "ANALYZER_NAME", "briefing-1")
+        patched.setattr(schema, "WORDS_ANALYZER_NAME", "briefing-words-1")
+        patched.setattr(schema, "searchable_text", lambda markdown: markdown)
+        path.mkdir(parents=True)
+        index = tantivy.Index(schema.build_schema(), path=str(path))
+        index.register_tokenizer("briefing-1", schema.ANALYZER)
+        index.register_tokenizer("briefing-words-1", schema.words_analyzer())
+        row = Release.objects.filter(pk=release.pk).values_list(*schema.INDEXED_COLUMNS).get()
+        writer = index.writer()
+        writer.add_document(schema.release_document(*row))
+        updating.write_position(writer, journal.head())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_of_the_version_before_is_rebuilt_and_no_longer_finds_hidden_words(
+    client, make_release, search_index, monkeypatch
+):
+    release = make_release(title="Statement on ports", body=HIDDEN_WORDS_BODY)
+    path = search_index / "generations" / "older"
+    previous_version_index(monkeypatch, path, release)
+    with directory.writer_lock():
+        directory.swap_in(path)
+    try:
+        assert "Search is catching up" in search(client, "zeppelin").content.decode()
+    finally:
+        Background.finish()
+    assert titles(search(client, "zeppelin")) == []
+    assert titles(search(client, "reopen")) == ["Statement on ports"]
 
 
 def test_the_index_follows_edits_and_deletions(client, make_release):

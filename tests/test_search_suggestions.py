@@ -9,18 +9,23 @@ import tantivy
 
 from releases.models import Release
 from releases.search import directory, updating
+from releases.search.suggestions import FAR_MORE, HANDFUL
 
 pytestmark = pytest.mark.django_db
 
 LIST = "/briefing-room/"
-SUGGESTION = re.compile(r'<p class="suggestion">Did you mean <a href="([^"]*)">([^<]*)</a>\?</p>')
+SUGGESTION = re.compile(
+    r'<p class="suggestion">Did you mean: <a href="([^"]*)">([^<]*) \(([\d,]+) releases?\)</a></p>'
+)
 
 
 def suggestion(response):
-    """Return (address, text) of the page's suggestion, or None."""
+    """Return (address, text, the count it says it finds) of the page's suggestion, or None."""
     assert response.status_code == 200
     found = SUGGESTION.search(response.text)
-    return (html.unescape(found[1]), html.unescape(found[2])) if found else None
+    if not found:
+        return None
+    return html.unescape(found[1]), html.unescape(found[2]), int(found[3].replace(",", ""))
 
 
 def titles(response):
@@ -41,7 +46,7 @@ def releases(make_release):
 
 
 def test_a_word_one_edit_away_is_corrected_and_the_link_finds_releases(client, releases):
-    address, text = suggestion(client.get(LIST, {"q": "presidnt"}))
+    address, text, _ = suggestion(client.get(LIST, {"q": "presidnt"}))
     assert text == "president"
     assert len(titles(client.get(LIST + address))) == 2
 
@@ -71,6 +76,49 @@ def test_a_search_with_results_suggests_nothing(client, releases):
     assert suggestion(response) is None
 
 
+def spelt(make_release, word, count, **fields):
+    """Create *count* releases titled with *word* and "Biden"."""
+    for number in range(count):
+        make_release(title=f"Remarks by {word} Biden, {number}", **fields)
+
+
+def test_a_search_finding_a_handful_offers_a_correction_finding_far_more(client, make_release):
+    """The archive's own typos: "presidnet biden" finds them, "president biden" far more."""
+    spelt(make_release, "Presidnet", 2)
+    spelt(make_release, "President", 2 * FAR_MORE + 3)
+    response = client.get(LIST, {"q": "presidnet biden"})
+    assert len(titles(response)) == 2
+    address, text, found = suggestion(response)
+    assert (text, found) == ("president biden", 2 * FAR_MORE + 3)
+    assert client.get(LIST + address).context["paginator"].count == found
+
+
+def test_a_correction_keeps_the_lists_filters_and_counts_within_them(client, make_release):
+    spelt(make_release, "Presidnet", 1, category="press-briefings")
+    spelt(make_release, "President", FAR_MORE, category="press-briefings")
+    spelt(make_release, "President", 3)
+    response = client.get(LIST, {"q": "presidnet biden", "category": "press-briefings"})
+    address, text, found = suggestion(response)
+    assert (text, found) == ("president biden", FAR_MORE)
+    assert "category=press-briefings" in address
+
+
+def test_a_correction_finding_not_far_more_is_not_offered(client, make_release):
+    spelt(make_release, "Presidnet", 2)
+    spelt(make_release, "President", 2 * FAR_MORE - 1)
+    response = client.get(LIST, {"q": "presidnet biden"})
+    assert len(titles(response)) == 2
+    assert suggestion(response) is None
+
+
+def test_a_search_finding_more_than_a_handful_offers_nothing(client, make_release):
+    spelt(make_release, "Presidnet", HANDFUL + 1)
+    spelt(make_release, "President", FAR_MORE * (HANDFUL + 1))
+    response = client.get(LIST, {"q": "presidnet biden"})
+    assert response.context["paginator"].count == HANDFUL + 1
+    assert suggestion(response) is None
+
+
 def test_nothing_is_suggested_when_no_word_is_close(client, releases):
     assert suggestion(client.get(LIST, {"q": "zyxwvut"})) is None
     # One word is corrected, the other is close to nothing: no search would find anything.
@@ -79,7 +127,7 @@ def test_nothing_is_suggested_when_no_word_is_close(client, releases):
 
 def test_the_suggestion_keeps_the_lists_filters(client, releases):
     filters = {"category": "press-briefings", "date_after": "2021-01-01"}
-    address, text = suggestion(client.get(LIST, {"q": "pandemc", **filters}))
+    address, text, _ = suggestion(client.get(LIST, {"q": "pandemc", **filters}))
     assert text == "pandemic"
     assert "category=press-briefings" in address
     assert "date_after=2021-01-01" in address

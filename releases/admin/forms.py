@@ -109,6 +109,24 @@ class ReleaseForm(forms.ModelForm):
     def clean_body(self):
         return self.as_stored("body")
 
+    def clean_published_at(self):
+        return self.time_as_stored("published_at")
+
+    def clean_modified_at(self):
+        return self.time_as_stored("modified_at")
+
+    def time_as_stored(self, name):
+        """Return the time *name* as posted, or as stored where the form showed it untouched.
+
+        The form shows whole seconds, and a time stored to the microsecond (a
+        draft published by the list's action) would come back changed.
+        """
+        posted = self.cleaned_data[name]
+        stored = getattr(self.instance, name) if self.instance.pk else None
+        if posted is not None and stored is not None and posted == stored.replace(microsecond=0):
+            return stored
+        return posted
+
     def as_stored(self, name):
         """Return the field *name* as posted, or as stored where it is the same text.
 

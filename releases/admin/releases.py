@@ -162,7 +162,13 @@ class ReleaseAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            keep_what_the_form_does_not_edit(obj, form)
+            stored = Release.objects.get(pk=obj.pk)
+            keep_what_the_form_does_not_edit(obj, form, stored)
+            if not changes_anything(obj, stored):
+                # A revision that changes nothing would fill the history, move
+                # "updated" and make every page render afresh.
+                self.message_user(request, "Nothing had changed: no revision was recorded.")
+                return
         obj.change_note = form.public_change_note()
         if obj.change_note:
             # To the second, as the form shows it: a later save that changes
@@ -306,17 +312,25 @@ def restoring(request):
     return match is not None and match.url_name == "releases_release_simple_history"
 
 
-def keep_what_the_form_does_not_edit(release, form):
-    """Give *release* the stored values of every field its form leaves out.
+def keep_what_the_form_does_not_edit(release, form, stored):
+    """Give *release* the *stored* values of every field its form leaves out.
 
     A restored revision starts from all of the revision's values: without
     this, restoring would also bring back its status and publication time,
     which the form did not offer to change.
     """
-    stored = Release.objects.get(pk=release.pk)
     for field in Release._meta.concrete_fields:
         if field.name not in form.fields and not field.primary_key:
             setattr(release, field.attname, getattr(stored, field.attname))
+
+
+def changes_anything(release, stored):
+    """Whether saving *release* would change its *stored* row, the time of the save aside."""
+    return any(
+        getattr(release, field.attname) != getattr(stored, field.attname)
+        for field in Release._meta.concrete_fields
+        if not getattr(field, "auto_now", False)
+    )
 
 
 @admin.register(Redirect)

@@ -68,13 +68,28 @@ def find_related(release):
         if complete:
             # Up to the journal, the index's filters say what is public as the
             # database would, and its stored titles and slugs are current.
-            return stored_links(searcher, hits[:SHOWN]), True
+            return distinct(release, stored_links(searcher, hits)), True
         ids = searcher.fast_field_values("id", hits)
     except (directory.DamagedIndex, ValueError, OSError) as error:
         # The next search rebuilds it; a release page goes on without.
         logger.warning("No related releases, the search index is unusable: %s", error)
         return [], False
-    return public_links(ids), False
+    return distinct(release, public_links(ids)), False
+
+
+def distinct(release, links):
+    """Return the first SHOWN of *links* that read unlike each other and *release*.
+
+    The archive files some releases under two addresses (a slug fixed, a
+    second category): the same title on the same day, twice, is one release.
+    """
+    seen = {(release.title, release.date)}
+    kept = []
+    for link in links:
+        if (link.title, link.date) not in seen:
+            seen.add((link.title, link.date))
+            kept.append(link)
+    return kept[:SHOWN]
 
 
 def stored_links(searcher, hits):
@@ -100,7 +115,7 @@ def category_slugs():
 
 def public_links(ids):
     """Return a RelatedRelease for each release of *ids* that is public now, in the order
-    of *ids*, SHOWN at most: the database has the last word, if the index is behind."""
+    of *ids*: the database has the last word, if the index is behind."""
     rows = (
         Release.objects.published()
         .filter(pk__in=ids)
@@ -108,7 +123,7 @@ def public_links(ids):
         .values_list("pk", "title", "category__slug", "date", "slug")
     )
     by_id = {row[0]: row[1:] for row in rows}
-    public = [by_id[pk] for pk in ids if pk in by_id][:SHOWN]
+    public = [by_id[pk] for pk in ids if pk in by_id]
     return [
         RelatedRelease(title, release_path(category, date, slug), date)
         for title, category, date, slug in public
@@ -129,7 +144,8 @@ def current_searcher():
 
 def similar(searcher, release):
     """Return the addresses of the public releases most like *release*, best first: a
-    few more than are shown, in case the index still holds one no longer public."""
+    few more than are shown, in case the index still holds one no longer public, or
+    one filed twice."""
     like = tantivy.Query.more_like_this_document_fields_query(
         SCHEMA,
         {"title": [release.title], "body": [release.body[:BODY_CHARACTERS]]},

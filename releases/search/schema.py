@@ -1,24 +1,30 @@
 """What the search index holds for each release, and how its text is split into terms.
 
 Titles and bodies are indexed with their word positions (for phrases), split
-and stemmed by one analyzer that the queries use too. The words of the title
-and of the body's opening are indexed once more as written (lower-cased, not
-stemmed, without positions): the words a "did you mean" suggestion is made of. Everything a list
-filters, counts or sorts on is a fast (columnar) field, read at query time:
-a scheduled release is indexed with its publication time and becomes
-findable when that time comes, with nothing written then.
+and stemmed by one analyzer that the queries use too; a body as readers read
+it, rendered and sanitized, so that a search finds what the page shows. The
+words of the title and of the body's opening are indexed once more as written
+(lower-cased, not stemmed, without positions): the words a "did you mean"
+suggestion is made of. Everything a list filters, counts or sorts on is a fast
+(columnar) field, read at query time: a scheduled release is indexed with its
+publication time and becomes findable when that time comes, with nothing
+written then.
 """
 
 import datetime
 
 import tantivy
 
+from releases.rendering import RENDERER_VERSION, searchable_text
 from releases.search.query import STOP_WORDS
 
-# Named in the schema: a new name for a changed analyzer makes every index built
-# with the old one differ from SCHEMA, and be rebuilt (directory.open_index).
-ANALYZER_NAME = "briefing-1"
-WORDS_ANALYZER_NAME = "briefing-words-1"
+# Part of the analyzers' names, which the schema holds: raise it when the analyzers
+# or the text they are given change, and every index built before differs from
+# SCHEMA, and is rebuilt (directory.open_index). 2: bodies as readers read them,
+# which the renderer's rules decide too: its version is in the names as well.
+INDEX_VERSION = 2
+ANALYZER_NAME = f"briefing-{INDEX_VERSION}.{RENDERER_VERSION}"
+WORDS_ANALYZER_NAME = f"briefing-words-{INDEX_VERSION}.{RENDERER_VERSION}"
 # Characters of a body whose words suggestions are made of: its opening holds
 # the words a reader types, and the whole body cost a quarter of the indexing.
 WORDS_CHARACTERS = 2000
@@ -124,12 +130,13 @@ def newest_key(date, published_at, pk):
 
 def release_document(pk, title, body, category_id, date, published_at, status, slug):
     """Return the index document of one release, from its stored values."""
+    text = searchable_text(body)
     return tantivy.Document(
         id=pk,
         title=title,
         slug=slug,
-        body=body,
-        words=[title, body[:WORDS_CHARACTERS]],
+        body=text,
+        words=[title, text[:WORDS_CHARACTERS]],
         category=category_id,
         status=STATUS_CODES[status],
         published=instant(published_at),

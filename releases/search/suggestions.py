@@ -1,10 +1,14 @@
-"""Did you mean: for a search that found nothing, the closest search that finds something.
+"""Did you mean: for a search that finds a handful of releases or none, the closest
+search that finds far more.
 
-Each plain word that finds nothing in the list by itself is replaced by a word
-of the index's own within two edits (one for a word of four letters or
-fewer), the closest first and, among equally close ones, the one in the
-most releases of the list. Quoted phrases, prefixes and words with digits
-are kept as typed. A suggestion is only made if it finds releases.
+Each plain word that finds no more than a handful of releases in the list by
+itself is replaced by a word of the index's own within two edits (one for a
+word of four letters or fewer), the closest first and, among equally close
+ones, the one in the most releases of the list; a word that finds some
+releases may also stay as typed. Quoted phrases, prefixes and words with
+digits are kept as typed. A suggestion is only made if it finds releases, and
+for a search that finds some, FAR_MORE times as many: the archive has typos of
+its own ("presidnet" is in two releases), and a rare word is often meant.
 
 Candidates are the words starting with the typed word's first letter, as
 spelling checkers commonly assume (Lucene's DirectSpellChecker among them):
@@ -14,6 +18,7 @@ index would cost more than the search.
 
 import dataclasses
 import itertools
+import typing
 
 import tantivy
 
@@ -29,34 +34,67 @@ ONE_EDIT_UP_TO = 4
 # Corrections tried per word, and corrected searches counted, at most.
 CANDIDATES = 3
 TRIES = 9
+# A search, or a word alone, that finds this many releases or fewer may be
+# misspelt: only then are corrections looked for, so a search that finds
+# plenty costs nothing more.
+HANDFUL = 5
+# A correction of a search that finds a few releases must find this many
+# times as many: a rare word the reader meant stays unquestioned.
+FAR_MORE = 10
 
 
-def suggested_search(search, criteria):
-    """Return the text of the search the reader probably meant, for *criteria*
-    that find nothing in *search* (an engine Search), or "" if there is none.
+class Suggestion(typing.NamedTuple):
+    """A search to offer instead (its text, "" for none), and the releases it finds."""
 
-    Of the corrected searches, the fewest edits away wins, and of those the
-    one that finds the most releases: words that go together.
+    text: str
+    found: int
+
+
+NO_SUGGESTION = Suggestion("", 0)
+
+
+def suggested_search(search, criteria, found):
+    """Return the Suggestion of the search the reader probably meant, for *criteria*
+    that find *found* releases (a HANDFUL at most) in *search* (an engine Search).
+
+    Of the corrected searches that find enough, the fewest edits away wins,
+    and of those the one that finds the most releases: words that go together.
     """
     if search.searcher is None:
-        return ""
+        return NO_SUGGESTION
     pieces = []
     for match in TOKEN.finditer(criteria.search.text):
-        options = [(0, match.group(0))]
-        word = correctable_word(*match.groups())
-        if word and not releases_found(search, criteria, word):
-            options = corrections(search, criteria, word)
-            if not options:
-                return ""
+        options = spellings(search, criteria, match)
+        if not options:
+            return NO_SUGGESTION
         pieces.append(options)
+    enough = max(1, FAR_MORE * found)
     best = (0, 0, "")
     for choice in itertools.islice(itertools.product(*pieces), TRIES):
         edits = sum(distance for distance, _ in choice)
         text = " ".join(word for _, word in choice)
-        found = releases_found(search, criteria, text) if edits else 0
-        if found and (not best[2] or (edits, -found) < best[:2]):
-            best = (edits, -found, text)
-    return best[2]
+        count = releases_found(search, criteria, text) if edits else 0
+        if count >= enough and (not best[2] or (edits, -count) < best[:2]):
+            best = (edits, -count, text)
+    return Suggestion(best[2], -best[1])
+
+
+def spellings(search, criteria, match):
+    """Return the (edits, text) a token of the search (a TOKEN *match*) may be
+    written as: as typed, unless it is a word that finds a handful of releases
+    or none by itself; then its corrections too, or only them if it finds none
+    ([] if there are none).
+
+    As typed comes first: the searches tried first then correct one word each.
+    """
+    typed = [(0, match.group(0))]
+    word = correctable_word(*match.groups())
+    if not word:
+        return typed
+    alone = releases_found(search, criteria, word)
+    if alone > HANDFUL:
+        return typed
+    return (typed if alone else []) + corrections(search, criteria, word)
 
 
 def correctable_word(phrase, token):
