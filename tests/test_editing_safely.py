@@ -5,6 +5,7 @@ import datetime
 import re
 
 import pytest
+from django.contrib.admin.models import LogEntry
 
 from releases.models import Release
 from tests.release_files import SEED
@@ -140,6 +141,8 @@ def test_saving_an_untouched_form_records_nothing(admin_client, imported):
         CHANGE.format(imported.pk), opened_form(admin_client, imported), follow=True
     )
     assert "Nothing had changed: no revision was recorded." in response.text
+    assert "was changed successfully" not in response.text
+    assert not LogEntry.objects.filter(object_id=str(imported.pk)).exists()
     imported.refresh_from_db()
     assert imported.history.count() == revisions
     assert imported.updated_at == updated_at

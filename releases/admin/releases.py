@@ -167,6 +167,7 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             if not changes_anything(obj, stored):
                 # A revision that changes nothing would fill the history, move
                 # "updated" and make every page render afresh.
+                request.release_unchanged = True
                 self.message_user(request, "Nothing had changed: no revision was recorded.")
                 return
         obj.change_note = form.public_change_note()
@@ -175,6 +176,16 @@ class ReleaseAdmin(SimpleHistoryAdmin):
             # nothing must not find the time changed.
             obj.modified_at = timezone.now().replace(microsecond=0)
         super().save_model(request, obj, form, change)
+
+    def log_change(self, request, obj, message):
+        if not getattr(request, "release_unchanged", False):
+            super().log_change(request, obj, message)
+
+    def message_user(self, request, message, level=messages.INFO, *args, **kwargs):
+        # Django's own "was changed successfully" would contradict "Nothing had changed".
+        if level == messages.SUCCESS and getattr(request, "release_unchanged", False):
+            return
+        super().message_user(request, message, level, *args, **kwargs)
 
     @admin.action(permissions=["publish"], description="Publish the selected drafts")
     def publish(self, request, queryset):
