@@ -123,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "briefing.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may ask the database: PostgreSQL refuses a NUL in text.
+    "briefing.null_characters.NullCharacterMiddleware",
     # Outermost of the middleware that may ask the database.
     "releases.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
