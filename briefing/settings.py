@@ -240,10 +240,12 @@ BRIEFING_SIGN_IN_WINDOW = int(os.environ.get("BRIEFING_SIGN_IN_WINDOW", "900"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"tracebacks": {"()": "briefing.log_filters.TracebackOnlyForServerErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["tracebacks"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     # gunicorn's access log has a line for every request already; Django adds
-    # one only for a server error, with its traceback.
+    # one only for a server error, with its traceback, and one for a request
+    # refused as suspicious (django.security: a Host outside ALLOWED_HOSTS).
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 

@@ -1,6 +1,9 @@
-"""Safe to expose: HTTPS on one switch, production settings checked, sign-in guessing slowed."""
+"""Safe to expose: HTTPS on one switch, production settings checked, sign-in guessing slowed,
+refused requests logged in one line."""
 
 import datetime
+import io
+import logging
 import os
 import secrets
 import subprocess
@@ -145,6 +148,25 @@ def test_image_hosts_that_are_not_host_names_are_refused(hosts):
     result = run([str(MANAGE), "check"], BRIEFING_IMAGE_HOSTS=hosts)
     assert result.returncode != 0
     assert "BRIEFING_IMAGE_HOSTS must be host names" in result.stderr
+
+
+@pytest.fixture
+def site_log():
+    """What the site's log handler (LOGGING's console) writes during the test."""
+    handler = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    written = io.StringIO()
+    standard_error = handler.setStream(written)
+    yield written
+    handler.setStream(standard_error)
+
+
+def test_a_request_for_another_host_is_logged_in_one_line(client, site_log):
+    response = client.get("/health/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert site_log.getvalue().splitlines() == [
+        "Invalid HTTP_HOST header: 'attacker.example'. "
+        "You may need to add 'attacker.example' to ALLOWED_HOSTS."
+    ]
 
 
 def sign_in(client, password, username="staff", address="198.51.100.7"):
