@@ -40,11 +40,17 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 if PRODUCTION:
-    # As Django's own deployment check (security.W009) counts a key weak.
-    if SECRET_KEY == DEVELOPMENT_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    # As Django's own deployment check (security.W009) counts a key weak: too
+    # short, too few different characters, or one startproject made for development.
+    if (
+        SECRET_KEY == DEVELOPMENT_KEY
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
         raise ImproperlyConfigured(
             "BRIEFING_PRODUCTION is set: DJANGO_SECRET_KEY must be a secret of 50 characters "
-            "or more, at least 5 of them different "
+            "or more, at least 5 of them different, not starting with django-insecure- "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         )
     if "DJANGO_ALLOWED_HOSTS" not in os.environ:

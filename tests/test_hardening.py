@@ -78,10 +78,19 @@ def test_production_refuses_to_start_without(missing, message):
 
 
 @pytest.mark.slow
-def test_production_refuses_a_weak_secret_key():
-    result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20})
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("abcd" * 20, "at least 5 of them different"),
+        # What startproject writes into a new project's settings, for development.
+        (f"django-insecure-{secrets.token_urlsafe(50)}", "not starting with django-insecure-"),
+    ],
+    ids=["few-characters", "startproject"],
+)
+def test_production_refuses_a_weak_secret_key(key, reason):
+    result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
     assert result.returncode != 0
-    assert "at least 5 of them different" in result.stderr
+    assert reason in result.stderr
 
 
 @pytest.mark.slow
