@@ -6,6 +6,7 @@ import io
 import logging
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -178,11 +179,17 @@ def test_a_request_for_another_host_is_logged_in_one_line(client, site_log):
     ]
 
 
-def sign_in(client, password, username="staff", address="198.51.100.7"):
+BALANCER = "10.0.0.1"
+
+
+def sign_in(client, password, username="staff", address="198.51.100.7", forwarded=None):
+    """Post the admin's sign-in form from *address* (behind a proxy, the one *forwarded*)."""
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     return client.post(
         "/admin/login/",
         {"username": username, "password": password, "next": "/admin/"},
         REMOTE_ADDR=address,
+        **headers,
     )
 
 
@@ -216,21 +223,35 @@ def test_one_address_trying_many_usernames_is_paused(client, staff):
 
 def test_behind_a_proxy_each_reader_is_counted_by_their_own_address(client, staff, settings):
     settings.BRIEFING_TRUSTED_PROXIES = 1
-    balancer = "10.0.0.1"
-
-    def from_behind(password, forwarded):
-        return client.post(
-            "/admin/login/",
-            {"username": "staff", "password": password, "next": "/admin/"},
-            REMOTE_ADDR=balancer,
-            HTTP_X_FORWARDED_FOR=forwarded,
-        )
-
     for _ in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
         # The attacker writes its own X-Forwarded-For: only the proxy's entry counts.
-        from_behind("wrong", "192.0.2.50, 203.0.113.9")
-    assert from_behind("right", "203.0.113.9").status_code == 429
-    assert from_behind("right", "198.51.100.20").status_code == 302
+        sign_in(client, "wrong", address=BALANCER, forwarded="192.0.2.50, 203.0.113.9")
+    assert sign_in(client, "right", address=BALANCER, forwarded="203.0.113.9").status_code == 429
+    assert sign_in(client, "right", address=BALANCER, forwarded="198.51.100.20").status_code == 302
+
+
+def production_recipe():
+    """Return the environment variables the README's production recipe exports."""
+    readme = Path(settings.BASE_DIR, "README.md").read_text()
+    recipe = readme.split("\n## Production\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    exported = [
+        shlex.split(line, comments=True)[1:]
+        for line in recipe.splitlines()
+        if line.startswith("export ")
+    ]
+    return dict(assignment.split("=", 1) for line in exported for assignment in line)
+
+
+def test_behind_the_readmes_load_balancer_a_guesser_pauses_only_its_own_sign_in(
+    client, staff, settings
+):
+    recipe = production_recipe()
+    settings.BRIEFING_TRUSTED_PROXIES = int(recipe.get("BRIEFING_TRUSTED_PROXIES", "0"))
+    attacker, member = "203.0.113.9", "198.51.100.20"
+    for number in range(settings.BRIEFING_SIGN_IN_ATTEMPTS * ADDRESS_ATTEMPTS_FACTOR):
+        sign_in(client, "wrong", username=f"user{number}", address=BALANCER, forwarded=attacker)
+    assert sign_in(client, "right", address=BALANCER, forwarded=attacker).status_code == 429
+    assert sign_in(client, "right", address=BALANCER, forwarded=member).status_code == 302
 
 
 def test_others_still_sign_in_and_the_pause_ends(client, staff):
