@@ -242,6 +242,9 @@ BRIEFING_TRUSTED_PROXIES = int(os.environ.get("BRIEFING_TRUSTED_PROXIES", "0"))
 # many seconds (releases/admin/sign_in.py).
 BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))
 BRIEFING_SIGN_IN_WINDOW = int(os.environ.get("BRIEFING_SIGN_IN_WINDOW", "900"))
+# Where signing in leads when the page asked for is not the site's own (an
+# external "next" is refused): staff sign in only to the admin.
+LOGIN_REDIRECT_URL = "admin:index"
 
 LOGGING = {
     "version": 1,

@@ -182,12 +182,15 @@ def test_a_request_for_another_host_is_logged_in_one_line(client, site_log):
 BALANCER = "10.0.0.1"
 
 
-def sign_in(client, password, username="staff", address="198.51.100.7", forwarded=None):
-    """Post the admin's sign-in form from *address* (behind a proxy, the one *forwarded*)."""
+def sign_in(
+    client, password, username="staff", address="198.51.100.7", forwarded=None, then="/admin/"
+):
+    """Post the admin's sign-in form from *address* (behind a proxy, the one *forwarded*),
+    asking to go on to *then*."""
     headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     return client.post(
         "/admin/login/",
-        {"username": username, "password": password, "next": "/admin/"},
+        {"username": username, "password": password, "next": then},
         REMOTE_ADDR=address,
         **headers,
     )
@@ -252,6 +255,11 @@ def test_behind_the_readmes_load_balancer_a_guesser_pauses_only_its_own_sign_in(
         sign_in(client, "wrong", username=f"user{number}", address=BALANCER, forwarded=attacker)
     assert sign_in(client, "right", address=BALANCER, forwarded=attacker).status_code == 429
     assert sign_in(client, "right", address=BALANCER, forwarded=member).status_code == 302
+
+
+def test_a_refused_next_address_leads_to_the_admin_after_signing_in(client, staff):
+    response = sign_in(client, "right", then="https://attacker.example/admin/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
 
 
 def test_others_still_sign_in_and_the_pause_ends(client, staff):
