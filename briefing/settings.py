@@ -41,11 +41,17 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", DEVELOPMENT_KEY)
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 
 if PRODUCTION:
-    # As Django's own deployment check (security.W009) counts a key weak.
-    if SECRET_KEY == DEVELOPMENT_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+    # As Django's own deployment check (security.W009) counts a key weak: too
+    # short, too few different characters, or one startproject made for development.
+    if (
+        SECRET_KEY == DEVELOPMENT_KEY
+        or len(SECRET_KEY) < 50
+        or len(set(SECRET_KEY)) < 5
+        or SECRET_KEY.startswith("django-insecure-")
+    ):
         raise ImproperlyConfigured(
             "BRIEFING_PRODUCTION is set: DJANGO_SECRET_KEY must be a secret of 50 characters "
-            "or more, at least 5 of them different "
+            "or more, at least 5 of them different, not starting with django-insecure- "
             "(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
         )
     if "DJANGO_ALLOWED_HOSTS" not in os.environ:
@@ -124,6 +130,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "briefing.content_security.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before anything that may ask the database: PostgreSQL refuses a NUL in text.
+    "briefing.null_characters.NullCharacterMiddleware",
     # Outermost of the middleware that may ask the database.
     "releases.middleware.DatabaseOutageMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -242,14 +250,19 @@ BRIEFING_TRUSTED_PROXIES = int(os.environ.get("BRIEFING_TRUSTED_PROXIES", "0"))
 # many seconds (releases/admin/sign_in.py).
 BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))
 BRIEFING_SIGN_IN_WINDOW = int(os.environ.get("BRIEFING_SIGN_IN_WINDOW", "900"))
+# Where signing in leads when the page asked for is not the site's own (an
+# external "next" is refused): staff sign in only to the admin.
+LOGIN_REDIRECT_URL = "admin:index"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"tracebacks": {"()": "briefing.log_filters.TracebackOnlyForServerErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["tracebacks"]}},
     "root": {"handlers": ["console"], "level": "WARNING"},
     # gunicorn's access log has a line for every request already; Django adds
-    # one only for a server error, with its traceback.
+    # one only for a server error, with its traceback, and one for a request
+    # refused as suspicious (django.security: a Host outside ALLOWED_HOSTS).
     "loggers": {"django.request": {"level": "ERROR"}},
 }
 

@@ -3,16 +3,21 @@
 An invalid list is never cached; a list is filed under its validated
 filters, so junk parameters make no new copies; addresses the site has no
 page for (year 0, a NUL byte, a crafted cursor, a page past the end) are
-4xx answers that say why.
+4xx answers that say why. No value holding a NUL byte reaches the database,
+which on PostgreSQL would fail on it.
 """
 
 import base64
+import contextlib
 import datetime
 from urllib.parse import quote
 
 import pytest
+from django.contrib import admin
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -233,3 +238,141 @@ def test_a_cursor_on_a_page_that_reads_none_leads_to_the_page_itself(client, rel
     response = client.get(LIST, {"cursor": "anything"})
     assert (response.status_code, response["Location"]) == (302, LIST)
     assert client.get(API, {"cursor": "anything"}).status_code == 400
+
+
+def holds_nul(value):
+    """Whether *value*, a query parameter or a collection of them, holds a NUL."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return holds_nul(list(value.values()))
+    return isinstance(value, list | tuple) and any(map(holds_nul, value))
+
+
+@contextlib.contextmanager
+def nul_kept_from_the_database():
+    """Fail if a query is given a value holding a NUL in this block: PostgreSQL
+    refuses one (a 500), and SQLite would look it up in vain."""
+    given = []
+
+    def watch(execute, sql, params, many, context):
+        if holds_nul(params):
+            given.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(watch):
+        yield
+    assert given == []
+
+
+# A NUL in each kind of address: the path converters (slugs, numbers, the
+# subscription tokens), a former permalink's path that the redirects look up,
+# the admin's object ids, the sitemap's section, static files.
+NUL_ADDRESSES = [
+    "/subscriptions/a%00b/confirm/",
+    "/subscriptions/a%00b/unsubscribe/",
+    "/briefing-room/press-briefings%00/",
+    "/briefing-room/2021%00/06/",
+    "/briefing-room/press-briefings/2021/06/01/release-number-2%00/",
+    "/briefing-room/press-briefings/2021/06/01/release-number-2%00.md",
+    "/briefing-room/press-briefings/2021/06/01/release-number-2/changes/1%00/",
+    "/api/releases/2%00/",
+    "/sitemap-releases%00.xml",
+    "/articles/2021/06/release-number-2%00/",
+    "/admin/releases/release/2%00/change/",
+    "/admin/releases/release/2/history/1%00/",
+    "/admin/releases/subscription/a%00/change/",
+    "/admin/auth/user/a%00/change/",
+    "/static/releases/briefing%00.css",
+]
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+@pytest.mark.parametrize("path", NUL_ADDRESSES)
+def test_an_address_holding_a_nul_is_a_404_that_never_reaches_the_database(
+    admin_client, releases, path, method
+):
+    with nul_kept_from_the_database():
+        assert getattr(admin_client, method)(path).status_code == 404
+
+
+PUBLIC_LISTS = ["/briefing-room/", "/briefing-room/press-briefings/2021/", API]
+
+
+@pytest.mark.parametrize("path", PUBLIC_LISTS)
+@pytest.mark.parametrize("parameter", [*PARAMETERS, "a%00"])
+def test_a_list_given_a_nul_answers_as_to_any_bad_value_and_never_queries_it(
+    client, releases, path, parameter
+):
+    with nul_kept_from_the_database():
+        response = client.get(path, QUERY_STRING=f"{parameter}=2021%00")
+    # A bad filter is a 400, a page the list lacks a 404; unknown parameters
+    # and a cursor on a page that reads none lead to the list itself.
+    assert response.status_code in (302, 400, 404)
+
+
+@pytest.mark.parametrize(
+    ("path", "status"),
+    [("/sitemap-releases.xml", 404), ("/corrections/feed/", 200), ("/robots.txt", 200)],
+)
+def test_a_page_number_with_a_nul_is_a_404_where_pages_are_read(client, releases, path, status):
+    with nul_kept_from_the_database():
+        assert client.get(path, QUERY_STRING="p=1%00").status_code == status
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"email": "reader\x00@example.gov"}, {"category": "press\x00"}, {"q": "salmon\x00"}],
+)
+def test_a_subscription_given_a_nul_is_refused(client, releases, fields):
+    with nul_kept_from_the_database():
+        response = client.post("/subscriptions/", {"email": "reader@example.gov", **fields})
+    assert response.status_code in (400, 404)
+    assert not Subscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "model_admin", admin.site._registry.values(), ids=lambda model_admin: str(model_admin)
+)
+def test_a_change_list_filtered_by_a_nul_is_a_400(admin_client, releases, model_admin):
+    """Every field of every model in the admin, as a change list's filter."""
+    options = model_admin.model._meta
+    changelist = reverse(f"admin:{options.app_label}_{options.model_name}_changelist")
+    names = {field.name for field in options.get_fields()} | {"q", "o", "p", "_to_field"}
+    with nul_kept_from_the_database():
+        statuses = {
+            name: admin_client.get(changelist, QUERY_STRING=f"{name}=a%00b").status_code
+            for name in sorted(names)
+        }
+    assert statuses == dict.fromkeys(names, 400)
+
+
+@pytest.mark.parametrize(
+    ("path", "form"),
+    [
+        ("/admin/releases/release/", {"action": "publish", "_selected_action": ["2\x00"]}),
+        ("/admin/releases/category/", {"action": "delete_selected", "_selected_action": ["1\x00"]}),
+        ("/admin/releases/release/2/change/", {"title": "Corrected\x00"}),
+        ("/admin/logout/", {"next": "/admin/\x00"}),
+    ],
+)
+def test_an_admin_form_holding_a_nul_is_a_400(admin_client, releases, path, form):
+    with nul_kept_from_the_database():
+        response = admin_client.post(path, form)
+    assert response.status_code == 400
+    assert "a NUL character in the form field" in response.text
+
+
+def test_a_sign_in_with_a_nul_is_a_400(client, releases):
+    with nul_kept_from_the_database():
+        response = client.post("/admin/login/", {"username": "staff\x00", "password": "x"})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("path", [LIST, "/admin/", "/admin/releases/release/"])
+def test_a_session_cookie_holding_a_nul_is_a_400(admin_client, releases, path):
+    admin_client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
+    with nul_kept_from_the_database():
+        response = admin_client.get(path)
+    assert response.status_code == 400
+    assert "a NUL character in the cookie 'sessionid'" in response.text

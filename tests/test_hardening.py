@@ -1,8 +1,12 @@
-"""Safe to expose: HTTPS on one switch, production settings checked, sign-in guessing slowed."""
+"""Safe to expose: HTTPS on one switch, production settings checked, sign-in guessing slowed,
+refused requests logged in one line."""
 
 import datetime
+import io
+import logging
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -75,10 +79,19 @@ def test_production_refuses_to_start_without(missing, message):
 
 
 @pytest.mark.slow
-def test_production_refuses_a_weak_secret_key():
-    result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20})
+@pytest.mark.parametrize(
+    ("key", "reason"),
+    [
+        ("abcd" * 20, "at least 5 of them different"),
+        # What startproject writes into a new project's settings, for development.
+        (f"django-insecure-{secrets.token_urlsafe(50)}", "not starting with django-insecure-"),
+    ],
+    ids=["few-characters", "startproject"],
+)
+def test_production_refuses_a_weak_secret_key(key, reason):
+    result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
     assert result.returncode != 0
-    assert "at least 5 of them different" in result.stderr
+    assert reason in result.stderr
 
 
 @pytest.mark.slow
@@ -147,11 +160,39 @@ def test_image_hosts_that_are_not_host_names_are_refused(hosts):
     assert "BRIEFING_IMAGE_HOSTS must be host names" in result.stderr
 
 
-def sign_in(client, password, username="staff", address="198.51.100.7"):
+@pytest.fixture
+def site_log():
+    """What the site's log handler (LOGGING's console) writes during the test."""
+    handler = next(handler for handler in logging.getLogger().handlers if handler.name == "console")
+    written = io.StringIO()
+    standard_error = handler.setStream(written)
+    yield written
+    handler.setStream(standard_error)
+
+
+def test_a_request_for_another_host_is_logged_in_one_line(client, site_log):
+    response = client.get("/health/", HTTP_HOST="attacker.example")
+    assert response.status_code == 400
+    assert site_log.getvalue().splitlines() == [
+        "Invalid HTTP_HOST header: 'attacker.example'. "
+        "You may need to add 'attacker.example' to ALLOWED_HOSTS."
+    ]
+
+
+BALANCER = "10.0.0.1"
+
+
+def sign_in(
+    client, password, username="staff", address="198.51.100.7", forwarded=None, then="/admin/"
+):
+    """Post the admin's sign-in form from *address* (behind a proxy, the one *forwarded*),
+    asking to go on to *then*."""
+    headers = {"HTTP_X_FORWARDED_FOR": forwarded} if forwarded else {}
     return client.post(
         "/admin/login/",
-        {"username": username, "password": password, "next": "/admin/"},
+        {"username": username, "password": password, "next": then},
         REMOTE_ADDR=address,
+        **headers,
     )
 
 
@@ -185,21 +226,40 @@ def test_one_address_trying_many_usernames_is_paused(client, staff):
 
 def test_behind_a_proxy_each_reader_is_counted_by_their_own_address(client, staff, settings):
     settings.BRIEFING_TRUSTED_PROXIES = 1
-    balancer = "10.0.0.1"
-
-    def from_behind(password, forwarded):
-        return client.post(
-            "/admin/login/",
-            {"username": "staff", "password": password, "next": "/admin/"},
-            REMOTE_ADDR=balancer,
-            HTTP_X_FORWARDED_FOR=forwarded,
-        )
-
     for _ in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
         # The attacker writes its own X-Forwarded-For: only the proxy's entry counts.
-        from_behind("wrong", "192.0.2.50, 203.0.113.9")
-    assert from_behind("right", "203.0.113.9").status_code == 429
-    assert from_behind("right", "198.51.100.20").status_code == 302
+        sign_in(client, "wrong", address=BALANCER, forwarded="192.0.2.50, 203.0.113.9")
+    assert sign_in(client, "right", address=BALANCER, forwarded="203.0.113.9").status_code == 429
+    assert sign_in(client, "right", address=BALANCER, forwarded="198.51.100.20").status_code == 302
+
+
+def production_recipe():
+    """Return the environment variables the README's production recipe exports."""
+    readme = Path(settings.BASE_DIR, "README.md").read_text()
+    recipe = readme.split("\n## Production\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    exported = [
+        shlex.split(line, comments=True)[1:]
+        for line in recipe.splitlines()
+        if line.startswith("export ")
+    ]
+    return dict(assignment.split("=", 1) for line in exported for assignment in line)
+
+
+def test_behind_the_readmes_load_balancer_a_guesser_pauses_only_its_own_sign_in(
+    client, staff, settings
+):
+    recipe = production_recipe()
+    settings.BRIEFING_TRUSTED_PROXIES = int(recipe.get("BRIEFING_TRUSTED_PROXIES", "0"))
+    attacker, member = "203.0.113.9", "198.51.100.20"
+    for number in range(settings.BRIEFING_SIGN_IN_ATTEMPTS * ADDRESS_ATTEMPTS_FACTOR):
+        sign_in(client, "wrong", username=f"user{number}", address=BALANCER, forwarded=attacker)
+    assert sign_in(client, "right", address=BALANCER, forwarded=attacker).status_code == 429
+    assert sign_in(client, "right", address=BALANCER, forwarded=member).status_code == 302
+
+
+def test_a_refused_next_address_leads_to_the_admin_after_signing_in(client, staff):
+    response = sign_in(client, "right", then="https://attacker.example/admin/")
+    assert (response.status_code, response["Location"]) == (302, "/admin/")
 
 
 def test_others_still_sign_in_and_the_pause_ends(client, staff):

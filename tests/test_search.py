@@ -1,6 +1,7 @@
 """Full-text search on the list pages: the same queries and results on SQLite and PostgreSQL."""
 
 import datetime
+import logging
 
 import pytest
 import tantivy
@@ -404,13 +405,48 @@ def test_an_index_ahead_of_the_database_is_rebuilt_by_itself(client, make_releas
     assert titles(search(client, "harbour")) == ["Harbour Dredging Resumes"]
 
 
+def damage_index():
+    """Make the index in use unreadable, as a disk fault would."""
+    (directory.current_path() / "meta.json").write_text("not an index")
+    directory.Opened.path = directory.Opened.index = None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_index_is_logged_once_until_it_is_mended(client, releases, settings, caplog):
+    settings.BRIEFING_PAGE_CACHE = False
+    caplog.set_level(logging.WARNING)
+    page = Release.objects.first().get_absolute_url()
+
+    def logged():
+        return [record.message for record in caplog.records if "unusable" in record.message]
+
+    updating.catch_up()
+    damage_index()
+    for _ in range(10):
+        assert client.get(page).status_code == 200
+    assert len(logged()) == 1
+    # A search rebuilds it; what follows is quiet.
+    search(client, "migration")
+    Background.finish()
+    for word in ["migration", "climate", "economy"]:
+        search(client, word)
+        assert client.get(page).status_code == 200
+    assert len(logged()) == 1
+    # The rebuilt index damaged in its turn is logged again, once.
+    damage_index()
+    for word in ["migration", "climate", "economy"]:
+        search(client, word)
+    Background.finish()
+    assert len(logged()) == 2
+    assert logged()[1].startswith("Search index unusable, rebuilding it: ")
+
+
 def test_an_import_rebuilds_a_damaged_index_and_leaves_it_whole(
     client, search_index, write_release, run_import, make_release
 ):
     make_release(title="Harbour Dredging Resumes")
     updating.catch_up()
-    (directory.current_path() / "meta.json").write_text("not an index")
-    directory.Opened.path = directory.Opened.index = None
+    damage_index()
     status, _, err = run_import(write_release(title="Harbour Fees Rise"))
     assert status == 0, err
     assert sorted(titles(search(client, "harbour"))) == [

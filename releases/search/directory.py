@@ -13,6 +13,7 @@ to a process that still has them open.
 
 import contextlib
 import fcntl
+import logging
 import os
 import secrets
 import shutil
@@ -25,6 +26,8 @@ from django.conf import settings
 
 from releases.search.schema import SCHEMA, register_analyzers
 
+logger = logging.getLogger(__name__)
+
 CURRENT = "current"
 GENERATIONS = "generations"
 LOCK = "writer.lock"
@@ -36,6 +39,25 @@ ABANDONED_SECONDS = 60 * 60
 
 class DamagedIndex(Exception):
     """The index in use cannot be opened or read: it must be rebuilt."""
+
+
+class Reported:
+    """The unusable index this process has logged: the generation in use then (None
+    for none), so that it is logged once, not by every request, until a rebuild
+    puts another generation in use."""
+
+    logged = False
+    path = None
+
+
+def log_unusable(message, error):
+    """Log *message* about the unusable index, with *error*, unless this process has
+    logged the generation in use already."""
+    path = current_path()
+    if Reported.logged and path == Reported.path:
+        return
+    Reported.logged, Reported.path = True, path
+    logger.warning(message, error)
 
 
 class Pinned(threading.local):

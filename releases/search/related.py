@@ -9,7 +9,6 @@ missing or behind, and never waits for it.
 
 import dataclasses
 import datetime
-import logging
 
 import tantivy
 from django.core.cache import cache
@@ -20,8 +19,6 @@ from releases.models import Category, Release, release_path
 from releases.search import directory, journal, updating
 from releases.search.compiling import Criteria, filter_clauses
 from releases.search.schema import EPOCH, SCHEMA
-
-logger = logging.getLogger(__name__)
 
 SHOWN = 5
 # A word must be in another release to relate the two; once in this one will do.
@@ -72,7 +69,7 @@ def find_related(release):
         ids = searcher.fast_field_values("id", hits)
     except (directory.DamagedIndex, ValueError, OSError) as error:
         # The next search rebuilds it; a release page goes on without.
-        logger.warning("No related releases, the search index is unusable: %s", error)
+        directory.log_unusable("No related releases, the search index is unusable: %s", error)
         return [], False
     return distinct(release, public_links(ids)), False
 

@@ -99,7 +99,7 @@ def fresh_searcher():
             held = position(searcher)
         return Freshness(searcher) if held >= head else behind(searcher, held)
     except (directory.DamagedIndex, ValueError, OSError) as error:
-        logger.warning("Search index unusable, rebuilding it: %s", error)
+        directory.log_unusable("Search index unusable, rebuilding it: %s", error)
         directory.Opened.path = directory.Opened.index = None
         Background.start(rebuild_damaged)
         return Freshness(None, Release.objects.count())
@@ -203,7 +203,7 @@ def bring_up_to_date():
     try:
         catch_up()
     except (directory.DamagedIndex, ValueError, OSError) as error:
-        logger.warning("Search index unusable, rebuilding it: %s", error)
+        directory.log_unusable("Search index unusable, rebuilding it: %s", error)
         directory.Opened.path = directory.Opened.index = None
         rebuild_damaged()
 
