@@ -138,6 +138,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After signing in is checked: only staff see why an action was refused.
+    "briefing.admin_rows.AdminChosenRowsMiddleware",
     "releases.admin.sign_in.SignInLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Names the staff member behind each revision saved during a request.

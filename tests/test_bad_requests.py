@@ -14,9 +14,10 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
@@ -376,3 +377,21 @@ def test_a_session_cookie_holding_a_nul_is_a_400(admin_client, releases, path):
         response = admin_client.get(path)
     assert response.status_code == 400
     assert "a NUL character in the cookie 'sessionid'" in response.text
+
+
+@pytest.mark.parametrize(
+    "model_admin", admin.site._registry.values(), ids=lambda model_admin: str(model_admin)
+)
+@pytest.mark.parametrize("chosen", ["abc", "1.5", "٢", "9" * 30])
+def test_an_admin_action_on_rows_that_are_not_ids_is_a_400(
+    admin_client, releases, model_admin, chosen
+):
+    options = model_admin.model._meta
+    changelist = reverse(f"admin:{options.app_label}_{options.model_name}_changelist")
+    request = RequestFactory().get(changelist)
+    request.user = User.objects.get(username="admin")
+    for action in model_admin.get_actions(request):
+        form = {"action": action, "_selected_action": [chosen], "index": "0"}
+        response = admin_client.post(changelist, form)
+        assert response.status_code == 400, action
+        assert "must be ids" in response.text
