@@ -441,6 +441,24 @@ def test_a_damaged_index_is_logged_once_until_it_is_mended(client, releases, set
     assert logged()[1].startswith("Search index unusable, rebuilding it: ")
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_index_that_cannot_be_built_is_logged_once_in_one_line(
+    client, releases, settings, tmp_path, caplog, monkeypatch
+):
+    settings.BRIEFING_PAGE_CACHE = False
+    monkeypatch.setattr(Background, "failure", None)  # as in a process just started
+    # A file where the index's directory should be: every rebuild fails.
+    settings.BRIEFING_SEARCH_INDEX = tmp_path / "not-a-directory"
+    settings.BRIEFING_SEARCH_INDEX.write_text("")
+    for word in ["migration", "climate", "economy", "migration"]:
+        search(client, word)
+        Background.finish()
+    failures = [record for record in caplog.records if "brought up to date" in record.message]
+    assert len(failures) == 1
+    assert failures[0].exc_info is None
+    assert "Not a directory" in failures[0].message
+
+
 def test_an_import_rebuilds_a_damaged_index_and_leaves_it_whole(
     client, search_index, write_release, run_import, make_release
 ):

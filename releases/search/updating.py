@@ -231,14 +231,28 @@ class Background:
         if thread is not None:
             thread.join()
 
-    @staticmethod
-    def run(work, root):
+    # The kind of error the last run here failed with; None after a run that did its work.
+    failure = None
+
+    @classmethod
+    def run(cls, work, root):
         # The directory it was started for, whatever the setting says meanwhile.
         directory.PINNED.path = root
         try:
             work()
-        except Exception:
-            logger.exception("The search index could not be brought up to date")
+            cls.failure = None
+        except Exception as error:
+            cls.log_failure(error)
         finally:
             close_old_connections()
             connection.close()
+
+    @classmethod
+    def log_failure(cls, error):
+        """Log why the index could not be brought up to date, in one line, once until
+        it succeeds or fails with another kind of error: each request that finds the
+        index unusable starts another try (a full disk fails them all)."""
+        kind = (type(error), getattr(error, "errno", None))
+        if kind != cls.failure:
+            cls.failure = kind
+            logger.error("The search index could not be brought up to date: %s", error)
