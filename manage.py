@@ -16,7 +16,13 @@ def main():
             "available on your PYTHONPATH environment variable? Did you "
             "forget to activate a virtual environment?"
         ) from exc
-    execute_from_command_line(sys.argv)
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        execute_from_command_line(sys.argv)
+    except ImproperlyConfigured as error:
+        # A setting the environment gives wrongly: its one-line reason, not a traceback.
+        sys.exit(f"briefing: {error}")
 
 
 if __name__ == "__main__":

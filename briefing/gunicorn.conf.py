@@ -6,9 +6,23 @@ status and duration in milliseconds.
 """
 
 import os
+import sys
 
 bind = os.environ.get("BRIEFING_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+
+
+def on_starting(server):
+    """Read the settings before any worker starts: a setting given wrongly stops the
+    server with its one-line reason, instead of a traceback from every worker."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "briefing.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        settings.INSTALLED_APPS  # noqa: B018 (reading it loads the settings module)
+    except ImproperlyConfigured as error:
+        sys.exit(f"briefing: {error}")

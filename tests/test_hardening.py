@@ -76,6 +76,7 @@ def test_production_refuses_to_start_without(missing, message):
     result = run([str(MANAGE), "check"], **environment)
     assert result.returncode != 0
     assert message in result.stderr
+    assert result.stderr.count("\n") == 1, "one line, not a traceback"
 
 
 @pytest.mark.slow
@@ -92,6 +93,24 @@ def test_production_refuses_a_weak_secret_key(key, reason):
     result = run([str(MANAGE), "check"], **{**PRODUCTION, "DJANGO_SECRET_KEY": key})
     assert result.returncode != 0
     assert reason in result.stderr
+    assert result.stderr.count("\n") == 1, "one line, not a traceback"
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_a_weak_secret_key_in_one_line():
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    config = Path(settings.BASE_DIR, "briefing", "gunicorn.conf.py")
+    result = subprocess.run(
+        [gunicorn, "briefing.wsgi", "-c", config, "--bind", "127.0.0.1:0"],
+        env={**os.environ, **PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20},
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "briefing: BRIEFING_PRODUCTION is set: DJANGO_SECRET_KEY must be" in result.stderr
 
 
 @pytest.mark.slow
