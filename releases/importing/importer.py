@@ -194,6 +194,12 @@ class ReleaseImport:
                     yield assemble(*in_flight.popleft())
             while in_flight:
                 yield assemble(*in_flight.popleft())
+            # The work is done: let the workers finish and exit. Leaving the
+            # block would terminate them with signals, and a worker killed
+            # while holding the pool's queue lock can leave another waiting
+            # for it for good (an import once hung there).
+            pool.close()
+            pool.join()
 
     def found_files(self):
         """Yield (path, problem) for each file to import, as find_release_files does,
