@@ -75,16 +75,19 @@ def find_related(release):
 
 
 def distinct(release, links):
-    """Return the first SHOWN of *links* that read unlike each other and *release*.
+    """Return the first SHOWN of *links* whose titles differ from each other and from
+    *release*'s.
 
     The archive files some releases under two addresses (a slug fixed, a
-    second category): the same title on the same day, twice, is one release.
+    second category), and issues some titles again and again ("Nominations
+    Sent to the Senate"): a reader cannot tell two links of one title apart,
+    so the best match of each title stands for it.
     """
-    seen = {(release.title, release.date)}
+    seen = {release.title}
     kept = []
     for link in links:
-        if (link.title, link.date) not in seen:
-            seen.add((link.title, link.date))
+        if link.title not in seen:
+            seen.add(link.title)
             kept.append(link)
     return kept[:SHOWN]
 
@@ -140,9 +143,9 @@ def current_searcher():
 
 
 def similar(searcher, release):
-    """Return the addresses of the public releases most like *release*, best first: a
-    few more than are shown, in case the index still holds one no longer public, or
-    one filed twice."""
+    """Return the addresses of the public releases most like *release*, best first:
+    more than are shown, in case the index still holds one no longer public, or
+    several of one title."""
     like = tantivy.Query.more_like_this_document_fields_query(
         SCHEMA,
         {"title": [release.title], "body": [release.body[:BODY_CHARACTERS]]},
@@ -155,5 +158,5 @@ def similar(searcher, release):
         (tantivy.Occur.MustNot, tantivy.Query.term_query(SCHEMA, "id", release.pk)),
     ]
     clauses += filter_clauses(Criteria(None), timezone.now())
-    hits = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN * 2, count=False).hits
+    hits = searcher.search(tantivy.Query.boolean_query(clauses), SHOWN * 4, count=False).hits
     return [address for _, address in hits]
