@@ -1,4 +1,5 @@
-"""Full-text search on the list pages: the same queries and results on SQLite and PostgreSQL."""
+"""Search on the list pages: what a query finds, ranks and marks, and the index beside the
+database following it, on SQLite and PostgreSQL alike."""
 
 import datetime
 import logging
