@@ -223,8 +223,6 @@ if CACHE_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# Public pages are cached whole under the content version (releases/caching/pages.py);
-
 # This app server's own search index (releases/search/): a directory it alone
 # writes, rebuilt from the database whenever it is missing or damaged. By
 # default one per database, so that switching DATABASE_URL never searches
@@ -239,6 +237,7 @@ BRIEFING_SEARCH_INDEX = Path(
     )
 )
 
+# Public pages are cached whole under the content version (releases/caching/pages.py);
 # BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
 BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
 

@@ -23,7 +23,7 @@ class DeepPaginator(Paginator):
     *rows* reads the releases for a list of ids, as {id: release}, leaving out
     any it no longer lists (a search index behind the database). The list
     is a queryset, or an object that counts and gives a window's ids itself
-    (search.RankedResults).
+    (search.engine.SearchResults).
     """
 
     def __init__(self, object_list, per_page, *, rows, **options):

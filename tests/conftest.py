@@ -1,9 +1,13 @@
-"""Shared fixtures: release files written to disk, releases in the database, and staff.
+"""Shared fixtures: release files written to disk, releases in the database, and staff;
+and the rule that a test not marked slow starts no process.
 
 The plain helpers they build on live in modules named for what they hold
 (`tests/release_files.py`, `tests/staff.py`), which tests import directly."""
 
 import datetime
+import multiprocessing.process
+import os
+import subprocess
 
 import pytest
 from django.conf import settings
@@ -12,11 +16,42 @@ from django.core.management import CommandError, call_command
 
 from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
+from releases.search import directory
 from releases.search.updating import Background
 from tests.own_services import own_redis
 from tests.release_files import ARCHIVE_SAMPLE, release_text
 from tests.services import require_redis_server
 from tests.staff import staff_member
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Fail a test not marked slow that starts a process, in its fixtures as in its body.
+
+    The fast tier is the edit loop: a worker pool forked under load once hung it
+    in Pool.terminate, and a server or a process of its own is what `slow` is for.
+    """
+    if item.get_closest_marker("slow"):
+        return (yield)
+    with pytest.MonkeyPatch.context() as patch:
+        refuse_processes(patch, item.nodeid)
+        return (yield)
+
+
+def refuse_processes(patch, nodeid):
+    """Make every way of starting a process fail *nodeid*, naming the way out."""
+
+    def refuse(*args, **kwargs):
+        pytest.fail(
+            f"{nodeid} starts a process: import with jobs=0 (run_import's default), "
+            "or mark the test slow",
+            pytrace=False,
+        )
+
+    # Process.start is behind every pool; Popen behind every command and server.
+    patch.setattr(multiprocessing.process.BaseProcess, "start", refuse)
+    patch.setattr(subprocess.Popen, "__init__", refuse)
+    patch.setattr(os, "fork", refuse)
 
 
 @pytest.fixture(scope="session")
@@ -69,6 +104,22 @@ def search_index(settings, tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture
+def damage_index():
+    """Return a function that makes the index in use unreadable, as a disk fault would."""
+
+    def damage():
+        for path in directory.current_path().iterdir():
+            # Each file replaced, not written over: this process still maps the old
+            # ones, and a mapped file cut short under it is a SIGBUS, not a test.
+            damaged = path.with_name(f"{path.name}.damaged")
+            damaged.write_bytes(b"damaged")
+            damaged.replace(path)
+        directory.Opened.path = directory.Opened.index = None
+
+    return damage
+
+
+@pytest.fixture
 def archive_sample():
     """The real archive sample the repository carries in tests/data/."""
     return ARCHIVE_SAMPLE
@@ -99,9 +150,13 @@ def write_release(tmp_path):
 
 @pytest.fixture
 def run_import(capsys):
-    """Run import_release with *args*; return (exit status, stdout, stderr)."""
+    """Run import_release with *args*; return (exit status, stdout, stderr).
+
+    The files are prepared in this process (jobs=0) unless a test asks for
+    worker processes, which only a slow test may start."""
 
     def run(*args, **options):
+        options.setdefault("jobs", 0)
         try:
             call_command("import_release", *map(str, args), **options)
             status = 0

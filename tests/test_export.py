@@ -60,7 +60,7 @@ def exported_paths(directory):
 
 def assert_round_trip(run_import, source, out):
     """Import *source*, export to *out*: every file comes back byte for byte."""
-    status, _, err = run_import(source, jobs=0)
+    status, _, err = run_import(source)
     assert (status, err) == (0, "")
     export(out)
     sources = files_by_permalink(source)
@@ -72,7 +72,7 @@ def assert_round_trip(run_import, source, out):
 
 
 def test_the_seed_exports_to_its_own_bytes(run_import, tmp_path):
-    status, _, _ = run_import(SEED, jobs=0)
+    status, _, _ = run_import(SEED)
     assert status == 0
 
     export(tmp_path)
@@ -82,7 +82,7 @@ def test_the_seed_exports_to_its_own_bytes(run_import, tmp_path):
 
 
 def test_files_are_laid_out_as_the_archive_is(run_import, tmp_path):
-    run_import(SEED, jobs=0)
+    run_import(SEED)
 
     export(tmp_path)
 
@@ -117,12 +117,12 @@ def snapshot():
 
 def test_importing_an_export_into_an_empty_database_gives_the_same_rows(run_import, tmp_path):
     ArchiveGenerator(seed=7).write(tmp_path / "src", 60)
-    run_import(tmp_path / "src", jobs=0)
+    run_import(tmp_path / "src")
     export(tmp_path / "export")
     before = snapshot()
     Release.objects.all().delete()
 
-    status, _, err = run_import(tmp_path / "export", jobs=0)
+    status, _, err = run_import(tmp_path / "export")
 
     assert (status, err) == (0, "")
     assert len(before) == 60
@@ -140,7 +140,7 @@ def test_front_matter_keys_the_site_does_not_use_are_exported(run_import, write_
         "title": "Statement on the Harvest Festival",
     }
     source = write_release(content=format_release(fields, "The President spoke.\n"))
-    run_import(source, jobs=0)
+    run_import(source)
 
     export(tmp_path / "export")
 
@@ -152,7 +152,7 @@ def test_front_matter_keys_the_site_does_not_use_are_exported(run_import, write_
 
 def test_a_release_without_modified_time_exports_without_it(run_import, write_release, tmp_path):
     source = write_release()
-    run_import(source, jobs=0)
+    run_import(source)
 
     export(tmp_path / "export")
 
@@ -174,7 +174,7 @@ def test_a_release_with_only_a_date_exports_without_published_time(
         "Body.\n"
     )
     source = write_release(content=text)
-    run_import(source, jobs=0)
+    run_import(source)
 
     export(tmp_path / "export")
 
@@ -186,7 +186,7 @@ def test_a_release_with_only_a_date_exports_without_published_time(
 def test_a_release_edited_in_the_admin_writes_its_modified_time_in_its_published_offset(
     run_import, tmp_path
 ):
-    run_import(SEED, jobs=0)
+    run_import(SEED)
     edited = datetime.datetime(2022, 1, 5, 20, 30, tzinfo=datetime.UTC)
     Release.objects.update(modified_at=edited, modified_offset=None)
 

@@ -253,7 +253,7 @@ def test_every_release_an_import_stores_is_in_the_index_when_it_ends(
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
     for number in range(7):
         write_release(f"{number}.md", slug=f"harvest-{number}", title=f"Harvest {number}")
-    status, out, _ = run_import(tmp_path, jobs=0)
+    status, out, _ = run_import(tmp_path)
     assert status == 0
     assert out.strip() == "created 7, updated 0, unchanged 0, superseded 0, failed 0"
     searcher = directory.opened().searcher()

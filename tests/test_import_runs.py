@@ -47,7 +47,7 @@ def test_duplicate_permalinks_keep_the_one_modified_last(run_import, write_relea
     first, second = (new, old) if newest_first else (old, new)
     write_release("a.md", content=first)
     path = write_release("b.md", content=second).parent
-    status, out, _ = run_import(path, jobs=0)
+    status, out, _ = run_import(path)
     assert status == 0
     assert out.strip() == "created 1, updated 0, unchanged 0, superseded 1, failed 0"
     assert Release.objects.get().title == "New title"
@@ -67,8 +67,8 @@ def test_duplicates_in_different_batches_are_settled_the_same(
     last = write_release("c.md", content=old if newest_first else new)
     winner, loser = (last.parent / "a.md", last) if newest_first else (last, last.parent / "a.md")
     if rerun:
-        run_import(last.parent, jobs=0)
-    status, out, _ = run_import(last.parent, jobs=0)
+        run_import(last.parent)
+    status, out, _ = run_import(last.parent)
     assert status == 0
     # On a re-run, an older file read first rewrites the release before the
     # newer one restores it: that is one update, which the summary owns up to.
@@ -91,10 +91,10 @@ def test_duplicates_in_different_batches_are_settled_the_same(
 
 def test_file_matching_half_a_stored_digest_is_read_again(run_import, write_release):
     path = write_release("a.md", title="From the file")
-    run_import(path, jobs=0)
+    run_import(path)
     digest = Release.objects.get().source_hash
     Release.objects.update(title="Edited by staff", source_hash=digest[:16] + "0" * 16)
-    status, out, _ = run_import(path, jobs=0)
+    status, out, _ = run_import(path)
     assert status == 0
     assert out.strip() == "created 0, updated 1, unchanged 0, superseded 0, failed 0"
     assert Release.objects.get().title == "From the file"
@@ -103,14 +103,14 @@ def test_file_matching_half_a_stored_digest_is_read_again(run_import, write_rele
 def test_superseded_file_says_which_file_won(run_import, write_release):
     write_release("a.md", content=versioned("Old title", "2021-03-05 09:00:00-05:00"))
     newer = write_release("b.md", content=versioned("New title", "2021-03-06 09:00:00-05:00"))
-    _, out, _ = run_import(newer.parent, jobs=0, verbosity=2)
+    _, out, _ = run_import(newer.parent, verbosity=2)
     assert f"superseded: {newer.parent / 'a.md'} (superseded by {newer}, modified later)" in out
 
 
 def test_without_modified_time_the_later_publication_wins(run_import, write_release):
     write_release("a.md", content=release_text(title="Later").replace("10:00:00", "11:00:00"))
     path = write_release("b.md", content=release_text(title="Earlier"))
-    run_import(path.parent, jobs=0)
+    run_import(path.parent)
     assert Release.objects.get().title == "Later"
 
 
@@ -119,7 +119,9 @@ def test_atomic_run_with_a_bad_file_writes_nothing(write_release):
     path = write_release("bad.md", content="no front matter\n")
     message = "Nothing imported: 1 file\\(s\\) failed and --atomic was given"
     with pytest.raises(CommandError, match=message):
-        call_command("import_release", str(path.parent), "--atomic", stderr=io.StringIO())
+        call_command(
+            "import_release", str(path.parent), "--atomic", "--jobs", "0", stderr=io.StringIO()
+        )
     assert not Release.objects.exists()
     run = ImportRun.objects.get()
     assert run.status == ImportRun.Status.ROLLED_BACK
@@ -129,7 +131,7 @@ def test_atomic_run_with_a_bad_file_writes_nothing(write_release):
 def test_atomic_run_of_good_files_imports_them_all(run_import, write_release):
     write_release("one.md", slug="one")
     path = write_release("two.md", slug="two")
-    status, _, _ = run_import(path.parent, atomic=True, jobs=0)
+    status, _, _ = run_import(path.parent, atomic=True)
     assert status == 0
     assert Release.objects.count() == 2
     assert ImportRun.objects.get().status == ImportRun.Status.FINISHED
@@ -195,7 +197,7 @@ def test_release_moved_by_a_reimport_redirects_from_its_old_address(
 def test_each_run_is_recorded_with_its_files(run_import, write_release):
     write_release("good.md")
     path = write_release("bad.md", content="---\ntitle: [\n---\n")
-    run_import(path.parent, jobs=0)
+    run_import(path.parent)
     run = ImportRun.objects.get()
     assert (run.status, run.created, run.failed) == (ImportRun.Status.FINISHED, 1, 1)
     assert run.started_by.endswith("(manage.py import_release)")
@@ -215,8 +217,8 @@ def test_dry_run_is_not_recorded(run_import, write_release):
 def test_staff_see_runs_newest_first_and_filter_files_by_outcome(client, run_import, write_release):
     write_release("good.md")
     path = write_release("bad.md", content="nothing\n")
-    run_import(path.parent, jobs=0)
-    run_import(path.parent, jobs=0)
+    run_import(path.parent)
+    run_import(path.parent)
     client.force_login(get_user_model().objects.create_superuser("staff", "s@example.gov", "pw"))
     runs = client.get("/admin/releases/importrun/").context["cl"].result_list
     assert [run.unchanged for run in runs] == [1, 0]
@@ -230,7 +232,7 @@ def test_staff_see_runs_newest_first_and_filter_files_by_outcome(client, run_imp
 def test_run_page_links_each_count_to_those_files(client, publisher, run_import, write_release):
     write_release("good.md")
     bad = write_release("bad.md", content="nothing\n")
-    run_import(bad.parent, jobs=0)
+    run_import(bad.parent)
     run = ImportRun.objects.get()
     client.force_login(publisher)
     for page in (f"/admin/releases/importrun/{run.pk}/change/", "/admin/releases/importrun/"):
@@ -248,7 +250,7 @@ def test_run_page_and_undo_message_give_times_in_the_press_offices_zone(
 ):
     # 04:30 in UTC is 00:30 in New York: the hour tells which zone a time is shown in.
     with time_machine.travel(datetime.datetime(2025, 3, 10, 4, 30, 15, tzinfo=datetime.UTC)):
-        run_import(write_release(), jobs=0)
+        run_import(write_release())
     run = ImportRun.objects.get()
     client.force_login(publisher)
     page = client.get(f"/admin/releases/importrun/{run.pk}/change/").text
@@ -275,6 +277,7 @@ def test_unchanged_file_keeps_a_staff_correction(run_import, write_release):
     assert Release.objects.get().title == "Corrected by staff"
 
 
+@pytest.mark.slow  # worker processes, forked
 def test_worker_processes_store_the_same_values(run_import, tmp_path):
     ArchiveGenerator(seed=3).write(tmp_path / "archive", 40)
     run_import(tmp_path / "archive", jobs=0)
@@ -292,7 +295,7 @@ def test_worker_processes_store_the_same_values(run_import, tmp_path):
 def test_symlink_loops_are_reported_not_fatal(run_import, write_release):
     path = write_release("archive/one.md")
     (path.parent / "again").symlink_to(path.parent)
-    status, out, err = run_import(path.parent, jobs=0)
+    status, out, err = run_import(path.parent)
     assert status == 1
     assert (
         err.strip()
@@ -322,7 +325,7 @@ def test_interrupted_import_keeps_whole_releases_and_a_rerun_finishes(
     assert Release.objects.count() == 2
     assert ImportRun.objects.get().status == ImportRun.Status.INTERRUPTED
     monkeypatch.setattr(BatchWriter, "store", store)
-    _, out, _ = run_import(path.parent, jobs=0)
+    _, out, _ = run_import(path.parent)
     assert out.strip() == "created 3, updated 0, unchanged 2, superseded 0, failed 0"
 
 

@@ -21,9 +21,10 @@ pytestmark = pytest.mark.django_db
 LIST = "/briefing-room/"
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
 def any_cache(request, settings):
-    """The tests run with the process's memory cache and with a Redis of their own."""
+    """The tests run with the process's memory cache and with a Redis of their own
+    (slow: a redis-server the run starts)."""
     if request.param == "memory":
         yield request.param
         return

@@ -1,4 +1,5 @@
-"""Full-text search on the list pages: the same queries and results on SQLite and PostgreSQL."""
+"""Search on the list pages: what a query finds, ranks and marks, and the index beside the
+database following it, on SQLite and PostgreSQL alike."""
 
 import datetime
 import logging
@@ -248,10 +249,10 @@ def test_the_index_follows_edits_and_deletions(client, make_release):
 
 def test_the_index_follows_imports(client, run_import, write_release):
     path = write_release(body="A report on wheat.\n")
-    run_import(path, jobs=0)
+    run_import(path)
     assert len(titles(search(client, "wheat"))) == 1
     write_release(body="A report on barley.\n")
-    run_import(path, jobs=0)
+    run_import(path)
     assert titles(search(client, "wheat")) == []
     assert len(titles(search(client, "barley"))) == 1
 
@@ -405,14 +406,10 @@ def test_an_index_ahead_of_the_database_is_rebuilt_by_itself(client, make_releas
     assert titles(search(client, "harbour")) == ["Harbour Dredging Resumes"]
 
 
-def damage_index():
-    """Make the index in use unreadable, as a disk fault would."""
-    (directory.current_path() / "meta.json").write_text("not an index")
-    directory.Opened.path = directory.Opened.index = None
-
-
 @pytest.mark.django_db(transaction=True)
-def test_a_damaged_index_is_logged_once_until_it_is_mended(client, releases, settings, caplog):
+def test_a_damaged_index_is_logged_once_until_it_is_mended(
+    client, releases, settings, caplog, damage_index
+):
     settings.BRIEFING_PAGE_CACHE = False
     caplog.set_level(logging.WARNING)
     page = Release.objects.first().get_absolute_url()
@@ -460,7 +457,7 @@ def test_an_index_that_cannot_be_built_is_logged_once_in_one_line(
 
 
 def test_an_import_rebuilds_a_damaged_index_and_leaves_it_whole(
-    client, search_index, write_release, run_import, make_release
+    client, write_release, run_import, make_release, damage_index
 ):
     make_release(title="Harbour Dredging Resumes")
     updating.catch_up()

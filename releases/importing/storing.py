@@ -205,7 +205,7 @@ class BatchWriter:
                 # Searchable on this server once stored: the import keeps its
                 # server's index up as it goes (other servers catch up themselves),
                 # in a thread, so that the index takes in one batch while the next
-                # is stored. Importer.run catches up what is left at the end.
+                # is stored. ReleaseImport.run catches up what is left at the end.
                 transaction.on_commit(catch_up_beside, robust=True)
             return self.recorder.commit()
 

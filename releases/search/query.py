@@ -1,8 +1,8 @@
 """Read what a reader typed in the search box: words, "quoted phrases" and prefixes.
 
-The query is parsed here, once, into terms that every release must match,
-and each database's search writes the terms out in its own syntax. So both
-databases accept the same queries and treat them alike.
+The query is parsed here, once, into terms that every release must match:
+compiling.py writes them out as a query of the index, and the marks in the
+results and the corrections offered are made from the same terms.
 """
 
 import dataclasses
@@ -18,9 +18,9 @@ WORD = re.compile(r"[^\W_]+")
 # Control characters separate words, like spaces: they are never part of one
 # (and PostgreSQL refuses NUL outright).
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-# PostgreSQL's English stop words (tsearch_data/english.stop). Its search
-# ignores them; SQLite's would match nearly every release on them, so they
-# are dropped here for both.
+# PostgreSQL's English stop words (tsearch_data/english.stop). They would match
+# nearly every release, so the index's analyzer leaves them out (schema.py) and
+# a query of them alone has nothing to find.
 STOP_WORDS = frozenset(
     """
     i me my myself we our ours ourselves you your yours yourself yourselves he him his himself
@@ -43,8 +43,8 @@ class SearchQueryError(ValueError):
 class Term:
     """Words that must appear together, in this order; the last may be a *prefix*.
 
-    *text* is the term as typed (without a prefix's ``*``), for a database
-    that splits it into words itself.
+    *text* is the term as typed (without a prefix's ``*``), to name it back
+    to the reader.
     """
 
     text: str
@@ -92,8 +92,8 @@ def parse_search(text):
 def read_term(phrase, token):
     """Return the Term for a quoted *phrase* or a bare *token*, or None if it has no words.
 
-    A token such as ``covid-19`` is the phrase of its words, as both
-    databases split it; a token ending in ``*`` is a prefix.
+    A token such as ``covid-19`` is the phrase of its words, as the index's
+    analyzer splits it; a token ending in ``*`` is a prefix.
     """
     prefix = phrase is None and token.endswith("*")
     text = token.rstrip("*") if phrase is None else phrase

@@ -15,6 +15,7 @@ import datetime
 
 import tantivy
 
+from releases.models import Release
 from releases.rendering import RENDERER_VERSION, searchable_text
 from releases.search.query import STOP_WORDS
 
@@ -36,7 +37,13 @@ TITLE_BOOST = 3.0
 # journal.py); releases' ids start at 1.
 POSITION_DOCUMENT_ID = 0
 
-STATUS_CODES = {"draft": 0, "published": 1, "withdrawn": 2}
+# The number each status is indexed as. Every index built holds these: a
+# status keeps its number, and a new status takes one of its own.
+STATUS_CODES = {
+    Release.Status.DRAFT: 0,
+    Release.Status.PUBLISHED: 1,
+    Release.Status.WITHDRAWN: 2,
+}
 
 EPOCH = datetime.date(1800, 1, 1)
 UNIX_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
