@@ -14,17 +14,16 @@ import functools
 from django.db.models import Model
 from django.http import QueryDict
 
-from releases.caching.pages import cached_page
+from releases.caching.pages import EVERY_PARAMETER, cached_page
 
 # Parameters a list reads besides its filters: which page, which format.
 PAGING = ("page", "cursor", "format")
-# Every parameter any list reads: the filters of the widest list, and paging.
-LIST_PARAMETERS = ("q", "category", "date_after", "date_before", "sort", *PAGING)
 # More digits than any page number of a list could have: such a "number" is refused as written.
 MAX_PAGE_DIGITS = 12
 
-# A list page, cached under the parameters a list reads.
-cached_list = functools.partial(cached_page, reads=LIST_PARAMETERS)
+# A list page, cached under its whole query: the list views redirect any
+# query not written the canonical way, so only canonical queries are kept.
+cached_list = functools.partial(cached_page, reads=EVERY_PARAMETER)
 
 
 def canonical_query(filterset, data, *, cursor=False):
@@ -48,11 +47,14 @@ def canonical_query(filterset, data, *, cursor=False):
 
 
 def page_number(raw):
-    """Return a page number written one way (``02`` or ``٢`` as ``2``); anything that is
-    not a number as it is, for the paginator to refuse."""
-    if raw.isdecimal() and len(raw) <= MAX_PAGE_DIGITS:
-        return str(int(raw))
-    return raw
+    """Return a page number written one way (``02``, ``+2`` or ``٢`` as ``2``); anything
+    that is not a number as it is, for the paginator to refuse."""
+    if len(raw) > MAX_PAGE_DIGITS:
+        return raw
+    try:
+        return str(int(raw))  # as the paginator reads it
+    except ValueError:
+        return raw
 
 
 def same_query(data, query):

@@ -133,10 +133,26 @@ def test_a_release_id_that_is_not_a_number_has_no_history_page(admin_client, rel
     assert admin_client.get("/admin/releases/release/abc/history/").status_code == 404
 
 
-@pytest.mark.parametrize("written", ["02", "002", "\u0662", "\uff12"])
+@pytest.mark.parametrize("written", ["02", "002", "+2", "\u0662", "\uff12"])
 def test_a_page_number_written_another_way_leads_to_its_one_address(client, releases, written):
     response = client.get("/briefing-room/", {"page": written})
     assert (response.status_code, response.url) == (302, "/briefing-room/?page=2")
+
+
+@pytest.mark.parametrize(
+    "query", ["foo=1", "q=rail&utm_source=mail", "q=rail&q=rail", "q=%20rail", "page=01"]
+)
+@pytest.mark.parametrize("path", [LIST, "/api/releases/"])
+def test_a_query_written_another_way_answers_alike_whether_its_list_is_kept_or_not(
+    client, releases, settings, path, query
+):
+    settings.BRIEFING_PAGE_CACHE = False
+    uncached = client.get(f"{path}?{query}")
+    settings.BRIEFING_PAGE_CACHE = True
+    target = uncached["Location"]
+    assert client.get(target).status_code == 200  # now kept
+    cached = client.get(f"{path}?{query}")
+    assert (cached.status_code, cached["Location"]) == (302, target)
 
 
 def test_a_category_of_drafts_alone_stays_unseen(client, releases, make_release):

@@ -73,11 +73,18 @@ class LocalPages:
 LOCAL_PAGES = LocalPages(budget=32 * 1024 * 1024, largest=2 * 1024 * 1024)
 
 
+# For cached_page's *reads*: every parameter files the page.
+EVERY_PARAMETER = "every parameter"
+
+
 def cached_page(view, reads=()):
     """Serve *view*'s 200 responses from the cache, with an ETag that answers 304s.
 
     *reads* names the query parameters the view reads: only they file a page,
-    so that other parameters make no new copies of it.
+    so that other parameters make no new copies of it. EVERY_PARAMETER files
+    a page under its whole query, for a view that redirects any query not
+    written its one way (a redirect is never kept, so junk makes no copies):
+    a query answers the same whether or not its page is kept.
     """
 
     @functools.wraps(view)
@@ -145,7 +152,8 @@ def page_address(request, reads):
     The host and scheme are in it: pages hold absolute links. So are the
     renderer's settings: a page holds bodies rendered under them.
     """
-    query = sorted((key, value) for key in reads for value in request.GET.getlist(key))
+    keys = request.GET.keys() if reads == EVERY_PARAMETER else reads
+    query = sorted((key, value) for key in keys for value in request.GET.getlist(key))
     address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query)}"
     address = f"{renderer_settings()} {address}"
     return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
