@@ -106,6 +106,31 @@ def test_withdrawn_release_cannot_move_into_the_future(client, publisher, make_r
     assert "Wrong date." in client.get(release.get_absolute_url()).text
 
 
+def test_an_import_cannot_move_a_public_release_into_the_future(client, run_import, write_release):
+    run_import(write_release())
+    release = Release.objects.get()
+    next_year = str(timezone.now().year + 1)
+    text = write_release().read_text()
+    text = text.replace("published_time: 2021-03-04", f"published_time: {next_year}-03-04")
+    status, _, err = run_import(write_release(content=text))
+    assert status != 0
+    assert "published_time:" in err
+    assert "this release is public: to take it off the site, withdraw it" in err
+    release.refresh_from_db()
+    assert release.published_at < timezone.now()
+    assert client.get(release.get_absolute_url()).status_code == 200
+
+
+def test_a_scheduled_release_may_move_its_time_by_import(run_import, write_release):
+    next_year = str(timezone.now().year + 1)
+    scheduled = write_release().read_text().replace("2021-03-04 10", f"{next_year}-03-04 10")
+    run_import(write_release(content=scheduled))
+    later = scheduled.replace(f"{next_year}-03-04 10", f"{next_year}-03-05 10")
+    status, _, err = run_import(write_release(content=later))
+    assert status == 0, err
+    assert Release.objects.get().published_at.day == 5
+
+
 def test_import_publishes_unless_told_to_draft(run_import, write_release):
     run_import(write_release("a.md"))
     run_import(write_release("b.md", slug="second-release", title="Second"), drafts=True)

@@ -148,6 +148,12 @@ def rank_of(release, source_hash):
     return (release.modified_at or release.published_at, source_hash)
 
 
+def hides_a_public_release(release, parsed):
+    """Whether *parsed* would move the public *release*'s publication time into the
+    future: its address would answer a bare 404 until then, as the admin refuses too."""
+    return release is not None and release.is_on_record() and parsed.published_at > timezone.now()
+
+
 def matches(release, parsed):
     """Return whether the stored *release* already holds every value of *parsed*."""
     return release.category.slug == parsed.category and all(
@@ -324,6 +330,13 @@ class BatchWriter:
         if self.older_than_stored(key, parsed.permalink, existing, rank):
             reason = f"superseded by {key}, modified later"
             self.recorder.stage(FileRecord(position, prepared.path, Outcome.SUPERSEDED, reason))
+            return
+        if hides_a_public_release(existing, parsed):
+            reason = (
+                f"published_time: {parsed.published_at.isoformat()} is still to come, and "
+                "this release is public: to take it off the site, withdraw it"
+            )
+            self.recorder.stage(FileRecord(position, prepared.path, Outcome.FAILED, reason))
             return
         displaced = self.take_claim(key, rank, position, prepared.path)
         if displaced is False:
