@@ -82,9 +82,12 @@ def running_gunicorn(database_url, log_directory, name="gunicorn", **environment
 
 @contextlib.contextmanager
 def fresh_postgres_database(name, server_url=POSTGRES_SERVER):
-    """Create the PostgreSQL database *name* (dropping any left over); yield its URL; drop it."""
+    """Create a PostgreSQL database named for *name* and this test process (dropping any
+    left over); yield its URL; drop it. Two test runs at once, from two checkouts, on one
+    server, each have their own."""
     import psycopg
 
+    name = f"{name}_{os.getpid()}"
     parts = urlsplit(server_url)
     server = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
     with psycopg.connect(server + "/postgres", autocommit=True) as admin:
