@@ -4,8 +4,8 @@ from django.http import JsonResponse
 from django.urls import path, reverse
 
 from releases.caching.pages import cached_page
-from releases.canonical import cached_list
 from releases.formats import FORMATS, release_data
+from releases.lists import cached_list
 from releases.models import Release
 from releases.views import ReleaseListView
 

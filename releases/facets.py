@@ -6,14 +6,9 @@ import datetime
 
 from django.db.models import Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
-from django.utils.functional import cached_property
 
-from releases.caching.version import computed_for_list
 from releases.models import Category
-from releases.search.compiling import Criteria
 from releases.search.engine import search_for
-
-DATE_FILTERS = ("date_after", "date_before")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -136,114 +131,71 @@ class CategoryYearCounts:
         return largest_first(FacetCount(slug, names[slug], totals[slug]) for slug in totals)
 
 
-def month_counts(queryset, year):
-    """Return a FacetCount per month of *year* with releases in *queryset*, in calendar order.
-
-    The value is the month's number, for its archive's address.
-    """
-    months = counts_by(queryset.filter(date__year=year), "month")
-    return [
-        FacetCount(month, f"{datetime.date(year, month, 1):%B}", months[month])
-        for month in sorted(months)
-    ]
-
-
-class ListFacetsMixin:
-    """A list view's count and its facets: counts by category (unless the address
-    chooses one) and by year.
+def counted(release_list):
+    """Return the facets of *release_list*: {"year_facet": [...], "category_facet": [...]},
+    the category facet only where the address chooses no category.
 
     Each facet counts the list as filtered by everything but its own filter,
     so that the reader sees where else the search would lead. A search's
-    counts come from the search index, the rest from the database. For a
-    FilterView with this app's filters.
+    counts come from the search index, the rest from the database.
     """
-
-    def list_count(self, queryset):
-        """The number of releases in the list: a sum of its facets' counts where they hold it.
-
-        An invalid list counts nothing, and keeps nothing for a valid one to find.
-        """
-        if not self.filterset.usable:
-            return 0
-        if not self.date_filtered():
-            return sum(line.count for line in self.facets["year_facet"])
-        return self.kept("count", queryset.count)
-
-    def date_filtered(self):
-        return any(self.filter_value(name) for name in DATE_FILTERS)
-
-    def filter_value(self, name):
-        """The cleaned value of the filter *name*, or None: call on a usable filterset."""
-        return self.filterset.form.cleaned_data.get(name) if self.filterset.is_bound else None
-
-    def kept(self, name, compute):
-        """Return *compute*() for this list, computed once per content version, unless
-        the search index is still catching up: then what it finds is not yet all."""
-        if self.filterset.search_query and search_for(self.request).releases_to_go:
-            return compute()
-        return computed_for_list(self.request, name, compute)
-
-    @cached_property
-    def facets(self):
-        """{"year_facet": [...], "category_facet": [...]}, computed once per content version."""
-        return self.kept("facets", self.count_facets)
-
-    def count_facets(self):
-        """Count the facets afresh: see facets."""
-        if self.filterset.search_query:
-            return self.count_search_facets()
-        if not self.date_filtered():
-            counts = CategoryYearCounts(self.filtered_without("category"))
-            chosen = self.filter_value("category")
-            facets = {"year_facet": newest_first(counts.in_category(chosen and chosen.slug))}
-            if self.category is None:
-                facets["category_facet"] = counts.categories()
-            return facets
-        facets = {"year_facet": year_counts(self.filtered_without(*DATE_FILTERS))}
-        if self.category is None:
-            facets["category_facet"] = category_counts(self.filtered_without("category"))
+    if release_list.search is not None:
+        return search_facets(release_list)
+    if not release_list.date_filtered():
+        counts = CategoryYearCounts(
+            release_list.releases(release_list.criteria(without=["category"]))
+        )
+        chosen = release_list.value("category")
+        facets = {"year_facet": newest_first(counts.in_category(chosen and chosen.slug))}
+        if release_list.category is None:
+            facets["category_facet"] = counts.categories()
         return facets
+    facets = {
+        "year_facet": year_counts(release_list.releases(release_list.criteria(without=["dates"])))
+    }
+    if release_list.category is None:
+        without_category = release_list.criteria(without=["category"])
+        facets["category_facet"] = category_counts(release_list.releases(without_category))
+    return facets
 
-    def count_search_facets(self):
-        """The facets of a search, counted by the search index: in one pass over its
-        matches by category and year, as CategoryYearCounts does, unless dates are
-        filtered (then the year facet leaves them out, and the category facet not)."""
-        search = search_for(self.request)
-        if self.date_filtered():
-            years = search.counts_by(self.search_criteria("dates"), "year")
-            by_category = search.counts_by(self.search_criteria("category"), "category")
-        else:
-            pairs = search.counts_by_pair(self.search_criteria("category"), "category", "year")
-            chosen = self.filter_value("category")
-            years, by_category = collections.Counter(), collections.Counter()
-            for (category, year), count in pairs.items():
-                by_category[category] += count
-                if chosen is None or category == chosen.pk:
-                    years[year] += count
-        facets = {"year_facet": newest_first(years)}
-        if self.category is None:
-            names = Category.objects.filter(pk__in=by_category).values_list("pk", "slug", "name")
-            facets["category_facet"] = largest_first(
-                FacetCount(slug, name, by_category[pk]) for pk, slug, name in names
-            )
-        return facets
 
-    def search_criteria(self, *without):
-        """The list's search and filters as search index Criteria, less the filters
-        *without* ("category", "dates")."""
-        categories = None
-        if self.category is not None:
-            categories = (self.category.pk,)
-        elif "category" not in without and (chosen := self.filter_value("category")):
-            categories = (chosen.pk,)
-        first_day = last_day = None
-        if "dates" not in without:
-            first_day, last_day = (self.filter_value(name) for name in DATE_FILTERS)
-        return Criteria(self.filterset.search_query, categories, first_day, last_day)
+def search_facets(release_list):
+    """The facets of a search, counted by the search index: in one pass over its
+    matches by category and year, as CategoryYearCounts does, unless dates are
+    filtered (then the year facet leaves them out, and the category facet not)."""
+    search = search_for(release_list.request)
+    if release_list.date_filtered():
+        years = search.counts_by(release_list.criteria(without=["dates"]), "year")
+        by_category = search.counts_by(release_list.criteria(without=["category"]), "category")
+    else:
+        pairs = search.counts_by_pair(
+            release_list.criteria(without=["category"]), "category", "year"
+        )
+        chosen = release_list.value("category")
+        years, by_category = collections.Counter(), collections.Counter()
+        for (category, year), count in pairs.items():
+            by_category[category] += count
+            if chosen is None or category == chosen.pk:
+                years[year] += count
+    facets = {"year_facet": newest_first(years)}
+    if release_list.category is None:
+        names = Category.objects.filter(pk__in=by_category).values_list("pk", "slug", "name")
+        facets["category_facet"] = largest_first(
+            FacetCount(slug, name, by_category[pk]) for pk, slug, name in names
+        )
+    return facets
 
-    def filtered_without(self, *names):
-        """The list's releases filtered by every filter in the query string but *names*."""
-        data = self.request.GET.copy()
-        for name in names:
-            data.pop(name, None)
-        return self.filterset_class(data, queryset=self.get_queryset()).qs
+
+def months(release_list, year):
+    """A FacetCount per month of *year* with releases in *release_list*, in calendar order.
+
+    The value is the month's number, for its archive's address.
+    """
+    if release_list.search is None:
+        counts = counts_by(release_list.releases().filter(date__year=year), "month")
+    else:
+        counts = search_for(release_list.request).counts_by(release_list.criteria(), "month")
+    return [
+        FacetCount(month, f"{datetime.date(year, month, 1):%B}", counts[month])
+        for month in sorted(counts)
+    ]

@@ -1,13 +1,15 @@
-"""The list pages' filters, read from the query string."""
+"""The list pages' filters, read from the query string and validated.
+
+A ReleaseFilter reads and checks the values; the ReleaseList (``lists.py``)
+applies them, a search to the search index and the rest to the index or the
+database, under one set of Criteria. Its ``qs`` is never read.
+"""
 
 import django_filters
 from django import forms
 
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
-from releases.search.compiling import Criteria
-from releases.search.engine import search_for
-from releases.search.lookups import search_releases
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
@@ -58,9 +60,9 @@ class ReleaseFilter(django_filters.FilterSet):
     relevance unless ``sort=newest``.
     """
 
-    q = SearchFilter(method="search", label="Search")
+    q = SearchFilter(method="applied_by_the_list", label="Search")
     sort = django_filters.ChoiceFilter(
-        choices=ORDERINGS, method="order", label="Order", empty_label=None
+        choices=ORDERINGS, method="applied_by_the_list", label="Order", empty_label=None
     )
 
     date_after = django_filters.DateFilter(
@@ -80,13 +82,8 @@ class ReleaseFilter(django_filters.FilterSet):
         self.form.label_suffix = ""
         self.form.order_fields(["q"])
 
-    def search(self, queryset, name, query):
-        search = search_for(self.request) if self.request is not None else None
-        return search_releases(queryset, Criteria(query), search)
-
-    def order(self, queryset, name, value):
-        # The list shows a search best match first unless this says "newest"
-        # (see ranked_by_relevance); either way the queryset stays newest first.
+    def applied_by_the_list(self, queryset, name, value):
+        # The search and the order are the ReleaseList's to apply (lists.py).
         return queryset
 
     @property

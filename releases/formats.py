@@ -12,9 +12,8 @@ from django.http import HttpResponseNotFound, JsonResponse, StreamingHttpRespons
 
 from releases import pagination
 from releases.feeds import FEED_TYPES, ListFeed
+from releases.lists import LIST_FIELDS
 
-# The columns a list reads: never the body, which a list page does not show.
-LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
 CSV_COLUMNS = ["id", "title", "category", "date", "published_at", "modified_at", "url", "permalink"]
 
 
@@ -120,8 +119,8 @@ class ListFormatsMixin:
     """Answer a list as a feed, JSON or CSV (``format=atom|rss|json|csv``).
 
     Shared by the list pages and the JSON API, so that one query string gives
-    the same releases in every format. For a FilterView with this app's
-    filters and paging.
+    the same releases in every format: each reads them from the view's
+    ReleaseList (``self.list``).
     """
 
     def render_format(self, key):
@@ -131,19 +130,21 @@ class ListFormatsMixin:
                 f"No format {key!r}: this list comes as {formats}.\n",
                 content_type="text/plain; charset=utf-8",
             )
-        if not self.filterset.usable:
+        if not self.list.usable:
             return filter_errors(self.filterset)
-        releases = self.filterset.qs
+        releases = self.list.releases()
         if key in FEED_TYPES:
             # A feed is read for what is new, whatever the list's order.
-            releases = releases.only(*LIST_FIELDS, "body").newest_first()
-            feed = ListFeed(key, self.list_title(), self.address_with(format=None), releases)
+            releases = releases.only(*LIST_FIELDS, "body")
+            feed = ListFeed(key, self.list_title(), self.list.address_with(format=None), releases)
             return feed(self.request)
         if key == "csv":
             return csv_response(self.request, releases, "releases.csv")
-        if self.filterset.ranked_by_relevance or self.page_kwarg in self.request.GET:
-            _, page, _, _ = self.paginate_queryset(releases, self.paginate_by)
-            return json_response(self.request, page, lambda number: self.address_with(page=number))
+        if self.list.ranked_by_relevance or self.page_kwarg in self.request.GET:
+            _, page, _, _ = self.paginate_queryset(self.list.results(), self.paginate_by)
+            return json_response(
+                self.request, page, lambda number: self.list.address_with(page=number)
+            )
         return self.json_read_on(releases)
 
     def json_read_on(self, releases):
@@ -154,19 +155,9 @@ class ListFormatsMixin:
             )
         except pagination.CursorError as error:
             return JsonResponse({"errors": {"cursor": [str(error)]}}, status=400)
-        count = self.kept("count", releases.count)
-        next_url = self.address_with(cursor=cursor) if cursor else None
+        count = self.list.kept("count", releases.count)
+        next_url = self.list.address_with(cursor=cursor) if cursor else None
         return cursor_json_response(self.request, count, results, next_url)
-
-    def address_with(self, **changes):
-        """Return this list's absolute address with *changes* to its query (None removes)."""
-        query = self.request.GET.copy()
-        for key, value in changes.items():
-            query.pop(key, None)
-            if value is not None:
-                query[key] = value
-        suffix = f"?{query.urlencode()}" if query else ""
-        return self.request.build_absolute_uri(f"{self.request.path}{suffix}")
 
     def list_title(self):
         """A title that says what this list holds, for its feeds."""
@@ -175,7 +166,7 @@ class ListFormatsMixin:
             parts.append(self.category.name)
         if self.kwargs.get("year"):
             parts.append(self.archive_title())
-        if search := self.filterset.search_query:
+        if search := self.list.search:
             parts.append(search.quoted)
         return ": ".join(parts)
 

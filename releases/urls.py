@@ -4,8 +4,8 @@ from django.urls import path, register_converter
 
 from releases import views
 from releases.caching.pages import cached_page
-from releases.canonical import cached_list
 from releases.converters import FixedWidthNumberConverter, YearConverter
+from releases.lists import cached_list
 
 register_converter(YearConverter, "yyyy")
 register_converter(FixedWidthNumberConverter, "nn")

@@ -1,6 +1,5 @@
 """Public pages: release lists (search, filters, archives, other formats) and release pages."""
 
-import dataclasses
 import datetime
 
 from django.core.paginator import InvalidPage
@@ -13,14 +12,13 @@ from django_filters.views import FilterView
 
 from releases import metadata, revisions
 from releases.caching.version import version_for
-from releases.canonical import canonical_query, same_query
 from releases.exporting import release_text
-from releases.facets import FacetCount, ListFacetsMixin, month_counts
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
-from releases.formats import FORMATS, LIST_FIELDS, ListFormatsMixin
+from releases.formats import FORMATS, ListFormatsMixin
+from releases.lists import LIST_FIELDS, Period, ReleaseList
 from releases.models import Category, Release
 from releases.pagination import DeepPaginator
-from releases.search.engine import SearchResults, search_for
+from releases.search.engine import search_for
 from releases.search.highlights import add_highlights
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
@@ -31,12 +29,17 @@ class NoSuchPage(Exception):
     """The page number asked for is not a page of the list."""
 
 
-class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
-    """The newest releases, 20 a page, narrowed by the filters in the query string."""
+class ReleaseListView(ListFormatsMixin, FilterView):
+    """The newest releases, 20 a page, narrowed by the filters in the query string.
+
+    Everything the address asks for is read once, into a ReleaseList
+    (``lists.py``): the page and every other format ask it.
+    """
 
     filterset_class = ReleaseFilterWithCategory
     paginate_by = 20
     template_name = "releases/release_list.html"
+    context_object_name = "release_list"
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
@@ -46,20 +49,25 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         """The category the address names, or None: this list has none."""
         return None
 
+    def period(self):
+        """The year or month the address names, or None: this list spans them all."""
+        return None
+
     def get(self, request, *args, **kwargs):
         self.filterset = self.get_filterset(self.get_filterset_class())
-        if self.filterset.usable:
-            json = self.requested_format() == "json"
-            query = canonical_query(self.filterset, request.GET, cursor=json)
-            if not same_query(request.GET, query):
-                address = f"{request.path}?{query.urlencode()}" if query else request.path
-                return HttpResponseRedirect(address)
+        self.list = ReleaseList(
+            self.filterset, category=self.category, period=self.period(), request=request
+        )
         key = self.requested_format()
+        if self.list.usable:
+            address = self.list.canonical_address(cursor=key == "json")
+            if address is not None:
+                return HttpResponseRedirect(address)
         try:
             response = self.render_list() if key is None else self.render_format(key)
         except NoSuchPage:
             return self.no_such_page(key)
-        if self.filterset.search_query and search_for(request).releases_to_go:
+        if self.list.catching_up():
             # Found in a search index still catching up: not an answer to keep.
             response["Cache-Control"] = "no-store"
         return response
@@ -70,14 +78,14 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
 
     def render_list(self):
         """Render the page: the list, or why its filters cannot be applied (a 400)."""
-        usable = self.filterset.usable
-        self.object_list = self.filterset.qs if usable else self.filterset.queryset.none()
+        usable = self.list.usable
+        self.object_list = self.list.results() if usable else Release.objects.none()
         context = self.get_context_data(filter=self.filterset, object_list=self.object_list)
         return self.render_to_response(context, status=200 if usable else 400)
 
     def no_such_page(self, key):
         """Answer a page number the list does not have with a 404 that leads to its first page."""
-        first_page = self.address_with(page=None, cursor=None)
+        first_page = self.list.address_with(page=None, cursor=None)
         if key is not None:
             reason = f"This list has no such page; its first page is {first_page}"
             return JsonResponse({"errors": {"page": [reason]}}, status=404)
@@ -85,10 +93,8 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         return TemplateResponse(self.request, "releases/no_such_page.html", context, status=404)
 
     def get_queryset(self):
-        releases = Release.objects.published().select_related("category").only(*LIST_FIELDS)
-        if self.category is not None:
-            releases = releases.filter(category=self.category)
-        return releases
+        # The FilterSet validates the query string; the ReleaseList applies it.
+        return Release.objects.none()
 
     def get_paginator(self, queryset, per_page, **options):
         return DeepPaginator(queryset, per_page, rows=self.releases_by_id, **options)
@@ -104,19 +110,10 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         )
 
     def paginate_queryset(self, queryset, page_size):
-        """Paginate like ListView; a page number the list lacks raises NoSuchPage.
-
-        A search's page comes from the search index, best match first unless
-        the reader asked for the newest.
-        """
-        if self.filterset.search_query:
-            queryset = SearchResults(
-                search_for(self.request),
-                self.search_criteria(),
-                newest_first=not self.filterset.ranked_by_relevance,
-            )
+        """Paginate the list's results like ListView; a page number the list lacks
+        raises NoSuchPage."""
         paginator = self.get_paginator(queryset, page_size)
-        paginator.count = self.list_count(queryset)
+        paginator.count = self.list.count()
         try:
             page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
         except InvalidPage:
@@ -127,28 +124,32 @@ class ReleaseListView(ListFormatsMixin, ListFacetsMixin, FilterView):
         context = super().get_context_data(
             category=self.category,
             categories=categories_on_record(self.request),
-            search=self.filterset.search_query,
+            search=self.list.search,
             alternate_links=[
-                (format, self.address_with(format=format.key, page=None))
+                (format, self.list.address_with(format=format.key, page=None))
                 for format in FORMATS.values()
             ],
             subscribe_fields=self.subscribe_fields(),
             **kwargs,
         )
         if context["search"]:
-            search = search_for(self.request)
-            add_highlights(search, context["object_list"], context["search"])
-            context["search_releases_to_go"] = search.releases_to_go
-            # A search is only there when the filters are valid, and so counted.
-            found = context["paginator"].count
-            if found <= HANDFUL:
-                context["suggestion"] = self.kept(
-                    "suggested-search",
-                    lambda: suggested_search(search, self.search_criteria(), found),
-                )
-        if self.filterset.usable:
-            context.update(self.facets)
+            self.add_search_context(context)
+        if self.list.usable:
+            context.update(self.list.facets)
         return context
+
+    def add_search_context(self, context):
+        """Mark the page's matches, say whether search is catching up, and offer a
+        correction where the search finds a handful."""
+        search = search_for(self.request)
+        add_highlights(search, context["object_list"], context["search"])
+        context["search_releases_to_go"] = search.releases_to_go
+        # A search is only there when the filters are valid, and so counted.
+        found = context["paginator"].count
+        if found <= HANDFUL:
+            context["suggestion"] = self.list.kept(
+                "suggested-search", lambda: suggested_search(search, self.list.criteria(), found)
+            )
 
     def subscribe_fields(self):
         """The hidden fields that tell the subscribe form which list it is on."""
@@ -174,31 +175,27 @@ class ArchiveMixin:
     A period with no releases is a 404, so that crawlers do not walk empty years.
     """
 
-    def get_queryset(self):
-        year, month = self.kwargs["year"], self.kwargs.get("month")
-        queryset = super().get_queryset().filter(date__year=year)
-        if month is not None:
-            if not 1 <= month <= 12:
-                raise Http404("No such month")
-            queryset = queryset.filter(date__month=month)
-        return queryset
-
     def period(self):
-        """Return (first day, day after the last) of the year or month in the address."""
         year, month = self.kwargs["year"], self.kwargs.get("month")
-        if month is None:
-            return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-        start = datetime.date(year, month, 1)
-        return start, (start + datetime.timedelta(days=31)).replace(day=1)
+        if month is not None and not 1 <= month <= 12:
+            raise Http404("No such month")
+        return Period.of(year, month)
+
+    def in_address(self):
+        """The releases of the category in the address, if any, in every period."""
+        releases = Release.objects.published()
+        if self.category is not None:
+            releases = releases.filter(category=self.category)
+        return releases
 
     def neighbouring_periods(self):
         """Return (previous, next): the nearest year or month either side that has
         releases, each as (its name, its address), or None."""
-        start, end = self.period()
-        releases = super().get_queryset()
-        before = releases.filter(date__lt=start).order_by("-date").values_list("date").first()
-        after = releases.filter(date__gte=end).order_by("date").values_list("date").first()
-        return tuple(self.period_link(found[0]) if found else None for found in (before, after))
+        period, releases = self.list.period, self.in_address()
+        before = releases.filter(date__lt=period.first_day).order_by("-date")
+        after = releases.filter(date__gt=period.last_day).order_by("date")
+        found = (before.values_list("date").first(), after.values_list("date").first())
+        return tuple(self.period_link(date[0]) if date else None for date in found)
 
     def period_link(self, date):
         """Return (name, address) of the year or month, like this page's, holding *date*."""
@@ -211,20 +208,11 @@ class ArchiveMixin:
         return name, reverse(f"releases:{view}", args=arguments)
 
     def get(self, request, *args, **kwargs):
-        if not self.get_queryset().exists():
+        period = self.period()
+        within = self.in_address().filter(date__range=(period.first_day, period.last_day))
+        if not within.exists():
             raise Http404("No releases in this period")
         return super().get(request, *args, **kwargs)
-
-    def search_criteria(self, *without):
-        """The list's search criteria, within the year or month in the address."""
-        criteria = super().search_criteria(*without)
-        start, end = self.period()
-        last = end - datetime.timedelta(days=1)
-        return dataclasses.replace(
-            criteria,
-            first_day=max(criteria.first_day or start, start),
-            last_day=min(criteria.last_day or last, last),
-        )
 
     def archive_title(self):
         year, month = self.kwargs["year"], self.kwargs.get("month")
@@ -238,20 +226,9 @@ class ArchiveMixin:
             next_period=next_period,
             **kwargs,
         )
-        if self.kwargs.get("month") is None and self.filterset.usable:
-            year = self.kwargs["year"]
-            context["month_facet"] = self.kept("months", lambda: self.month_counts(year))
+        if self.kwargs.get("month") is None and self.list.usable:
+            context["month_facet"] = self.list.month_facet(self.kwargs["year"])
         return context
-
-    def month_counts(self, year):
-        """A FacetCount per month of *year* with releases in the list."""
-        if not self.filterset.search_query:
-            return month_counts(self.object_list, year)
-        months = search_for(self.request).counts_by(self.search_criteria(), "month")
-        return [
-            FacetCount(month, f"{datetime.date(year, month, 1):%B}", months[month])
-            for month in sorted(months)
-        ]
 
 
 class ArchiveListView(ArchiveMixin, ReleaseListView):

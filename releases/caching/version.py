@@ -25,8 +25,6 @@ from releases.search.journal import serialize_changes
 
 KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
 LAST_SEEN_KEY = "content-version:last-seen"
-# Query parameters that change which page of a list is shown, not what it holds.
-LIST_INDEPENDENT = {"page", "cursor", "sort", "format"}
 
 
 def connect():
@@ -131,20 +129,6 @@ def content_changed(**signal_arguments):
         pk=1, defaults={"token": token, "next_publication": upcoming}
     )
     return token
-
-
-def computed_for_list(request, name, compute):
-    """Return *compute*() for the list at *request*'s address, computed once per content version.
-
-    Counts and facets over a whole archive cost more than rendering the page:
-    a list's page 2 and its other orders share them, and so does a page
-    rendered afresh with the page cache off.
-    """
-    version = version_for(request)
-    query = sorted(
-        (key, values) for key, values in request.GET.lists() if key not in LIST_INDEPENDENT
-    )
-    return computed_once(name, f"{request.path}?{query}", compute, version)
 
 
 def version_for(request):

@@ -43,15 +43,6 @@ class Criteria:
     last_day: datetime.date | None = None
     public: bool = True
 
-    def without(self, *names):
-        """The same criteria less the filters *names* ("category", "dates")."""
-        changes = {}
-        if "category" in names:
-            changes["categories"] = None
-        if "dates" in names:
-            changes["first_day"] = changes["last_day"] = None
-        return dataclasses.replace(self, **changes)
-
 
 def compiled(criteria, now=None):
     """Return the tantivy Query for *criteria*, as of *now*."""

@@ -21,7 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
+from releases.lists import ReleaseList
 from releases.models import Alert, Release, StoppedSubscription, Subscription
 
 # The parts of a list's address that choose its releases; the page, the
@@ -45,19 +45,15 @@ def subscription_query(data, category):
     return query.urlencode()
 
 
-def list_filter(subscription):
-    """Return the bound FilterSet of *subscription*'s list."""
-    releases = Release.objects.published().select_related("category")
-    if subscription.category_id:
-        releases = releases.filter(category=subscription.category_id)
-        return ReleaseFilter(QueryDict(subscription.query), queryset=releases)
-    return ReleaseFilterWithCategory(QueryDict(subscription.query), queryset=releases)
+def followed_list(subscription):
+    """Return the ReleaseList *subscription* follows."""
+    return ReleaseList.of_query(QueryDict(subscription.query), category=subscription.category)
 
 
 def subscribe(email, category, query):
     """Return the unconfirmed (or already confirmed) Subscription for this list and address."""
     subscription = Subscription(email=email, category=category, query=query)
-    if not list_filter(subscription).is_valid():
+    if not followed_list(subscription).usable:
         raise SubscriptionError("The search or filters of this list are not valid: fix them first.")
     existing = Subscription.objects.filter(email__iexact=email, category=category, query=query)
     if found := existing.first():
@@ -112,17 +108,17 @@ def send_confirmation(subscription, build_url=absolute):
 
 def pending_releases(subscription):
     """Return the releases new on *subscription*'s list and not yet mailed to it, newest first."""
-    filterset = list_filter(subscription)
-    if not filterset.is_valid():
+    followed = followed_list(subscription)
+    if not followed.usable:
         return Release.objects.none()
     # A release is new from when readers could first see it: when it was
     # stored, or its publication time if that came later (a scheduled one).
     mailed = Alert.objects.filter(subscription=subscription, release=OuterRef("pk"))
     return (
-        filterset.qs.alias(visible_since=Greatest("created_at", "published_at"))
+        followed.releases()
+        .alias(visible_since=Greatest("created_at", "published_at"))
         .filter(visible_since__gt=subscription.confirmed_at)
         .exclude(Exists(mailed))
-        .newest_first()
     )
 
 

@@ -3,7 +3,7 @@
 from django.http import QueryDict
 from django.utils.formats import date_format
 
-from releases.subscriptions.alerts import list_filter
+from releases.subscriptions.alerts import followed_list
 
 
 def list_description(subscription):
@@ -13,7 +13,7 @@ def list_description(subscription):
     so that the reader sees what to fix. The whole list has no pairs.
     """
     written = QueryDict(subscription.query)
-    form = list_filter(subscription).form
+    form = followed_list(subscription).filterset.form
     form.is_valid()  # cleaned_data then holds each valid field, even if another is not
     cleaned = form.cleaned_data
     lines = []

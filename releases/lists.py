@@ -1,0 +1,249 @@
+"""One list of releases as a reader asked for it, from its address to its releases.
+
+A ReleaseList is built once per request (or per email alert) from the
+validated FilterSet and the address: the category and the archive period it
+names, the dates, the order, the search and the page. It owns everything
+read from them: the criteria, every format's releases, the counts and
+facets, the one way to write its address, and the key its counts are kept
+under. Views, the API, feeds and alerts ask it; none reads the query string
+again. A search runs on the search index and everything else on the
+database, under one set of Criteria.
+"""
+
+import dataclasses
+import datetime
+import functools
+
+from django.db.models import Model
+from django.http import QueryDict
+from django.utils.functional import cached_property
+
+from releases import facets
+from releases.caching.pages import EVERY_PARAMETER, cached_page
+from releases.caching.version import computed_once, version_for
+from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
+from releases.models import Release
+from releases.search.compiling import Criteria
+from releases.search.engine import SearchResults, search_for
+from releases.search.lookups import search_releases
+
+# The columns a list reads: never the body, which a list page does not show.
+LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
+# The filters that bound a list's dates.
+DATE_FILTERS = ("date_after", "date_before")
+# Parameters a list reads besides its filters: which page, which format.
+PAGING = ("page", "cursor", "format")
+# Parameters that choose how a list is shown, not which releases it holds.
+SHOWING = {"sort", *PAGING}
+# More digits than any page number of a list could have: such a "number" is refused as written.
+MAX_PAGE_DIGITS = 12
+
+# A list page, filed in the page cache under its whole query: the list views
+# redirect any query not written the canonical way, so only canonical queries
+# are kept, and a query answers the same whether or not its list is kept.
+cached_list = functools.partial(cached_page, reads=EVERY_PARAMETER)
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """The year or month an archive's address names: its first and last day."""
+
+    first_day: datetime.date
+    last_day: datetime.date
+
+    @classmethod
+    def of(cls, year, month=None):
+        if month is None:
+            return cls(datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        start = datetime.date(year, month, 1)
+        after = (start + datetime.timedelta(days=31)).replace(day=1)
+        return cls(start, after - datetime.timedelta(days=1))
+
+
+class ReleaseList:
+    """The releases a list's address and filters choose, in every format a list comes in.
+
+    *filterset* is the list's bound ReleaseFilter; *category* and *period*
+    come from the address; *request*, where there is one, is what the list
+    was asked in (its address, its search of the index, its content version).
+    """
+
+    def __init__(self, filterset, *, category=None, period=None, request=None):
+        self.filterset = filterset
+        self.category = category
+        self.period = period
+        self.request = request
+
+    @classmethod
+    def of_query(cls, query, *, category=None):
+        """Return the list a query string (a QueryDict) picks, as an email alert reads it."""
+        filterset_class = ReleaseFilter if category is not None else ReleaseFilterWithCategory
+        return cls(filterset_class(query, queryset=Release.objects.none()), category=category)
+
+    @property
+    def usable(self):
+        """Whether the list can be shown: no filters given, or only valid ones."""
+        return self.filterset.usable
+
+    @property
+    def search(self):
+        """The parsed search (``q``), or None."""
+        return self.filterset.search_query
+
+    @property
+    def ranked_by_relevance(self):
+        """Whether the list is a search to show best match first."""
+        return self.filterset.ranked_by_relevance
+
+    def value(self, name):
+        """The cleaned value of the filter *name*, or None: ask a usable list only."""
+        return self.filterset.form.cleaned_data.get(name) if self.filterset.is_bound else None
+
+    def date_filtered(self):
+        return any(self.value(name) for name in DATE_FILTERS)
+
+    def criteria(self, *, without=()):
+        """The list's search and filters as Criteria, less the filters *without*
+        ("category", "dates"): a facet leaves out its own. The category and
+        period in the address always hold."""
+        categories = None
+        if self.category is not None:
+            categories = (self.category.pk,)
+        elif "category" not in without and (chosen := self.value("category")):
+            categories = (chosen.pk,)
+        first_day = last_day = None
+        if "dates" not in without:
+            first_day, last_day = (self.value(name) for name in DATE_FILTERS)
+        if self.period is not None:
+            first_day = max(first_day or self.period.first_day, self.period.first_day)
+            last_day = min(last_day or self.period.last_day, self.period.last_day)
+        return Criteria(self.search, categories, first_day, last_day)
+
+    def releases(self, criteria=None):
+        """Every release of the list (or of *criteria*), newest first, as a queryset:
+        what feeds, CSV, the API's cursor and email alerts read."""
+        criteria = criteria or self.criteria()
+        releases = Release.objects.published().select_related("category").only(*LIST_FIELDS)
+        if criteria.categories is not None:
+            releases = releases.filter(category__in=criteria.categories)
+        if criteria.first_day is not None:
+            releases = releases.filter(date__gte=criteria.first_day)
+        if criteria.last_day is not None:
+            releases = releases.filter(date__lte=criteria.last_day)
+        if criteria.search is not None:
+            releases = search_releases(releases, criteria, self.index_search())
+        return releases.newest_first()
+
+    def results(self):
+        """The list's releases as its pages read them: a search's from the index,
+        best match first unless the reader asked for the newest."""
+        if self.search is None:
+            return self.releases()
+        return SearchResults(
+            self.index_search(), self.criteria(), newest_first=not self.ranked_by_relevance
+        )
+
+    def index_search(self):
+        """The Search of the index this list's request reads, or None: one of its own."""
+        return search_for(self.request) if self.request is not None else None
+
+    def catching_up(self):
+        """Whether this list is a search answered by an index still catching up: what it
+        finds is not yet all, and not an answer to keep."""
+        return self.search is not None and bool(search_for(self.request).releases_to_go)
+
+    def count(self):
+        """How many releases the list holds: a sum of its facets' counts where they hold it.
+
+        An invalid list counts nothing, and keeps nothing for a valid one to find.
+        """
+        if not self.usable:
+            return 0
+        if not self.date_filtered():
+            return sum(line.count for line in self.facets["year_facet"])
+        return self.kept("count", self.results().count)
+
+    @cached_property
+    def facets(self):
+        """{"year_facet": [...], "category_facet": [...]}, computed once per content version."""
+        return self.kept("facets", lambda: facets.counted(self))
+
+    def month_facet(self, year):
+        """A FacetCount per month of *year* with releases in the list, kept per content version."""
+        return self.kept("months", lambda: facets.months(self, year))
+
+    def kept(self, name, compute):
+        """Return *compute*() for this list, computed once per content version, unless
+        it is a search the index has not caught up with."""
+        if self.catching_up():
+            return compute()
+        version = version_for(self.request)
+        return computed_once(name, self.key(), compute, version)
+
+    def key(self):
+        """What this list's counts are filed under: its address and the filters that
+        choose its releases, written one way (not its page, order or format)."""
+        query = self.canonical_query()
+        for name in SHOWING:
+            query.pop(name, None)
+        return f"{self.request.path}?{query.urlencode()}"
+
+    def canonical_query(self, *, cursor=False):
+        """Return the one way to write the list's query string (a QueryDict).
+
+        Two addresses that ask for the same list (keys in another order, blank
+        or repeated fields, unknown parameters, a date written another way)
+        have one canonical query, so that they share one cached copy and junk
+        parameters make no new ones. Ask a usable list only. A *cursor* is
+        kept only where the list reads on by one (as JSON).
+        """
+        data = self.request.GET
+        query = QueryDict(mutable=True)
+        cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
+        for name in self.filterset.form.fields:
+            raw = data.get(name, "").strip()
+            if raw:
+                query[name] = written_once(cleaned.get(name), raw)
+        for name in PAGING:
+            if name == "cursor" and not cursor:
+                continue
+            if value := data.get(name, "").strip():
+                query[name] = page_number(value) if name == "page" else value
+        return query
+
+    def canonical_address(self, *, cursor=False):
+        """The list's address as it should be asked for, or None if it already is."""
+        query = self.canonical_query(cursor=cursor)
+        if sorted(self.request.GET.lists()) == sorted(query.lists()):
+            return None
+        return f"{self.request.path}?{query.urlencode()}" if query else self.request.path
+
+    def address_with(self, **changes):
+        """Return the list's absolute address with *changes* to its query (None removes)."""
+        query = self.request.GET.copy()
+        for key, value in changes.items():
+            query.pop(key, None)
+            if value is not None:
+                query[key] = value
+        suffix = f"?{query.urlencode()}" if query else ""
+        return self.request.build_absolute_uri(f"{self.request.path}{suffix}")
+
+
+def page_number(raw):
+    """Return a page number written one way (``02``, ``+2`` or ``٢`` as ``2``); anything
+    that is not a number as it is, for the paginator to refuse."""
+    if len(raw) > MAX_PAGE_DIGITS:
+        return raw
+    try:
+        return str(int(raw))  # as the paginator reads it
+    except ValueError:
+        return raw
+
+
+def written_once(value, raw):
+    """Return the one way to write a filter's cleaned *value*, typed as *raw*."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return getattr(value, "slug", raw)
+    return " ".join(raw.split())
