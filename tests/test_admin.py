@@ -120,7 +120,7 @@ def test_changelist_filters_by_year(staff_client, make_release):
     response = staff_client.get(CHANGELIST, {"year": "2019"})
     assert [release.title for release in response.context["cl"].result_list] == ["Of 2019"]
     assert ">2021</a>" in response.text
-    for bad in ("nineteen", "9999"):
+    for bad in ("nineteen", "9999", "0", "-1", "9" * 30):
         nothing = staff_client.get(CHANGELIST, {"year": bad})
         assert nothing.status_code == 200
         assert list(nothing.context["cl"].result_list) == []

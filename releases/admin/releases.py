@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from releases.admin import history, previews
+from releases.admin.change_lists import RangeChecked
 from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
 from releases.facets import counts_by
@@ -26,7 +27,7 @@ from releases.search.query import SearchQueryError, parse_search
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RangeChecked, admin.ModelAdmin):
     list_display = ["name", "slug", "release_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -62,13 +63,13 @@ class YearFilter(admin.SimpleListFilter):
         try:
             year = int(self.value())
             start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-        except ValueError:  # not a year, or one no date can have
+        except (ValueError, OverflowError):  # not a year, or one no date can have
             return queryset.none()
         return queryset.filter(date__gte=start, date__lt=end)
 
 
 @admin.register(Release)
-class ReleaseAdmin(SimpleHistoryAdmin):
+class ReleaseAdmin(RangeChecked, SimpleHistoryAdmin):
     form = ReleaseForm
     # Dates written short, so that at 1366 px the title keeps room for two lines.
     list_display = ["title", "category", "listed_on", "state", "modified", "public_page"]
@@ -345,7 +346,7 @@ def changes_anything(release, stored):
 
 
 @admin.register(Redirect)
-class RedirectAdmin(admin.ModelAdmin):
+class RedirectAdmin(RangeChecked, admin.ModelAdmin):
     list_display = ["old_path", "release", "created_at"]
     search_fields = ["old_path", "release__title"]
     list_select_related = ["release"]
