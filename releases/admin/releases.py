@@ -35,6 +35,26 @@ class CategoryAdmin(RangeChecked, admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(release_count=Count("releases"))
 
+    def get_fieldsets(self, request, obj=None):
+        description = (
+            "The slug is part of the address of every release in the category "
+            "(/briefing-room/slug/…): it can change only while the category has no release."
+        )
+        return [(None, {"fields": ["name", "slug"], "description": description})]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Keep the slug fixed once the category has a release, draft or not: its
+        releases' addresses, and its list's, would answer 404 under a new one."""
+        if obj is not None and obj.releases.exists():
+            return ["slug"]
+        return []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # A slug shown as text is not filled in from the name.
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return self.prepopulated_fields
+
     @admin.display(description="releases", ordering="release_count")
     def release_count(self, category):
         return category.release_count
