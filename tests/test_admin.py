@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils.text import capfirst
 
-from releases.models import Release
+from releases.models import Category, Release
 from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -106,6 +106,35 @@ def test_category_list_counts_releases(staff_client, make_release):
     assert counts["press-briefings"] == 2
 
 
+def test_a_categorys_slug_is_fixed_once_it_has_a_release(staff_client, make_release):
+    release = make_release(category="press-briefings", status=Release.Status.DRAFT)
+    category = release.category
+    url = f"/admin/releases/category/{category.pk}/change/"
+    form = staff_client.get(url)
+    assert 'name="slug"' not in form.text
+    assert "it can change only while the category has no release" in form.text
+    response = staff_client.post(url, {"name": "Briefings", "slug": "briefings"})
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert (category.name, category.slug) == ("Briefings", "press-briefings")
+    release.status = Release.Status.PUBLISHED
+    release.save()
+    assert staff_client.get(release.get_absolute_url()).status_code == 200
+    assert staff_client.get("/briefing-room/press-briefings/").status_code == 200
+
+
+def test_a_new_or_empty_categorys_slug_can_be_set(staff_client):
+    assert 'name="slug"' in staff_client.get("/admin/releases/category/add/").text
+    added = staff_client.post("/admin/releases/category/add/", {"name": "Notes", "slug": "notes"})
+    assert added.status_code == 302
+    category = Category.objects.get(slug="notes")
+    url = f"/admin/releases/category/{category.pk}/change/"
+    assert 'name="slug"' in staff_client.get(url).text
+    assert staff_client.post(url, {"name": "Readouts", "slug": "readouts"}).status_code == 302
+    category.refresh_from_db()
+    assert category.slug == "readouts"
+
+
 def test_changelist_search_explains_a_query_it_cannot_run(staff_client, make_release):
     make_release(title="On vaccines")
     response = staff_client.get(CHANGELIST, {"q": "x " * 150}, follow=True)
@@ -120,7 +149,7 @@ def test_changelist_filters_by_year(staff_client, make_release):
     response = staff_client.get(CHANGELIST, {"year": "2019"})
     assert [release.title for release in response.context["cl"].result_list] == ["Of 2019"]
     assert ">2021</a>" in response.text
-    for bad in ("nineteen", "9999"):
+    for bad in ("nineteen", "9999", "0", "-1", "9" * 30):
         nothing = staff_client.get(CHANGELIST, {"year": bad})
         assert nothing.status_code == 200
         assert list(nothing.context["cl"].result_list) == []

@@ -9,12 +9,13 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils.http import urlencode
 
+from releases.admin.change_lists import RangeChecked
 from releases.admin.uploads import upload_urls
 from releases.importing.undoing import UndoError, preview_undo, refuse_on_the_web, undo_run
 from releases.models import ImportedFile, ImportRun
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(RangeChecked, admin.ModelAdmin):
     """An admin for records that only the importer writes."""
 
     def has_add_permission(self, request):

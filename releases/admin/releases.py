@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from releases.admin import history, previews
+from releases.admin.change_lists import RangeChecked
 from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
 from releases.facets import counts_by
@@ -26,13 +27,33 @@ from releases.search.query import SearchQueryError, parse_search
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(RangeChecked, admin.ModelAdmin):
     list_display = ["name", "slug", "release_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(release_count=Count("releases"))
+
+    def get_fieldsets(self, request, obj=None):
+        description = (
+            "The slug is part of the address of every release in the category "
+            "(/briefing-room/slug/…): it can change only while the category has no release."
+        )
+        return [(None, {"fields": ["name", "slug"], "description": description})]
+
+    def get_readonly_fields(self, request, obj=None):
+        """Keep the slug fixed once the category has a release, draft or not: its
+        releases' addresses, and its list's, would answer 404 under a new one."""
+        if obj is not None and obj.releases.exists():
+            return ["slug"]
+        return []
+
+    def get_prepopulated_fields(self, request, obj=None):
+        # A slug shown as text is not filled in from the name.
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}
+        return self.prepopulated_fields
 
     @admin.display(description="releases", ordering="release_count")
     def release_count(self, category):
@@ -62,13 +83,13 @@ class YearFilter(admin.SimpleListFilter):
         try:
             year = int(self.value())
             start, end = datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
-        except ValueError:  # not a year, or one no date can have
+        except (ValueError, OverflowError):  # not a year, or one no date can have
             return queryset.none()
         return queryset.filter(date__gte=start, date__lt=end)
 
 
 @admin.register(Release)
-class ReleaseAdmin(SimpleHistoryAdmin):
+class ReleaseAdmin(RangeChecked, SimpleHistoryAdmin):
     form = ReleaseForm
     # Dates written short, so that at 1366 px the title keeps room for two lines.
     list_display = ["title", "category", "listed_on", "state", "modified", "public_page"]
@@ -345,7 +366,7 @@ def changes_anything(release, stored):
 
 
 @admin.register(Redirect)
-class RedirectAdmin(admin.ModelAdmin):
+class RedirectAdmin(RangeChecked, admin.ModelAdmin):
     list_display = ["old_path", "release", "created_at"]
     search_fields = ["old_path", "release__title"]
     list_select_related = ["release"]

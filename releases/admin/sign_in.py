@@ -7,10 +7,15 @@ pair, or ADDRESS_ATTEMPTS_FACTOR times that for the address (one client
 trying many usernames), attempts are refused with a 429 until
 settings.BRIEFING_SIGN_IN_WINDOW seconds from the first have passed. A
 username alone is never locked: from another address its owner still signs
-in. Signing in clears the pair's count. The counts are shared by every app
-server when the cache is (Redis); while it cannot be reached they lapse.
+in. Signing in clears the pair's count, and gives back the attempt it
+counted for the address: there only failures count, so that an office
+behind one address is not paused by its own sign-ins, and no one valid
+account wipes out the failures of someone guessing others. The counts are
+shared by every app server when the cache is (Redis); while it cannot be
+reached they lapse.
 """
 
+import contextlib
 import hashlib
 import unicodedata
 
@@ -23,6 +28,8 @@ from django.urls import reverse
 from releases.clients import client_address
 
 ADDRESS_ATTEMPTS_FACTOR = 4
+# Set on a sign-in request whose attempt is counted for its address.
+COUNTED_FOR_ADDRESS = "sign_in_counted_for_address"
 
 
 def pair_key(address, username):
@@ -48,19 +55,35 @@ def counted(key):
         return 1
 
 
+def uncounted(key):
+    """Take back one attempt counted under *key*, unless its window has ended since."""
+    with contextlib.suppress(ValueError):
+        if cache.decr(key) < 0:
+            # It expired between Redis's check and its decrement: Redis made it
+            # afresh at -1, never to expire.
+            cache.delete(key)
+
+
 def over_limit(request):
     """Count this sign-in attempt; return whether it is past a limit."""
     address = client_address(request)
     limit = settings.BRIEFING_SIGN_IN_ATTEMPTS
     pair = counted(pair_key(address, request.POST.get("username", "")))
     alone = counted(address_key(address))
+    setattr(request, COUNTED_FOR_ADDRESS, True)
     return pair > limit or alone > limit * ADDRESS_ATTEMPTS_FACTOR
 
 
 def forget_attempts(sender, request, user, **kwargs):
-    """Clear the count of the pair that has just signed in."""
-    if request is not None:
-        cache.delete(pair_key(client_address(request), user.get_username()))
+    """Clear the count of the pair that has just signed in, and take back the
+    attempt counted for its address."""
+    if request is None:
+        return
+    address = client_address(request)
+    cache.delete(pair_key(address, user.get_username()))
+    # Only a sign-in the limits counted: a test's or a script's login() was not.
+    if getattr(request, COUNTED_FOR_ADDRESS, False):
+        uncounted(address_key(address))
 
 
 def connect():

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from releases.admin.change_lists import RangeChecked
 from releases.models import Subscription
 
 
 @admin.register(Subscription)
-class SubscriptionAdmin(admin.ModelAdmin):
+class SubscriptionAdmin(RangeChecked, admin.ModelAdmin):
     """Readers' alerts: staff can see and remove them; readers make them."""
 
     list_display = ["email", "list_path", "created_at", "confirmed_at"]
