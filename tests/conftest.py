@@ -8,6 +8,7 @@ import datetime
 import multiprocessing.process
 import os
 import subprocess
+import uuid
 
 import pytest
 from django.conf import settings
@@ -132,6 +133,23 @@ def redis_url(tmp_path_factory):
     require_redis_server()
     with own_redis(tmp_path_factory.mktemp("redis")) as server:
         yield server.url
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
+def any_cache(request, settings):
+    """Run the test with the process's memory cache, and with the site's production
+    cache on a Redis of the tests' own, as every app server shares it (slow: a
+    redis-server the run starts)."""
+    if request.param == "redis":
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "releases.caching.backends.DegradingRedisCache",
+                "LOCATION": request.getfixturevalue("redis_url"),
+                "KEY_PREFIX": f"briefing-test-{uuid.uuid4().hex}",
+            }
+        }
+    yield request.param
+    cache.clear()
 
 
 @pytest.fixture

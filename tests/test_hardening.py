@@ -15,7 +15,6 @@ import pytest
 import time_machine
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
 
 from releases.admin.sign_in import ADDRESS_ATTEMPTS_FACTOR
 
@@ -244,28 +243,12 @@ def test_one_address_trying_many_usernames_is_paused(client, staff):
     assert sign_in(client, "right", address="192.0.2.1").status_code == 302
 
 
-@pytest.fixture(params=["memory", "redis"])
-def counts_kept_in(request, settings):
-    """Sign-in counts kept in the process's memory, and in a Redis of the tests' own
-    through the site's production cache, as every app server shares them."""
-    if request.param == "redis":
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "releases.caching.backends.DegradingRedisCache",
-                "LOCATION": request.getfixturevalue("redis_url"),
-                "KEY_PREFIX": f"briefing-sign-in-{secrets.token_hex(8)}",
-            }
-        }
-    yield request.param
-    cache.clear()
-
-
-def test_an_office_behind_one_address_signs_in_as_often_as_it_needs(client, staff, counts_kept_in):
+def test_an_office_behind_one_address_signs_in_as_often_as_it_needs(client, staff, any_cache):
     times = settings.BRIEFING_SIGN_IN_ATTEMPTS * ADDRESS_ATTEMPTS_FACTOR + 5
     assert [sign_in(client, "right").status_code for _ in range(times)] == [302] * times
 
 
-def test_signing_in_leaves_the_addresss_failures_counted(client, staff, counts_kept_in):
+def test_signing_in_leaves_the_addresss_failures_counted(client, staff, any_cache):
     limit = settings.BRIEFING_SIGN_IN_ATTEMPTS * ADDRESS_ATTEMPTS_FACTOR
     guesses = [sign_in(client, "wrong", username=f"user{n}") for n in range(limit - 1)]
     assert [response.status_code for response in guesses] == [200] * (limit - 1)

@@ -3,11 +3,9 @@
 import concurrent.futures
 import datetime
 import urllib.request
-import uuid
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.db import connection
 from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
@@ -19,24 +17,6 @@ from tests.staff import change_form_data
 pytestmark = pytest.mark.django_db
 
 LIST = "/briefing-room/"
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.slow)])
-def any_cache(request, settings):
-    """The tests run with the process's memory cache and with a Redis of their own
-    (slow: a redis-server the run starts)."""
-    if request.param == "memory":
-        yield request.param
-        return
-    settings.CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": request.getfixturevalue("redis_url"),
-            "KEY_PREFIX": f"briefing-test-{uuid.uuid4().hex}",
-        }
-    }
-    yield request.param
-    cache.clear()
 
 
 def test_a_page_served_again_costs_one_query(client, make_release, any_cache):
