@@ -140,7 +140,7 @@ class ListFormatsMixin:
             return feed(self.request)
         if key == "csv":
             return csv_response(self.request, releases, "releases.csv")
-        if self.list.ranked_by_relevance or self.page_kwarg in self.request.GET:
+        if self.list.ranked_by_relevance or self.list.paging("page") is not None:
             _, page, _, _ = self.paginate_queryset(self.list.results(), self.paginate_by)
             return json_response(
                 self.request, page, lambda number: self.list.address_with(page=number)
@@ -151,7 +151,7 @@ class ListFormatsMixin:
         """Answer with a stretch of the list as JSON, with a cursor to the next."""
         try:
             results, cursor = pagination.read_on(
-                releases, self.request.GET.get("cursor"), self.paginate_by
+                releases, self.list.paging("cursor"), self.paginate_by
             )
         except pagination.CursorError as error:
             return JsonResponse({"errors": {"cursor": [str(error)]}}, status=400)

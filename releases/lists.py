@@ -35,6 +35,8 @@ DATE_FILTERS = ("date_after", "date_before")
 PAGING = ("page", "cursor", "format")
 # Parameters that choose how a list is shown, not which releases it holds.
 SHOWING = {"sort", *PAGING}
+# The parameters that choose a list's releases, which an email alert follows.
+CHOOSING = ("q", "category", *DATE_FILTERS)
 # More digits than any page number of a list could have: such a "number" is refused as written.
 MAX_PAGE_DIGITS = 12
 
@@ -94,6 +96,16 @@ class ReleaseList:
     def ranked_by_relevance(self):
         """Whether the list is a search to show best match first."""
         return self.filterset.ranked_by_relevance
+
+    def paging(self, name):
+        """The page, cursor or format (``page``, ``cursor``, ``format``) the address asks
+        for, as written, or None."""
+        return self.request.GET.get(name) if self.request is not None else None
+
+    def alert_query(self):
+        """The query string an email alert of this list follows: its search and filters,
+        not its page, order or format (the category in the address aside)."""
+        return subscription_query(self.request.GET, self.category)
 
     def value(self, name):
         """The cleaned value of the filter *name*, or None: ask a usable list only."""
@@ -247,3 +259,15 @@ def written_once(value, raw):
     if isinstance(value, Model):
         return getattr(value, "slug", raw)
     return " ".join(raw.split())
+
+
+def subscription_query(data, category):
+    """Return the query string that picks a list's releases from its request *data*
+    (the category in the address, where there is one, aside)."""
+    query = QueryDict(mutable=True)
+    for key in CHOOSING:
+        if category is not None and key == "category":
+            continue
+        if value := data.get(key, "").strip():
+            query[key] = value
+    return query.urlencode()

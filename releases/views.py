@@ -22,7 +22,6 @@ from releases.search.engine import search_for
 from releases.search.highlights import add_highlights
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
-from releases.subscriptions.alerts import subscription_query
 
 
 class NoSuchPage(Exception):
@@ -74,7 +73,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
 
     def requested_format(self):
         """The format asked for (``format=``), or None for the page itself."""
-        return self.request.GET.get("format")
+        return self.list.paging("format")
 
     def render_list(self):
         """Render the page: the list, or why its filters cannot be applied (a 400)."""
@@ -115,7 +114,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         paginator = self.get_paginator(queryset, page_size)
         paginator.count = self.list.count()
         try:
-            page = paginator.page(self.request.GET.get(self.page_kwarg) or 1)
+            page = paginator.page(self.list.paging("page") or 1)
         except InvalidPage:
             raise NoSuchPage from None
         return paginator, page, page.object_list, page.has_other_pages()
@@ -153,7 +152,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
 
     def subscribe_fields(self):
         """The hidden fields that tell the subscribe form which list it is on."""
-        query = QueryDict(subscription_query(self.request.GET, self.category))
+        query = QueryDict(self.list.alert_query())
         fields = list(query.items())
         if self.category:
             fields.append(("category", self.category.slug))

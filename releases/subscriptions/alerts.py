@@ -24,25 +24,11 @@ from django.utils import timezone
 from releases.lists import ReleaseList
 from releases.models import Alert, Release, StoppedSubscription, Subscription
 
-# The parts of a list's address that choose its releases; the page, the
-# order and the format do not.
-QUERY_KEYS = ("q", "category", "date_after", "date_before")
 MAX_RELEASES_PER_ALERT = 50
 
 
 class SubscriptionError(ValueError):
     """A subscription that cannot be made, with the reason to show the reader."""
-
-
-def subscription_query(data, category):
-    """Return the query string that picks a list's releases from its request *data*."""
-    query = QueryDict(mutable=True)
-    for key in QUERY_KEYS:
-        if category is not None and key == "category":
-            continue
-        if value := data.get(key, "").strip():
-            query[key] = value
-    return query.urlencode()
 
 
 def followed_list(subscription):

@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from releases.lists import subscription_query
 from releases.models import Category, Subscription
 from releases.subscriptions import alerts as subscriptions
 from releases.subscriptions import limits
@@ -58,7 +59,7 @@ def subscribe(request):
     category = None
     if slug := form.cleaned_data["category"]:
         category = get_object_or_404(Category.objects.on_record(), slug=slug)
-    query = subscriptions.subscription_query(request.POST, category)
+    query = subscription_query(request.POST, category)
     if form.errors:
         return form_again(request, form, Subscription(category=category, query=query))
     if wait := limits.client_wait(request):
@@ -89,7 +90,7 @@ def form_again(request, form, subscription):
     context = {
         "form": form,
         "followed": followed_list(subscription),
-        "list_fields": QueryDict(subscriptions.subscription_query(request.POST, None)).items(),
+        "list_fields": QueryDict(subscription_query(request.POST, None)).items(),
     }
     return render(request, "subscriptions/subscribe.html", context, status=400)
 
