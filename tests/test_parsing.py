@@ -36,6 +36,21 @@ def test_todays_archive_is_read_without_a_key_map():
     assert release.extra_front_matter == ""
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("tags:\n- Fact Sheets", "tags: []", "tags (read as category): "),
+        ("source_url: https://", "source_url: ftp://", "source_url (read as permalink): "),
+    ],
+)
+def test_a_bad_value_under_todays_keys_is_named_as_the_file_names_it(old, new, reason):
+    text = todays_archive_text()
+    assert old in text
+    with pytest.raises(ReleaseError) as refused:
+        parse_text(text.replace(old, new))
+    assert str(refused.value).startswith(reason)
+
+
 def test_todays_keys_beside_the_fields_they_stand_for_are_kept_as_they_are():
     extra = "source_url: https://elsewhere.example.org/x/\ntags:\n- trade\n"
     release = parse_text(release_text().replace("title:", f"{extra}title:"))

@@ -67,6 +67,24 @@ def parse_release(data, key_map=None):
     front_matter, body = split_front_matter(decode(data))
     fields = load_front_matter(front_matter)
     keys_read_as = read_keys(fields, key_map or {})
+    try:
+        return release_of(fields, body, keys_read_as)
+    except ReleaseError as error:
+        raise named_as_written(error, keys_read_as) from None
+
+
+def named_as_written(error, keys_read_as):
+    """Return *error* naming the key the file gave, where a field was read from another
+    (``tags (read as category): ...``)."""
+    reason = str(error)
+    for source, target in keys_read_as:
+        if reason.startswith(f"{target}:"):
+            return ReleaseError(f"{source} (read as {target}){reason[len(target) :]}")
+    return error
+
+
+def release_of(fields, body, keys_read_as):
+    """Return the ParsedRelease of the front matter *fields*, renamed, and *body*."""
     published = optional_instant(fields, "published_time")
     modified = optional_instant(fields, "modified_time")
     date = optional_date(fields, "date")
