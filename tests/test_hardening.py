@@ -252,6 +252,26 @@ def test_behind_a_proxy_each_reader_is_counted_by_their_own_address(client, staf
     assert sign_in(client, "right", address=BALANCER, forwarded="198.51.100.20").status_code == 302
 
 
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        lambda attempt: f"not-an-address-{attempt}",
+        lambda attempt: str(attempt) * 1000,
+        lambda attempt: f"fe80::1%{attempt}",  # an address, with a zone anyone can write
+    ],
+    ids=["garbage", "long", "zone"],
+)
+def test_an_x_forwarded_for_that_is_not_an_address_counts_the_connections_own(
+    client, staff, settings, forwarded
+):
+    # Trusting a proxy that is not there, the entry read is the client's own words.
+    settings.BRIEFING_TRUSTED_PROXIES = 1
+    guesser = "203.0.113.9"
+    for attempt in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+        sign_in(client, "wrong", address=guesser, forwarded=forwarded(attempt))
+    assert sign_in(client, "right", address=guesser, forwarded=forwarded(99)).status_code == 429
+
+
 def production_recipe():
     """Return the environment variables the README's production recipe exports."""
     readme = Path(settings.BASE_DIR, "README.md").read_text()
