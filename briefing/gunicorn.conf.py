@@ -8,8 +8,20 @@ status and duration in milliseconds.
 import os
 import sys
 
+
+def worker_count():
+    """Return WEB_CONCURRENCY, the number of workers, or stop gunicorn in one line."""
+    # gunicorn reads WEB_CONCURRENCY itself as it starts, and stops with a traceback
+    # on one that is not a whole number before this file is read; one below 1 it
+    # would take, and start no worker at all.
+    value = int(os.environ.get("WEB_CONCURRENCY", "2"))
+    if value < 1:
+        sys.exit(f"briefing: WEB_CONCURRENCY must be a whole number of 1 or more, not {value}")
+    return value
+
+
 bind = os.environ.get("BRIEFING_BIND", "127.0.0.1:8000")
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+workers = worker_count()
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"

@@ -6,10 +6,13 @@ Every value has a safe default for a developer's machine. Production sets
 """
 
 import hashlib
+import math
 import os
 import re
+import warnings
+import zoneinfo
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -19,12 +22,59 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 IMAGE_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
 
 
+# How a flag may be written: anything else is refused, so that a typo never
+# leaves a switch (DJANGO_DEBUG above all) silently on or off.
+FLAG_SPELLINGS = {
+    **dict.fromkeys(["1", "true", "yes", "on"], True),
+    **dict.fromkeys(["0", "false", "no", "off"], False),
+}
+
+
 def env_flag(name, default=False):
-    """Return the boolean value of environment variable *name*."""
+    """Return the on/off environment variable *name*, or refuse a value that is neither."""
     value = os.environ.get(name)
     if value is None:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if value.strip().lower() not in FLAG_SPELLINGS:
+        raise ImproperlyConfigured(
+            f"{name} must be 1, true, yes or on, or 0, false, no or off, not {value!r}"
+        )
+    return FLAG_SPELLINGS[value.strip().lower()]
+
+
+def env_whole_number(name, default, minimum=0):
+    """Return environment variable *name* as a whole number of at least *minimum*, or refuse it."""
+    value = os.environ.get(name, str(default))
+    # isdecimal() refuses a sign, a decimal point and an empty value alike.
+    if not value.strip().isdecimal() or int(value) < minimum:
+        raise ImproperlyConfigured(
+            f"{name} must be a whole number of {minimum} or more, not {value!r}"
+        )
+    return int(value)
+
+
+def env_seconds(name, default):
+    """Return environment variable *name* as a number of seconds above 0, or refuse it."""
+    value = os.environ.get(name, str(default))
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {value!r}")
+    return seconds
+
+
+def env_time_zone(name, default):
+    """Return environment variable *name* as the name of a time zone, or refuse it."""
+    value = os.environ.get(name, default)
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ImproperlyConfigured(
+            f"{name} must name a time zone, such as America/New_York, not {value!r}"
+        ) from None
+    return value
 
 
 def env_list(name, default):
@@ -166,15 +216,43 @@ TEMPLATES = [
     },
 ]
 
+# The databases the site runs on; django-environ knows the names of others.
+DATABASE_ENGINES = {"django.db.backends.sqlite3", "django.db.backends.postgresql"}
+
+
+def database_settings(url):
+    """Return Django's settings for the database at *url*, or refuse it in one line."""
+    with warnings.catch_warnings():
+        # django-environ warns of a scheme it does not know; the refusal below says so.
+        warnings.simplefilter("ignore")
+        try:
+            config = environ.Env.db_url_config(url)
+        except ValueError:  # a port not a number
+            config = {}
+    if config.get("ENGINE") not in DATABASE_ENGINES:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL {without_password(url)} is not a database address: give "
+            "sqlite:////path/to/db.sqlite3 or postgres://user@host:5432/name"
+        )
+    return config
+
+
+def without_password(url):
+    """Return *url* with what comes before an @ left out, to quote: it may hold a password."""
+    before, at, after = url.rpartition("@")
+    if not at:
+        return url
+    scheme, separator, _ = before.partition("://")
+    return f"{scheme}{separator}...@{after}" if separator else f"...@{after}"
+
+
 # Connections are kept for a minute, and checked before reuse, so that the
 # site recovers by itself once a restarted database answers again.
 DATABASES = {
     "default": {
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
-        **environ.Env.db_url_config(
-            os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-        ),
+        **database_settings(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
     }
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -196,7 +274,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 LANGUAGE_CODE = "en-us"
 # The press office's zone: naive times in release files are read in it, and
 # pages show times in it. Stored instants are UTC whatever it is.
-TIME_ZONE = os.environ.get("BRIEFING_TIME_ZONE", "America/New_York")
+TIME_ZONE = env_time_zone("BRIEFING_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
 
@@ -211,12 +289,42 @@ STORAGES = {
 # several processes serve the site, so that all of them share rendered bodies
 # and cached pages; this process's memory otherwise. The site serves without
 # Redis while it is down or hung (releases/caching/backends.py).
+# A Redis address is only read when a page first asks the cache: checked
+# here, one it cannot use stops the site at start, not every page with a 500.
+REDIS_DATABASE = re.compile(r"/?[0-9]*")
+
+
+def cache_location(url):
+    """Return the Redis address *url* as it is, or refuse one Redis could not be reached at."""
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in {"redis", "rediss"}
+        or not parts.hostname
+        or not has_usable_port(parts)
+        or not REDIS_DATABASE.fullmatch(parts.path)
+    ):
+        raise ImproperlyConfigured(
+            f"BRIEFING_CACHE_URL {without_password(url)} is not a Redis address: give "
+            "redis://host:6379/0 (rediss:// for TLS)"
+        )
+    return url
+
+
+def has_usable_port(parts):
+    """Whether the split address *parts* names no port, or a number a socket can take."""
+    try:
+        parts.port  # noqa: B018 (reading it checks it: a ValueError if not a number or too large)
+    except ValueError:
+        return False
+    return True
+
+
 CACHE_URL = os.environ.get("BRIEFING_CACHE_URL", "")
 if CACHE_URL:
     CACHES = {
         "default": {
             "BACKEND": "releases.caching.backends.DegradingRedisCache",
-            "LOCATION": CACHE_URL,
+            "LOCATION": cache_location(CACHE_URL),
             "KEY_PREFIX": os.environ.get("BRIEFING_CACHE_PREFIX", "briefing"),
         }
     }
@@ -244,13 +352,13 @@ BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
 # How many proxies in front of the site append to X-Forwarded-For (a load
 # balancer: 1). Client addresses, which rate limits key on, are read through
 # them; with 0 the connection's own address is the client's.
-BRIEFING_TRUSTED_PROXIES = int(os.environ.get("BRIEFING_TRUSTED_PROXIES", "0"))
+BRIEFING_TRUSTED_PROXIES = env_whole_number("BRIEFING_TRUSTED_PROXIES", 0)
 
 # Admin sign-in: this many attempts for one username from one client address
 # (four times as many from the address alone) pause sign-in there for this
 # many seconds (releases/admin/sign_in.py).
-BRIEFING_SIGN_IN_ATTEMPTS = int(os.environ.get("BRIEFING_SIGN_IN_ATTEMPTS", "5"))
-BRIEFING_SIGN_IN_WINDOW = int(os.environ.get("BRIEFING_SIGN_IN_WINDOW", "900"))
+BRIEFING_SIGN_IN_ATTEMPTS = env_whole_number("BRIEFING_SIGN_IN_ATTEMPTS", 5, minimum=1)
+BRIEFING_SIGN_IN_WINDOW = env_whole_number("BRIEFING_SIGN_IN_WINDOW", 900, minimum=1)
 # Where signing in leads when the page asked for is not the site's own (an
 # external "next" is refused): staff sign in only to the admin.
 LOGIN_REDIRECT_URL = "admin:index"
@@ -288,16 +396,14 @@ def email_settings(url):
             "filemail:////path/to/directory or smtp://host:port (smtp+tls://user:password@host:587 "
             "to sign in over TLS)"
         )
+    # Writing mail into a file that is there already fails only at the first message.
+    directory = Path(config["EMAIL_FILE_PATH"] or ".")
+    if directory.exists() and not directory.is_dir():
+        raise ImproperlyConfigured(
+            f"EMAIL_URL names {directory}, which is not a directory: mail is written "
+            "into a directory, as filemail:////path/to/directory"
+        )
     return {name: value for name, value in config.items() if name.startswith("EMAIL_")}
-
-
-def without_password(url):
-    """Return *url* with what comes before an @ left out, to quote: it may hold a password."""
-    before, at, after = url.rpartition("@")
-    if not at:
-        return url
-    scheme, separator, _ = before.partition("://")
-    return f"{scheme}{separator}...@{after}" if separator else f"...@{after}"
 
 
 # Email alerts. Links in them point at BRIEFING_SITE_URL, the address readers
@@ -317,8 +423,13 @@ globals().update(
         os.environ.get("EMAIL_URL", "smtp://localhost:25" if PRODUCTION else "consolemail://")
     )
 )
+# A mail server that takes the connection and never answers must not hold a
+# subscriber's request past gunicorn's worker timeout, nor send_alerts for ever.
+EMAIL_TIMEOUT = env_seconds("BRIEFING_EMAIL_TIMEOUT", 10)
 
 # An upload of release files in the admin is unpacked and checked during the
 # request: these bound how many files one holds, and their bytes unpacked.
-BRIEFING_UPLOAD_MAX_FILES = int(os.environ.get("BRIEFING_UPLOAD_MAX_FILES", "2000"))
-BRIEFING_UPLOAD_MAX_BYTES = int(os.environ.get("BRIEFING_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+BRIEFING_UPLOAD_MAX_FILES = env_whole_number("BRIEFING_UPLOAD_MAX_FILES", 2000, minimum=1)
+BRIEFING_UPLOAD_MAX_BYTES = env_whole_number(
+    "BRIEFING_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1
+)

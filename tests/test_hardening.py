@@ -19,6 +19,16 @@ from django.contrib.auth import get_user_model
 from releases.admin.sign_in import ADDRESS_ATTEMPTS_FACTOR
 
 MANAGE = Path(settings.BASE_DIR, "manage.py")
+# gunicorn as production starts it, on a free port.
+GUNICORN = [
+    "-m",
+    "gunicorn",
+    "briefing.wsgi",
+    "--config",
+    str(Path(settings.BASE_DIR, "briefing", "gunicorn.conf.py")),
+    "--bind",
+    "127.0.0.1:0",
+]
 PRODUCTION = {
     "BRIEFING_PRODUCTION": "1",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
@@ -98,16 +108,7 @@ def test_production_refuses_a_weak_secret_key(key, reason):
 
 @pytest.mark.slow
 def test_gunicorn_refuses_a_weak_secret_key_in_one_line():
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    config = Path(settings.BASE_DIR, "briefing", "gunicorn.conf.py")
-    result = subprocess.run(
-        [gunicorn, "briefing.wsgi", "-c", config, "--bind", "127.0.0.1:0"],
-        env={**os.environ, **PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20},
-        cwd=settings.BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run(GUNICORN, **{**PRODUCTION, "DJANGO_SECRET_KEY": "abcd" * 20})
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
     assert "briefing: BRIEFING_PRODUCTION is set: DJANGO_SECRET_KEY must be" in result.stderr
@@ -177,6 +178,46 @@ def test_image_hosts_that_are_not_host_names_are_refused(hosts):
     result = run([str(MANAGE), "check"], BRIEFING_IMAGE_HOSTS=hosts)
     assert result.returncode != 0
     assert "BRIEFING_IMAGE_HOSTS must be host names" in result.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("BRIEFING_TRUSTED_PROXIES", "abc"),
+        ("BRIEFING_TRUSTED_PROXIES", "1.5"),
+        ("BRIEFING_TRUSTED_PROXIES", "-1"),
+        ("BRIEFING_SIGN_IN_ATTEMPTS", "abc"),
+        ("BRIEFING_SIGN_IN_ATTEMPTS", "0"),
+        ("BRIEFING_SIGN_IN_WINDOW", "x"),
+        ("BRIEFING_UPLOAD_MAX_FILES", "x"),
+        ("BRIEFING_UPLOAD_MAX_BYTES", "-5"),
+        ("BRIEFING_EMAIL_TIMEOUT", "0"),
+        ("BRIEFING_TIME_ZONE", "Mars/Base"),
+        ("DATABASE_URL", "bogus"),
+        ("DATABASE_URL", "foo://x"),
+        ("DATABASE_URL", "postgres://briefing@db:port/briefing"),
+        ("BRIEFING_CACHE_URL", "foo://x"),
+        ("BRIEFING_CACHE_URL", "redis://127.0.0.1:notaport/0"),
+        ("BRIEFING_CACHE_URL", "redis://127.0.0.1:6379/first"),
+        ("EMAIL_URL", f"filemail:///{MANAGE}"),  # a file where mail needs a directory
+        ("DJANGO_DEBUG", "maybe"),
+        ("BRIEFING_PAGE_CACHE", "of"),
+    ],
+)
+def test_a_setting_the_site_cannot_use_stops_it_in_one_line_naming_it(variable, value):
+    result = run([str(MANAGE), "check"], **{variable: value})
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"briefing: {variable} ")
+    assert result.stderr.count("\n") == 1, "one line"
+
+
+@pytest.mark.slow
+def test_gunicorn_refuses_fewer_than_one_worker_in_one_line():
+    result = run(GUNICORN, WEB_CONCURRENCY="0")
+    assert result.returncode != 0
+    assert result.stderr == "briefing: WEB_CONCURRENCY must be a whole number of 1 or more, not 0\n"
 
 
 @pytest.fixture
@@ -265,6 +306,26 @@ def test_behind_a_proxy_each_reader_is_counted_by_their_own_address(client, staf
         sign_in(client, "wrong", address=BALANCER, forwarded="192.0.2.50, 203.0.113.9")
     assert sign_in(client, "right", address=BALANCER, forwarded="203.0.113.9").status_code == 429
     assert sign_in(client, "right", address=BALANCER, forwarded="198.51.100.20").status_code == 302
+
+
+@pytest.mark.parametrize(
+    "forwarded",
+    [
+        lambda attempt: f"not-an-address-{attempt}",
+        lambda attempt: str(attempt) * 1000,
+        lambda attempt: f"fe80::1%{attempt}",  # an address, with a zone anyone can write
+    ],
+    ids=["garbage", "long", "zone"],
+)
+def test_an_x_forwarded_for_that_is_not_an_address_counts_the_connections_own(
+    client, staff, settings, forwarded
+):
+    # Trusting a proxy that is not there, the entry read is the client's own words.
+    settings.BRIEFING_TRUSTED_PROXIES = 1
+    guesser = "203.0.113.9"
+    for attempt in range(settings.BRIEFING_SIGN_IN_ATTEMPTS):
+        sign_in(client, "wrong", address=guesser, forwarded=forwarded(attempt))
+    assert sign_in(client, "right", address=guesser, forwarded=forwarded(99)).status_code == 429
 
 
 def production_recipe():

@@ -3,8 +3,12 @@
 Most tests run briefing/settings.py itself with the environment they give it, and
 read the settings it makes; one starts gunicorn as `make run` does."""
 
+import datetime
+import io
 import runpy
 import secrets
+import socket
+import threading
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -14,8 +18,10 @@ from aiosmtpd.controller import Controller
 from django.conf import settings as django_settings
 from django.core import mail
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
 
 from releases.benchmarks.gunicorn import free_port
+from releases.subscriptions import alerts
 from tests.mailbox import Mailbox
 from tests.servers import OPENER, READER_TIMEOUT, manage, running_gunicorn
 
@@ -26,6 +32,7 @@ READ_HERE = [
     "EMAIL_URL",
     "EMAIL_HOST",
     "EMAIL_PORT",
+    "BRIEFING_EMAIL_TIMEOUT",
     "BRIEFING_PRODUCTION",
     "DJANGO_DEBUG",
     "DJANGO_SECRET_KEY",
@@ -50,10 +57,11 @@ def settings_from(monkeypatch, **environment):
 
 @pytest.fixture
 def mail_from(monkeypatch, settings):
-    """Send this test's mail as the settings made of EMAIL_URL=*url* would."""
+    """Send this test's mail as the settings made of EMAIL_URL=*url* (and any other
+    *environment*) would."""
 
-    def configure(url):
-        made = settings_from(monkeypatch, EMAIL_URL=url)
+    def configure(url, **environment):
+        made = settings_from(monkeypatch, EMAIL_URL=url, **environment)
         for name, value in made.items():
             if name.startswith("EMAIL_"):
                 setattr(settings, name, value)
@@ -98,6 +106,105 @@ def test_smtp_sends_the_confirmation_mail_to_the_server_named(client, mail_from)
         server.stop()
     (confirmation,) = mailbox.take()
     assert confirmation["To"] == "reader@example.org"
+
+
+# Long past the timeout the tests give: a client still waiting then never gives up.
+SILENT_SERVER_PATIENCE = 30
+# What the test sends the silent server to stop it: a mail client says nothing before a greeting.
+STOP = b"!"
+
+
+class SilentMailServer:
+    """A mail server that takes each connection and never answers it, not even a greeting.
+
+    It notes, for each connection, whether the client gave up and hung up; one
+    still waiting after SILENT_SERVER_PATIENCE seconds is let go, so that a
+    test of a client without a timeout fails instead of hanging.
+    """
+
+    def __init__(self):
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.clients_gave_up = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            connection, _ = self.listener.accept()
+            with connection:
+                connection.settimeout(SILENT_SERVER_PATIENCE)
+                try:
+                    received = connection.recv(1)
+                except TimeoutError:
+                    received = None
+            if received == STOP:
+                return
+            self.clients_gave_up.append(received == b"")
+
+    def close(self):
+        """Take every connection made so far, then stop; return whether each client gave up."""
+        if self.thread.is_alive():
+            # Connections are taken in turn: this one comes after every client's.
+            with socket.create_connection(("127.0.0.1", self.port)) as stop:
+                stop.sendall(STOP)
+                self.thread.join()
+            self.listener.close()
+        return self.clients_gave_up
+
+
+@pytest.fixture
+def silent_mail_server(mail_from):
+    """A mail server that never answers, where this test's mail goes, with a timeout of 0.2 s."""
+    server = SilentMailServer()
+    mail_from(f"smtp://127.0.0.1:{server.port}", BRIEFING_EMAIL_TIMEOUT="0.2")
+    yield server
+    server.close()
+
+
+def test_mail_gives_up_on_a_silent_server_after_ten_seconds_unless_told(monkeypatch):
+    assert settings_from(monkeypatch)["EMAIL_TIMEOUT"] == 10
+    assert settings_from(monkeypatch, BRIEFING_EMAIL_TIMEOUT="2.5")["EMAIL_TIMEOUT"] == 2.5
+
+
+@pytest.mark.parametrize("seconds", ["0", "-1", "ten", "inf", ""])
+def test_a_mail_timeout_that_is_not_seconds_stops_the_site_in_one_line(monkeypatch, seconds):
+    with pytest.raises(ImproperlyConfigured, match=r"^BRIEFING_EMAIL_TIMEOUT must be a number"):
+        settings_from(monkeypatch, BRIEFING_EMAIL_TIMEOUT=seconds)
+
+
+@pytest.mark.django_db
+def test_a_mail_server_that_never_answers_is_an_email_not_sent_page(client, silent_mail_server):
+    response = client.post("/subscriptions/", {"email": "reader@example.org"})
+    assert response.status_code == 503
+    assert "Email not sent" in response.text
+    assert silent_mail_server.close() == [True], "the site hung up, not the mail server"
+
+
+def confirmed_subscription(email):
+    """A subscription to the whole list, confirmed a day ago."""
+    subscription = alerts.subscribe(email, None, "")
+    subscription.confirmed_at = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=1)
+    subscription.save()
+    return subscription
+
+
+def test_send_alerts_reports_each_alert_a_silent_mail_server_holds_and_goes_on(
+    make_release, silent_mail_server
+):
+    for email in ["first@example.org", "second@example.org"]:
+        confirmed_subscription(email)
+    make_release()
+    errors = io.StringIO()
+    with pytest.raises(CommandError, match="2 alert"):
+        call_command("send_alerts", stdout=io.StringIO(), stderr=errors)
+    lines = errors.getvalue().splitlines()
+    assert sorted(line.split(":")[0] for line in lines) == [
+        "first@example.org",
+        "second@example.org",
+    ]
+    assert all("not sent, will retry next run" in line for line in lines)
+    assert silent_mail_server.close() == [True, True], "the site hung up, not the mail server"
 
 
 def test_smtp_tls_signs_in_over_tls_to_the_server_and_port_given(mail_from):
