@@ -23,6 +23,7 @@ from releases.caching.pages import EVERY_PARAMETER, cached_page
 from releases.caching.version import computed_once, version_for
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
 from releases.models import Release
+from releases.pagination import MAX_PAGE_DIGITS
 from releases.search.compiling import Criteria
 from releases.search.engine import SearchResults, search_for
 from releases.search.lookups import search_releases
@@ -37,8 +38,6 @@ PAGING = ("page", "cursor", "format")
 SHOWING = {"sort", *PAGING}
 # The parameters that choose a list's releases, which an email alert follows.
 CHOOSING = ("q", "category", *DATE_FILTERS)
-# More digits than any page number of a list could have: such a "number" is refused as written.
-MAX_PAGE_DIGITS = 12
 
 # A list page, filed in the page cache under its whole query: the list views
 # redirect any query not written the canonical way, so only canonical queries
@@ -231,8 +230,12 @@ class ReleaseList:
         return f"{self.request.path}?{query.urlencode()}" if query else self.request.path
 
     def address_with(self, **changes):
-        """Return the list's absolute address with *changes* to its query (None removes)."""
-        query = self.request.GET.copy()
+        """Return the list's absolute address with *changes* to its query (None removes).
+
+        From the canonical query where there is one: the links of a kept page are
+        the same whichever order of its parameters it was first asked in.
+        """
+        query = self.canonical_query(cursor=True) if self.usable else self.request.GET.copy()
         for key, value in changes.items():
             query.pop(key, None)
             if value is not None:

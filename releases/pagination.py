@@ -10,8 +10,11 @@ import base64
 import binascii
 import datetime
 
-from django.core.paginator import Paginator
+from django.core.paginator import PageNotAnInteger, Paginator
 from django.db.models import QuerySet
+
+# More digits than any page number of a list could have.
+MAX_PAGE_DIGITS = 12
 
 
 class DeepPaginator(Paginator):
@@ -29,6 +32,13 @@ class DeepPaginator(Paginator):
     def __init__(self, object_list, per_page, *, rows, **options):
         super().__init__(object_list, per_page, **options)
         self.rows = rows
+
+    def validate_number(self, number):
+        # More digits than any list has pages: as written, it would be one more
+        # address of a page ("0000000000002"), never redirected to its one way.
+        if isinstance(number, str) and len(number) > MAX_PAGE_DIGITS:
+            raise PageNotAnInteger("That page number has more digits than any list has pages")
+        return super().validate_number(number)
 
     def page(self, number):
         number = self.validate_number(number)

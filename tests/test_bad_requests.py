@@ -10,6 +10,7 @@ which on PostgreSQL would fail on it.
 import base64
 import contextlib
 import datetime
+import re
 from urllib.parse import quote
 
 import pytest
@@ -138,6 +139,23 @@ def test_a_release_id_that_is_not_a_number_has_no_history_page(admin_client, rel
 def test_a_page_number_written_another_way_leads_to_its_one_address(client, releases, written):
     response = client.get("/briefing-room/", {"page": written})
     assert (response.status_code, response.url) == (302, "/briefing-room/?page=2")
+
+
+@pytest.mark.parametrize("path", [LIST, "/api/releases/"])
+def test_a_page_number_with_more_digits_than_any_list_has_pages_is_no_page(client, releases, path):
+    assert client.get(path, {"page": "0" * 12 + "1"}).status_code == 404
+    assert client.get(path, {"page": "0" * 11 + "1"})["Location"].endswith("?page=1")
+
+
+def test_a_list_links_alike_whichever_order_its_parameters_come_in(client, releases, settings):
+    """A kept copy serves both orders: its links must not follow the first reader's."""
+    settings.BRIEFING_PAGE_CACHE = False
+    links = [
+        re.findall(r'href="([^"]*format=[^"]*)"', client.get(f"{LIST}?{query}").text)
+        for query in ("date_before=2021-12-31&q=rail", "q=rail&date_before=2021-12-31")
+    ]
+    assert links[0] == links[1]
+    assert links[0]
 
 
 @pytest.mark.parametrize(
