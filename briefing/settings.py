@@ -53,15 +53,19 @@ def env_whole_number(name, default, minimum=0):
     return int(value)
 
 
-def env_seconds(name, default):
-    """Return environment variable *name* as a number of seconds above 0, or refuse it."""
+def env_seconds(name, default, most=math.inf):
+    """Return environment variable *name* as a number of seconds above 0 and at most
+    *most*, or refuse it."""
     value = os.environ.get(name, str(default))
     try:
         seconds = float(value)
     except ValueError:
         seconds = math.nan
-    if not (math.isfinite(seconds) and seconds > 0):
-        raise ImproperlyConfigured(f"{name} must be a number of seconds above 0, not {value!r}")
+    if not (math.isfinite(seconds) and 0 < seconds <= most):
+        within = f" and at most {most:g}" if math.isfinite(most) else ""
+        raise ImproperlyConfigured(
+            f"{name} must be a number of seconds above 0{within}, not {value!r}"
+        )
     return seconds
 
 
@@ -403,6 +407,9 @@ def email_settings(url):
             f"EMAIL_URL names {directory}, which is not a directory: mail is written "
             "into a directory, as filemail:////path/to/directory"
         )
+    if config["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend":
+        # One deadline for the whole exchange, not for each read (briefing/mail.py).
+        config["EMAIL_BACKEND"] = "briefing.mail.DeadlineEmailBackend"
     return {name: value for name, value in config.items() if name.startswith("EMAIL_")}
 
 
@@ -425,7 +432,8 @@ globals().update(
 )
 # A mail server that takes the connection and never answers must not hold a
 # subscriber's request past gunicorn's worker timeout, nor send_alerts for ever.
-EMAIL_TIMEOUT = env_seconds("BRIEFING_EMAIL_TIMEOUT", 10)
+# At most 20 s: within gunicorn's 30 s worker timeout, with room for the page.
+EMAIL_TIMEOUT = env_seconds("BRIEFING_EMAIL_TIMEOUT", 10, most=20)
 
 # An upload of release files in the admin is unpacked and checked during the
 # request: these bound how many files one holds, and their bytes unpacked.

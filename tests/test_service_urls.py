@@ -9,6 +9,7 @@ import runpy
 import secrets
 import socket
 import threading
+import time
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode
@@ -110,6 +111,8 @@ def test_smtp_sends_the_confirmation_mail_to_the_server_named(client, mail_from)
 
 # Long past the timeout the tests give: a client still waiting then never gives up.
 SILENT_SERVER_PATIENCE = 30
+# How long the dripping server waits between the bytes of its greeting.
+DRIP_SECONDS = 0.1
 # What the test sends the silent server to stop it: a mail client says nothing before a greeting.
 STOP = b"!"
 
@@ -133,14 +136,19 @@ class SilentMailServer:
         while True:
             connection, _ = self.listener.accept()
             with connection:
-                connection.settimeout(SILENT_SERVER_PATIENCE)
-                try:
-                    received = connection.recv(1)
-                except TimeoutError:
-                    received = None
-            if received == STOP:
+                gave_up = self.answer(connection)
+            if gave_up is None:
                 return
-            self.clients_gave_up.append(received == b"")
+            self.clients_gave_up.append(gave_up)
+
+    def answer(self, connection):
+        """Say nothing; return whether the client hung up (None: told to stop)."""
+        connection.settimeout(SILENT_SERVER_PATIENCE)
+        try:
+            received = connection.recv(1)
+        except TimeoutError:
+            return False
+        return None if received == STOP else received == b""
 
     def close(self):
         """Take every connection made so far, then stop; return whether each client gave up."""
@@ -151,6 +159,26 @@ class SilentMailServer:
                 self.thread.join()
             self.listener.close()
         return self.clients_gave_up
+
+
+class DrippingMailServer(SilentMailServer):
+    """A mail server that greets each connection a byte at a time, never ending the line:
+    every read a client makes gets a byte well within its timeout."""
+
+    def answer(self, connection):
+        connection.settimeout(DRIP_SECONDS)
+        deadline = time.monotonic() + SILENT_SERVER_PATIENCE
+        while time.monotonic() < deadline:
+            try:
+                received = connection.recv(1)
+            except TimeoutError:
+                try:
+                    connection.sendall(b"2")
+                except OSError:
+                    return True
+                continue
+            return None if received == STOP else received == b""
+        return False
 
 
 @pytest.fixture
@@ -171,6 +199,26 @@ def test_mail_gives_up_on_a_silent_server_after_ten_seconds_unless_told(monkeypa
 def test_a_mail_timeout_that_is_not_seconds_stops_the_site_in_one_line(monkeypatch, seconds):
     with pytest.raises(ImproperlyConfigured, match=r"^BRIEFING_EMAIL_TIMEOUT must be a number"):
         settings_from(monkeypatch, BRIEFING_EMAIL_TIMEOUT=seconds)
+
+
+@pytest.fixture
+def dripping_mail_server(mail_from):
+    """A mail server that answers a byte at a time, where this test's mail goes, with a
+    timeout of 0.5 s: five times as long as it waits between bytes."""
+    server = DrippingMailServer()
+    mail_from(f"smtp://127.0.0.1:{server.port}", BRIEFING_EMAIL_TIMEOUT="0.5")
+    yield server
+    server.close()
+
+
+@pytest.mark.django_db
+def test_a_mail_server_that_answers_a_byte_at_a_time_is_given_up_on(client, dripping_mail_server):
+    started = time.monotonic()
+    response = client.post("/subscriptions/", {"email": "reader@example.org"})
+    assert response.status_code == 503
+    assert "Email not sent" in response.text
+    assert time.monotonic() - started < SILENT_SERVER_PATIENCE
+    assert dripping_mail_server.close() == [True], "the site hung up, not the mail server"
 
 
 @pytest.mark.django_db
@@ -220,7 +268,7 @@ def test_smtp_tls_signs_in_over_tls_to_the_server_and_port_given(mail_from):
     ("environment", "backend", "host", "port"),
     [
         ({}, "django.core.mail.backends.console.EmailBackend", None, None),
-        (PRODUCTION, "django.core.mail.backends.smtp.EmailBackend", "localhost", 25),
+        (PRODUCTION, "briefing.mail.DeadlineEmailBackend", "localhost", 25),
     ],
     ids=["developer", "production"],
 )
