@@ -8,14 +8,11 @@ class ReleasesConfig(AppConfig):
     name = "releases"
 
     def ready(self):
-        from releases import revisions
+        from releases import changes, revisions
         from releases.admin import sign_in
-        from releases.caching import version
-        from releases.search import journal
         from releases.subscriptions import alerts
 
         revisions.connect()
         sign_in.connect()
-        version.connect()
-        journal.connect()
+        changes.connect()
         alerts.connect()

@@ -1,67 +1,26 @@
 """The content version: a token that changes whenever anything readers see changes.
 
 Every cached page and every count kept for a list is filed under it. It
-changes on every save readers could see (admin, import, undo) and when a
-scheduled release's time comes: changing it retires everything kept under the
-old one at once, on every app server, so a reader never sees anything older
-than the last save. The one query a request costs is the read of the token.
+changes on every save readers could see (admin, import, undo:
+``releases/changes.py``) and when a scheduled release's time comes: changing
+it retires everything kept under the old one at once, on every app server, so
+a reader never sees anything older than the last save. The one query a
+request costs is the read of the token.
 """
 
-import contextlib
 import datetime
 import hashlib
-import secrets
-import threading
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Min
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from releases.models import Category, ContentVersion, Release
-from releases.search.journal import serialize_changes
+from releases.changes import content_changed
+from releases.models import ContentVersion
 
 KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
 LAST_SEEN_KEY = "content-version:last-seen"
-
-
-def connect():
-    """Change the content version whenever a release or a category is saved or deleted."""
-    for model in (Release, Category):
-        for signal in (post_save, post_delete):
-            signal.connect(saved, sender=model, dispatch_uid=f"pages-{model.__name__}")
-
-
-class Batch(threading.local):
-    """Whether this thread's saves are in a one_change() block."""
-
-    active = False
-
-
-BATCH = Batch()
-
-
-def saved(**signal_arguments):
-    """Change the content version for a save or a deletion, unless one_change() will."""
-    if not BATCH.active:
-        content_changed()
-
-
-@contextlib.contextmanager
-def one_change():
-    """Make the saves in this block change the content version once, at its end.
-
-    Undoing a run saves or deletes thousands of releases: a new version for
-    each would cost more than the undo itself. Use it inside the transaction.
-    """
-    BATCH.active = True
-    try:
-        yield
-    finally:
-        BATCH.active = False
-    content_changed()
 
 
 def current_version():
@@ -115,20 +74,6 @@ def read_version():
         # SQLite keeps times as UTC without saying so.
         next_publication = next_publication.replace(tzinfo=datetime.UTC)
     return token, next_publication
-
-
-def content_changed(**signal_arguments):
-    """Give the content a new version, so that no cached page is served again; return it.
-
-    Called in the transaction that saves the change, so the two commit together.
-    """
-    serialize_changes()
-    token = secrets.token_hex(8)
-    upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
-    ContentVersion.objects.update_or_create(
-        pk=1, defaults={"token": token, "next_publication": upcoming}
-    )
-    return token
 
 
 def version_for(request):

@@ -20,11 +20,11 @@ from urllib.parse import unquote, urlsplit
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from releases.caching.version import content_changed
+from releases.changes import content_changed
 from releases.db.bulk_insert import BulkInsert
 from releases.importing.records import FileRecord, Outcome
 from releases.models import Category, FormerPermalink, Redirect, Release, release_path
-from releases.search import journal, updating
+from releases.search import updating
 
 STORED_FIELDS = (
     "title",
@@ -206,8 +206,7 @@ class BatchWriter:
         with transaction.atomic():
             self.store(writes)
             if writes:
-                journal.append(write.release_id for write in writes.values())
-                content_changed()
+                content_changed(write.release_id for write in writes.values())
                 # Searchable on this server once stored: the import keeps its
                 # server's index up as it goes (other servers catch up themselves),
                 # in a thread, so that the index takes in one batch while the next

@@ -5,7 +5,7 @@ import dataclasses
 
 from django.db import transaction
 
-from releases.caching.version import one_change
+from releases.changes import one_change
 from releases.models import FormerPermalink, ImportRun, Release
 
 

@@ -1,50 +1,29 @@
 """The search journal: which releases changed, in the order the changes committed.
 
 Every change a search could see appends the ids of the releases it touched,
-in its own transaction: a save or a deletion through the models (admin,
-undo), and each batch an import stores. A search index catches up by reading
-the entries after the last one it holds (``updating.py``).
+in its own transaction, through ``releases.changes.content_changed``: a save
+or a deletion through the models (admin, undo), and each batch an import
+stores. A search index catches up by reading the entries after the last one
+it holds (``updating.py``).
 """
 
 from django.db import connection
-from django.db.models.signals import post_delete, post_save
 
-from releases.models import Release, SearchJournalEntry
+from releases.models import SearchJournalEntry
 
-# PostgreSQL hands out ids when rows are inserted, not when they commit: two
-# transactions could commit entries out of order, and an index that read the
-# later one first would skip the earlier for good. Every transaction that
-# changes content takes this lock before writing the journal or the content
-# version, so entries commit in the order of their ids. (SQLite has one writer
-# at a time, which does the same.)
-CHANGES_LOCK = 0x62726965666E67  # "briefng"
 # Rows a bulk insert writes in one statement.
 STATEMENT_ROWS = 2000
 
 
-def connect():
-    """Append an entry for every release saved or deleted through the models."""
-    post_save.connect(release_changed, sender=Release, dispatch_uid="search-journal-save")
-    post_delete.connect(release_changed, sender=Release, dispatch_uid="search-journal-delete")
-
-
-def release_changed(instance, **signal_arguments):
-    append([instance.pk])
-
-
-def serialize_changes():
-    """Make this transaction's journal entries commit in their order (see CHANGES_LOCK)."""
-    if connection.vendor == "postgresql" and connection.in_atomic_block:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGES_LOCK])
-
-
 def append(release_ids):
-    """Record that the releases *release_ids* changed, in the current transaction."""
+    """Record that the releases *release_ids* changed, in the current transaction.
+
+    Called by content_changed, which first takes the lock that makes entries
+    commit in the order of their ids (``releases/changes.py``, CHANGES_LOCK).
+    """
     ids = sorted(set(release_ids))
     if not ids:
         return
-    serialize_changes()
     entries = [SearchJournalEntry(release_id=pk) for pk in ids]
     SearchJournalEntry.objects.bulk_create(entries, batch_size=STATEMENT_ROWS)
 

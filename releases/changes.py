@@ -1,0 +1,97 @@
+"""A change to the content: the search journal appended and the content version moved.
+
+Every change a reader could see calls content_changed() in the transaction
+that makes it: a release or a category saved or deleted through the models
+(the admin, the publish action, undo), each batch an import stores, and the
+first request after a scheduled release's time. The ids of the releases it
+touched go to the search journal (``search/journal.py``), from which every
+server's search index catches up; the content version (``caching/version.py``),
+under which everything kept for readers is filed, moves on. Both commit with
+the change, or neither does.
+"""
+
+import contextlib
+import secrets
+import threading
+
+from django.db import connection
+from django.db.models import Min
+from django.db.models.signals import post_delete, post_save
+
+from releases.models import Category, ContentVersion, Release
+from releases.search import journal
+
+# PostgreSQL hands out ids when rows are inserted, not when they commit: two
+# transactions could commit journal entries out of order, and an index that
+# read the later one first would skip the earlier for good. Every transaction
+# that changes content takes this lock before writing the journal or the
+# content version, so entries commit in the order of their ids. (SQLite has
+# one writer at a time, which does the same.) Always taken before the version's
+# row is, so that two changes never each hold what the other waits for.
+CHANGES_LOCK = 0x62726965666E67  # "briefng"
+
+
+def content_changed(release_ids=()):
+    """Record a change to the content in the current transaction; return the new version.
+
+    *release_ids* are the releases it saved, created or deleted: every search
+    index writes them again. A change to no release (a category renamed, a
+    scheduled release's time come) gives none, and moves the version alone.
+    """
+    serialize_changes()
+    journal.append(release_ids)
+    token = secrets.token_hex(8)
+    upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
+    ContentVersion.objects.update_or_create(
+        pk=1, defaults={"token": token, "next_publication": upcoming}
+    )
+    return token
+
+
+def serialize_changes():
+    """Make this transaction's change commit in its order (see CHANGES_LOCK)."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHANGES_LOCK])
+
+
+def connect():
+    """Record a change whenever a release or a category is saved or deleted."""
+    for model in (Release, Category):
+        for signal in (post_save, post_delete):
+            signal.connect(saved, sender=model, dispatch_uid=f"content-{model.__name__}")
+
+
+class Gathered(threading.local):
+    """The releases saved in this thread's one_change() block; None outside one."""
+
+    release_ids = None
+
+
+GATHERED = Gathered()
+
+
+def saved(sender, instance, **signal_arguments):
+    """Record the save or deletion of *instance* now, or at the end of a one_change() block."""
+    # A category's name is read from the database by every list: the index holds its id.
+    release_ids = [instance.pk] if sender is Release else []
+    if GATHERED.release_ids is None:
+        content_changed(release_ids)
+    else:
+        GATHERED.release_ids.extend(release_ids)
+
+
+@contextlib.contextmanager
+def one_change():
+    """Make the saves in this block one change, recorded at its end.
+
+    Undoing a run saves or deletes thousands of releases: a new version and a
+    journal insert for each would cost more than the undo itself. Use it
+    inside the transaction.
+    """
+    GATHERED.release_ids = []
+    try:
+        yield
+    finally:
+        release_ids, GATHERED.release_ids = GATHERED.release_ids, None
+    content_changed(release_ids)
