@@ -6,16 +6,15 @@ from django.contrib.auth.models import Group, User
 
 from releases.admin.change_lists import RangeChecked
 
+# django.contrib.auth registered its own (importing its admin above made sure of it first).
+admin.site.unregister([User, Group])
 
+
+@admin.register(User)
 class AccountAdmin(RangeChecked, UserAdmin):
     """Django's admin for staff accounts."""
 
 
+@admin.register(Group)
 class StaffGroupAdmin(RangeChecked, GroupAdmin):
     """Django's admin for groups of staff (Editors, Publishers)."""
-
-
-# django.contrib.auth registered its own (importing its admin above made sure of it first).
-for model, model_admin in [(User, AccountAdmin), (Group, StaffGroupAdmin)]:
-    admin.site.unregister(model)
-    admin.site.register(model, model_admin)
