@@ -15,7 +15,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
-from releases.rendering import cached_render
+from releases.rendering import render_body
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -278,8 +278,12 @@ class Release(models.Model):
 
     @property
     def body_html(self):
-        """The body as HTML that is safe to put on a page."""
-        return cached_render(self.body)
+        """The body as HTML that is safe to put on a page.
+
+        Rendered each time it is asked, not kept: a page that shows it is kept
+        whole, and a typical body renders faster than the cache could return it.
+        """
+        return render_body(self.body)
 
 
 def release_path(category_slug, date, slug):

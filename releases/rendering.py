@@ -4,7 +4,6 @@ Bodies are stored as written and rendered when shown, so a change to the
 rules below reaches every release at once, with nothing to re-import.
 """
 
-import hashlib
 import html as html_text
 import re
 from html.parser import HTMLParser
@@ -13,7 +12,6 @@ from urllib.parse import urlsplit
 import nh3
 import pyromark
 from django.conf import settings
-from django.core.cache import cache
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -41,10 +39,9 @@ IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
 EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
-# Part of each cache key: raise it when a change here renders a body differently.
+# Part of each key that files what a body renders to (whole pages, summaries):
+# raise it when a change here renders a body differently.
 RENDERER_VERSION = 2
-# Keys never go stale (they name the text); the timeout only bounds the memory.
-RENDER_CACHE_SECONDS = 24 * 60 * 60
 
 
 def allowed_image_source(tag, attribute, value):
@@ -103,21 +100,11 @@ def renderer_settings():
     """Return what decides the HTML rendered from a body besides its text: this
     renderer's version and the image hosts, which choose the images kept.
 
-    Part of every key that files rendered HTML: bodies here, whole pages in
-    caching/pages.py, so that a change of either is never served from a copy.
+    Part of every key that files what a body renders to: whole pages in
+    caching/pages.py, summaries in metadata.py, so that a change of either is
+    never served from a copy.
     """
     return f"{RENDERER_VERSION}:{','.join(settings.BRIEFING_IMAGE_HOSTS)}"
-
-
-def cached_render(text):
-    """Return render_body(*text*), from the cache when this text was rendered before."""
-    digest = hashlib.blake2b(f"{renderer_settings()}\n{text}".encode(), digest_size=16)
-    key = f"body-html:{digest.hexdigest()}"
-    html = cache.get(key)
-    if html is None:
-        html = render_body(text)
-        cache.set(key, html, timeout=RENDER_CACHE_SECONDS)
-    return html
 
 
 def plain_text(markdown):

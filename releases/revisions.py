@@ -7,7 +7,7 @@ import typing
 from simple_history.signals import pre_create_historical_record
 
 from releases.models import Release
-from releases.rendering import cached_render, readable_text
+from releases.rendering import readable_text, render_body
 
 TOKENS = re.compile(r"\s+|[^\s]+")
 
@@ -103,4 +103,4 @@ def compare(older, newer):
 
 def read(body):
     """Return the text readers read in the Markdown *body*."""
-    return readable_text(cached_render(body))
+    return readable_text(render_body(body))
