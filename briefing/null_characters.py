@@ -41,7 +41,9 @@ def read_values(request):
     without a form: its cookies, and in the admin its query string and form fields."""
     for name, value in request.COOKIES.items():
         yield "cookie", name, value
-    if request.path.startswith(reverse("admin:index")):
+    # Most requests carry neither: they are spared looking up the admin's address.
+    has_values = request.META.get("QUERY_STRING") or request.method == "POST"
+    if has_values and request.path.startswith(reverse("admin:index")):
         for place, data in (("query string field", request.GET), ("form field", request.POST)):
             for name, values in data.lists():
                 yield from ((place, name, value) for value in values)
