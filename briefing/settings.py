@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "django_filters",
     "simple_history",
     "releases",
+    "releases.transcripts",
     "releases.benchmarks",
 ]
 

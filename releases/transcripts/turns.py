@@ -34,7 +34,7 @@ TITLES = frozenset({
     "SURGEON", "REVEREND", "REV", "FATHER", "SISTER", "RABBI", "BISHOP", "PASTOR", "SENIOR",
     "MODERATOR", "OPERATOR", "PARTICIPANT", "PARTICIPANTS", "AIDE", "AUDIENCE", "REPORTER",
     "REPORTERS", "STAFF", "OFFICIAL", "INTERPRETER", "NARRATOR", "HOST", "CROWD", "STUDENT",
-    "PRESS", "FIRST", "SECOND", "MADAM", "DELEGATE", "CHIEF", "MR.", "MS.", "MRS.", "DR.",
+    "PRESS", "FIRST", "SECOND", "MADAM", "DELEGATE", "CHIEF",
 })  # fmt: skip
 # Words of a document's headings and memo fields, never of a speaker's label.
 NOT_SPEAKERS = frozenset({
@@ -121,7 +121,7 @@ def speaker_label(paragraph):
     words = [word.strip(".") for word in text.replace("’", "'").split()]
     if NOT_SPEAKERS.intersection(words):
         return None
-    if words[0] in TITLES or f"{words[0]}." in TITLES:
+    if words[0] in TITLES:
         return Label(text, match.end(), titled=True)
     if len(words) <= NAME_WORDS and all(len(word) > 1 or word.isalpha() for word in words):
         return Label(text, match.end(), titled=False)

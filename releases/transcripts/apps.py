@@ -1,0 +1,9 @@
+"""Transcripts: the turns of each release's speakers, and the people they resolve to."""
+
+from django.apps import AppConfig
+
+
+class TranscriptsConfig(AppConfig):
+    name = "releases.transcripts"
+    label = "transcripts"
+    verbose_name = "Speakers"

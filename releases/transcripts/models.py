@@ -1,0 +1,86 @@
+"""People who speak in the archive, the labels they are printed under, and their turns."""
+
+from django.db import models
+from django.urls import reverse
+
+from releases.transcripts.labels import normalized
+
+
+class Person(models.Model):
+    """Someone the archive's transcripts name: a President, a press secretary, a guest."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True, help_text="Their page's address.")
+    role = models.CharField(
+        max_length=200, blank=True, help_text="What readers know them as: “Press Secretary”."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("releases:speaker", kwargs={"slug": self.slug})
+
+
+class Alias(models.Model):
+    """A label a person is printed under, perhaps only for a time: ``THE PRESIDENT``
+    names whoever held the office when the release was published."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="aliases")
+    label = models.CharField(max_length=100, help_text="As printed: MS. PSAKI, THE PRESIDENT.")
+    key = models.CharField(max_length=100, editable=False, db_index=True)
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text="For a role: when they took it. Empty: always."
+    )
+    ends_at = models.DateTimeField(
+        null=True, blank=True, help_text="For a role: when they left it. Empty: still."
+    )
+
+    class Meta:
+        verbose_name_plural = "aliases"
+        ordering = ["key", "starts_at"]
+
+    def __str__(self):
+        return self.label
+
+    def save(self, *args, **kwargs):
+        self.key = normalized(self.label)
+        super().save(*args, **kwargs)
+
+    def covers(self, moment):
+        """Whether the label names this person at *moment*."""
+        return (self.starts_at is None or self.starts_at <= moment) and (
+            self.ends_at is None or moment < self.ends_at
+        )
+
+
+class Turn(models.Model):
+    """What one speaker said at one point of a release: derived from its body."""
+
+    release = models.ForeignKey("releases.Release", on_delete=models.CASCADE, related_name="turns")
+    position = models.PositiveIntegerField()
+    label = models.CharField(max_length=100, help_text="The speaker as printed.")
+    key = models.CharField(max_length=100, db_index=True)
+    person = models.ForeignKey(
+        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="turns"
+    )
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["release", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "position"], name="turn_unique_position")
+        ]
+        indexes = [models.Index(fields=["person", "release"], name="turn_person_idx")]
+
+    def __str__(self):
+        return f"{self.label} ({self.anchor})"
+
+    @property
+    def anchor(self):
+        """The fragment that links to this turn, the same for the same text."""
+        return f"t{self.position}"
