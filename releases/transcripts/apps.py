@@ -4,6 +4,7 @@ from django.apps import AppConfig
 
 
 class TranscriptsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
     name = "releases.transcripts"
     label = "transcripts"
     verbose_name = "Speakers"
