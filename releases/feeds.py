@@ -9,7 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from releases.metadata import PUBLISHER, summary
+from releases.metadata import PUBLISHER
 from releases.models import Release, change_path
 
 FEED_ITEMS = 50
@@ -49,7 +49,7 @@ class ListFeed(Feed):
         return release.title
 
     def item_description(self, release):
-        return summary(release)
+        return release.summary
 
     def item_guid(self, release):
         return release.permalink

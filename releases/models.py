@@ -1,5 +1,6 @@
 """The briefing room's content: categories and the releases filed under them."""
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -10,12 +11,12 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
-from releases.rendering import render_body
+from releases.rendering import Rendering, renderer_settings
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -127,6 +128,10 @@ class RevisionDetails(models.Model):
         abstract = True
 
 
+# The columns that hold a release's Rendering, in its order.
+RENDERED_FIELDS = ("rendered_html", "rendered_text", "rendered_summary", "rendered_under")
+
+
 class Release(models.Model):
     """One statement, briefing, speech or action, as the press office issued it."""
 
@@ -181,9 +186,21 @@ class Release(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the body renders to (rendering.Rendering), worked out when the release is
+    # saved or imported, so that no reader renders it. Read through body_html,
+    # body_text and summary, which render again what other settings rendered.
+    rendered_html = models.TextField(blank=True, editable=False)
+    rendered_text = models.TextField(blank=True, editable=False)
+    rendered_summary = models.TextField(blank=True, editable=False)
+    rendered_under = models.TextField(
+        blank=True, editable=False, help_text="The renderer's settings the body was rendered under."
+    )
 
     objects = ReleaseQuerySet.as_manager()
-    history = HistoricalRecords(bases=[RevisionDetails], excluded_fields=["updated_at"])
+    # A revision keeps what was written; its rendering is found again from it.
+    history = HistoricalRecords(
+        bases=[RevisionDetails], excluded_fields=["updated_at", *RENDERED_FIELDS]
+    )
 
     class Meta:
         ordering = list(NEWEST_FIRST)
@@ -222,14 +239,19 @@ class Release(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        """Save, stamping a withdrawal, and leave a redirect at an address it moves from."""
+    def save(self, *args, update_fields=None, **kwargs):
+        """Save, stamping a withdrawal, rendering the body, and leaving a redirect at an
+        address it moves from."""
         if self.status == self.Status.WITHDRAWN:
             self.withdrawn_at = self.withdrawn_at or timezone.now()
         else:
             self.withdrawn_at, self.withdrawal_reason = None, ""
+        if update_fields is None or "body" in update_fields:
+            self.render()
+            if update_fields is not None:
+                update_fields = {*update_fields, *RENDERED_FIELDS}
         old_path = self.stored_path()
-        super().save(*args, **kwargs)
+        super().save(*args, update_fields=update_fields, **kwargs)
         Redirect.point_away(old_path, self)
 
     def get_absolute_url(self):
@@ -276,14 +298,47 @@ class Release(models.Model):
         """Return the revisions that corrected the release in public, newest first."""
         return self.history.exclude(change_note="").order_by("-history_date", "-history_id")
 
+    def render(self):
+        """Render the body as it is now into the rendered fields, without saving."""
+        self.keep_rendering(Rendering.of(self.body))
+
+    def keep_rendering(self, rendering):
+        for field, value in zip(RENDERED_FIELDS, rendering, strict=True):
+            setattr(self, field, value)
+
+    def rendered(self, field):
+        """Return the rendered *field* (one of RENDERED_FIELDS) as kept, or rendered again
+        (and kept) if the body was rendered under other settings than this process's,
+        or never."""
+        if self.rendered_under != renderer_settings():
+            self.render_again()
+        return getattr(self, field)
+
+    def render_again(self):
+        """Render the body afresh and keep the result in its row, unless the stored
+        body has changed meanwhile. A reader asks for it: a database that cannot
+        take the write now only means the next reader renders it too."""
+        self.render()
+        if self.pk is None:
+            return
+        rendered = {field: getattr(self, field) for field in RENDERED_FIELDS}
+        with contextlib.suppress(DatabaseError), transaction.atomic():
+            Release.objects.filter(pk=self.pk, body=self.body).update(**rendered)
+
     @property
     def body_html(self):
-        """The body as HTML that is safe to put on a page.
+        """The body as HTML that is safe to put on a page."""
+        return self.rendered("rendered_html")
 
-        Rendered each time it is asked, not kept: a page that shows it is kept
-        whole, and a typical body renders faster than the cache could return it.
-        """
-        return render_body(self.body)
+    @property
+    def body_text(self):
+        """The words a reader sees in the body, as the search index reads them."""
+        return self.rendered("rendered_text")
+
+    @property
+    def summary(self):
+        """The body's opening words as a reader sees them, for link previews and feeds."""
+        return self.rendered("rendered_summary")
 
 
 def release_path(category_slug, date, slug):

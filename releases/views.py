@@ -249,15 +249,23 @@ class ReleaseAddressMixin:
         except ValueError:
             raise Http404("No such date") from None
         return get_object_or_404(
-            Release.objects.on_record().select_related("category"),
+            self.releases().select_related("category"),
             category__slug=self.kwargs["category"],
             date=date,
             slug=self.kwargs["slug"],
         )
 
+    def releases(self):
+        """Return the releases that answer at an address, with the columns this page reads."""
+        return Release.objects.on_record()
+
 
 class ReleaseDetailView(ReleaseAddressMixin, DetailView):
     """One release, at the path of its original permalink."""
+
+    def releases(self):
+        # The page shows the body's HTML, never its text, which only the index reads.
+        return super().releases().defer("rendered_text")
 
     def get_context_data(self, **kwargs):
         release = self.object

@@ -16,7 +16,7 @@ import datetime
 import tantivy
 
 from releases.models import Release
-from releases.rendering import RENDERER_VERSION, searchable_text
+from releases.rendering import RENDERER_VERSION, render_body, renderer_settings, searchable_text
 from releases.search.query import STOP_WORDS
 
 # Part of the analyzers' names, which the schema holds: raise it when the analyzers
@@ -135,9 +135,9 @@ def newest_key(date, published_at, pk):
     )
 
 
-def release_document(pk, title, body, category_id, date, published_at, status, slug):
-    """Return the index document of one release, from its stored values."""
-    text = searchable_text(body)
+def release_document(pk, title, text, category_id, date, published_at, status, slug):
+    """Return the index document of one release, from its stored values and *text*,
+    the words a reader sees in its body (Release.body_text)."""
     return tantivy.Document(
         id=pk,
         title=title,
@@ -160,4 +160,27 @@ def position_document(journal_entry):
 
 
 # The columns release_document() reads, in its order.
-INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status", "slug")
+INDEXED_COLUMNS = (
+    "pk",
+    "title",
+    "rendered_text",
+    "category_id",
+    "date",
+    "published_at",
+    "status",
+    "slug",
+)
+
+
+def indexed_rows(releases, chunk_size):
+    """Yield the values release_document() takes for each of *releases*, read
+    *chunk_size* rows at a time: each body's
+    text as kept when it was saved, or found again from its body where it was
+    rendered under other settings (Release.rendering)."""
+    current = renderer_settings()
+    rows = releases.values_list(*INDEXED_COLUMNS, "rendered_under")
+    for *row, rendered_under in rows.iterator(chunk_size=chunk_size):
+        if rendered_under != current:
+            body = Release.objects.filter(pk=row[0]).values_list("body", flat=True).first()
+            row[2] = searchable_text(render_body(body or ""))
+        yield row

@@ -16,9 +16,9 @@ from django.db import close_old_connections, connection
 from releases.models import Release
 from releases.search import directory, journal
 from releases.search.schema import (
-    INDEXED_COLUMNS,
     POSITION_DOCUMENT_ID,
     SCHEMA,
+    indexed_rows,
     position_document,
     release_document,
 )
@@ -143,10 +143,9 @@ def catch_up(lock_timeout=None, up_to=None):
 def apply(index, entries):
     """Write the releases named by *entries* into *index* as they are now, in one commit."""
     ids = sorted({release_id for _, release_id in entries})
-    rows = Release.objects.filter(pk__in=ids).values_list(*INDEXED_COLUMNS)
     writer = index.writer(WRITER_HEAP, 1)
     writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
-    for row in rows.iterator(chunk_size=READ_ROWS):
+    for row in indexed_rows(Release.objects.filter(pk__in=ids), READ_ROWS):
         writer.add_document(release_document(*row))
     write_position(writer, entries[-1][0])
     # Waiting for merges keeps the segments few: each commit adds one.
@@ -179,8 +178,7 @@ def build_generation(on_progress=None):
     path, index = directory.new_generation()
     writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
     count = 0
-    rows = Release.objects.order_by("pk").values_list(*INDEXED_COLUMNS)
-    for row in rows.iterator(chunk_size=READ_ROWS):
+    for row in indexed_rows(Release.objects.order_by("pk"), READ_ROWS):
         writer.add_document(release_document(*row))
         count += 1
         if on_progress and count % READ_ROWS == 0:
