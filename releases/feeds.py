@@ -86,7 +86,10 @@ class CorrectionsFeed(Feed):
             .only("history_id", "history_date", "change_note", "id")
             .order_by("-history_date", "-history_id")[:FEED_ITEMS]
         )
-        releases = Release.objects.select_related("category").in_bulk({c.id for c in changes})
+        releases = Release.objects.select_related("category").only(
+            "title", "slug", "date", "category__slug", "category__name"
+        )
+        releases = releases.in_bulk({change.id for change in changes})
         return [(change, releases[change.id]) for change in changes]
 
     def item_title(self, item):
