@@ -1,4 +1,4 @@
-"""What a release page tells other sites: its summary, neighbours and structured data."""
+"""What a release page tells other sites: its address, neighbours and structured data."""
 
 import json
 

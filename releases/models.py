@@ -303,6 +303,7 @@ class Release(models.Model):
         self.keep_rendering(Rendering.of(self.body))
 
     def keep_rendering(self, rendering):
+        """Hold *rendering*, a Rendering of the body, in the rendered fields."""
         for field, value in zip(RENDERED_FIELDS, rendering, strict=True):
             setattr(self, field, value)
 
