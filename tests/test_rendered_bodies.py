@@ -12,15 +12,16 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
+from django.utils.text import Truncator
 
 from releases.importing.undoing import undo_run
 from releases.models import ImportRun, Release
 from releases.rendering import (
     Rendering,
+    readable_text,
     render_body,
     renderer_settings,
     searchable_text,
-    summary_text,
 )
 from tests.staff import change_form_data
 from tests.test_admin_upload import confirm, release_file, upload
@@ -201,10 +202,20 @@ def test_pages_show_the_html_and_summary_the_renderer_gives_for_every_sample_rel
     releases = Release.objects.published().order_by("pk")
     for release in releases:
         assert stored_rendering(release) == Rendering.of(release.body)
+        assert release.summary == summary_as_rendered_on_view(release.body), release.permalink
     # Every tenth page: the others show the same kept values through the same template.
     for release in releases[::10]:
         assert page_body(client, release) == render_body(release.body).strip()
-        assert summary_of(client, release) == escape(summary_text(release.body))
+        assert summary_of(client, release) == escape(summary_as_rendered_on_view(release.body))
+
+
+def summary_as_rendered_on_view(body):
+    """Return the summary as pages found it before it was kept: the opening of the body
+    (paragraphs past 2,000 characters left out) rendered and read by readable_text."""
+    end = body.find("\n\n", 2_000)
+    opening = body if end == -1 else body[:end]
+    text = " ".join(readable_text(render_body(opening)).split())
+    return Truncator(text).words(40, truncate="…")
 
 
 def test_json_ld_carries_the_kept_summary(client, make_release):
