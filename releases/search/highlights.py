@@ -33,23 +33,18 @@ def add_highlights(search, releases, query):
     """Give each of *releases* ``title_html`` and ``snippet_html``, matches marked.
 
     *search* is the Search the releases were found with; call this on a
-    page of results, not on all of them.
+    page of results, not on all of them, read with_openings(). Where the
+    match lies past the opening, the bodies are read whole, in one query.
     """
     releases = list(releases)
     if not releases:
         return
-    ids = [release.pk for release in releases]
-    # One character more than the opening says whether there is more (the length
-    # of a body would mean reading all of it).
-    openings = Release.objects.filter(pk__in=ids).annotate(
-        opening=Left("body", OPENING_CHARACTERS + 1)
-    )
-    openings = dict(openings.values_list("pk", "opening"))
-    in_body = body_matches(search, query, ids)
+    in_body = body_matches(search, query, [release.pk for release in releases])
     marker = Marker.of(query)
+    deep = []
     for release in releases:
         release.title_html = with_marks(release.title, marker.spans(release.title))
-        opening = openings.get(release.pk, "")
+        opening = release.opening
         whole = len(opening) <= OPENING_CHARACTERS
         text = plain_text(opening[:OPENING_CHARACTERS])
         if release.pk not in in_body:
@@ -59,9 +54,23 @@ def add_highlights(search, releases, query):
             continue
         spans = marker.spans(text)
         if not spans and not whole:
-            text = plain_text(whole_body(release.pk))
-            spans, whole = marker.spans(text), True
+            deep.append(release)
+            continue
         release.snippet_html = stretch(text, spans, whole)
+    bodies = whole_bodies([release.pk for release in deep])
+    for release in deep:
+        text = plain_text(bodies.get(release.pk, ""))
+        release.snippet_html = stretch(text, marker.spans(text), whole=True)
+
+
+def with_openings(releases):
+    """Return the queryset *releases* with each body's ``opening``, as add_highlights
+    reads it: read with the page's rows, not in a query of its own.
+
+    One character more than the opening says whether there is more (the length
+    of a body would mean reading all of it).
+    """
+    return releases.annotate(opening=Left("body", OPENING_CHARACTERS + 1))
 
 
 def body_matches(search, query, ids):
@@ -72,8 +81,11 @@ def body_matches(search, query, ids):
     return set(search.searcher.fast_field_values("id", [address for _, address in found.hits]))
 
 
-def whole_body(pk):
-    return Release.objects.filter(pk=pk).values_list("body", flat=True).first() or ""
+def whole_bodies(ids):
+    """Return {id: body} for *ids*, in one query (none for no ids)."""
+    if not ids:
+        return {}
+    return dict(Release.objects.filter(pk__in=ids).order_by().values_list("pk", "body"))
 
 
 @dataclasses.dataclass
