@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from releases.models import Release
 from releases.rendering import plain_text
 from releases.search.compiling import matched_in, positioned_stems
+from releases.search.query import MAX_QUERY_LENGTH
 from releases.search.schema import ANALYZER
 
 SNIPPET_CHARACTERS = 200
@@ -25,6 +26,11 @@ ELLIPSIS = "…"
 # Characters of a body's Markdown looked through first: reading a whole body
 # (25,000 characters is common) for each of twenty results was most of a search.
 OPENING_CHARACTERS = 1500
+# A body whose opening has no match is looked through in windows of this many characters
+# (the first holding a match gives the snippet), each overlapping the one before
+# by more than the longest search.
+WINDOW_CHARACTERS = 4000
+WINDOW_OVERLAP = 2 * MAX_QUERY_LENGTH
 # A phrase found in order counts this many times a word found alone.
 PHRASE_WEIGHT = 3
 
@@ -59,8 +65,7 @@ def add_highlights(search, releases, query):
         release.snippet_html = stretch(text, spans, whole)
     bodies = whole_bodies([release.pk for release in deep])
     for release in deep:
-        text = plain_text(bodies.get(release.pk, ""))
-        release.snippet_html = stretch(text, marker.spans(text), whole=True)
+        release.snippet_html = deep_snippet(marker, bodies.get(release.pk, ""))
 
 
 def with_openings(releases):
@@ -79,6 +84,39 @@ def body_matches(search, query, ids):
         return set()
     found = search.searcher.search(matched_in(query, "body", ids), len(ids), count=False)
     return set(search.searcher.fast_field_values("id", [address for _, address in found.hits]))
+
+
+def deep_snippet(marker, body):
+    """Return the snippet of *body* (Markdown) around *marker*'s matches in the first
+    window of it that holds any: a body whose opening has none.
+
+    Making a whole body plain text and splitting it into words was most of a
+    page whose matches lie deep. The windows end at a line's end where they can,
+    which markup does not cross, and overlap by more than a search's length, so
+    a phrase across the edge of one is whole in the next.
+    """
+    start = 0
+    while start < len(body):
+        end = start + WINDOW_CHARACTERS
+        stop = len(body) if end >= len(body) else boundary(body, start + 3 * WINDOW_OVERLAP, end)
+        text = plain_text(body[start:stop])
+        if spans := marker.spans(text):
+            return stretch(text, spans, whole=stop == len(body), from_start=start == 0)
+        if stop == len(body):
+            break
+        start = boundary(body, stop - 2 * WINDOW_OVERLAP, stop - WINDOW_OVERLAP)
+    text = plain_text(body[:OPENING_CHARACTERS])
+    return stretch(text, [], whole=len(body) <= OPENING_CHARACTERS)
+
+
+def boundary(text, low, high):
+    """Return where a line of *text* starts between *low* and *high* (the last such),
+    or else a word, or else *high*."""
+    for mark in ("\n", " "):
+        found = text.rfind(mark, low, high)
+        if found != -1:
+            return found + 1
+    return high
 
 
 def whole_bodies(ids):
@@ -162,9 +200,10 @@ def without_overlaps(spans):
     return kept
 
 
-def stretch(text, spans, whole):
+def stretch(text, spans, whole, from_start=True):
     """The stretch of *text* around its weightiest matches, escaped, matches in <mark>;
-    its opening where it has none. *whole* says whether *text* is all the body."""
+    its opening where it has none. *whole* says whether *text* runs to the body's
+    end, *from_start* whether it starts at the body's start."""
     if not spans:
         opening = text[:SNIPPET_CHARACTERS]
         shorter = len(opening) < len(text) or not whole
@@ -173,7 +212,7 @@ def stretch(text, spans, whole):
     start = 0 if start <= LEAD_CHARACTERS else word_start(text, start - LEAD_CHARACTERS)
     stop = word_end(text, start + SNIPPET_CHARACTERS)
     inside = [span for span in spans if start <= span[0] and span[1] <= stop]
-    head = ELLIPSIS if start > 0 else ""
+    head = ELLIPSIS if start > 0 or not from_start else ""
     tail = ELLIPSIS if stop < len(text) or not whole else ""
     return mark_safe(head + with_marks(text[start:stop], shifted(inside, -start)) + tail)
 
