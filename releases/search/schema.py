@@ -40,8 +40,9 @@ PAIR_JOINER = "_"
 # Holds the place of a word with no pair (it, or the word after it, is not indexed),
 # so that pairs on either side of it are not neighbours; the pairs' analyzer drops it.
 NO_PAIR = "_"
-# Stems kept for the words met while indexing pairs, before the cache starts afresh.
-MOST_STEMS_KEPT = 200_000
+# Stems kept for the words met while indexing pairs, before the table starts afresh:
+# about 8 MB, whatever the archive; starting afresh costs only stemming words again.
+MOST_STEMS_KEPT = 50_000
 # Characters of a body whose words suggestions are made of: its opening holds
 # the words a reader types, and the whole body cost a quarter of the indexing.
 WORDS_CHARACTERS = 2000
