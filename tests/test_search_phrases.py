@@ -46,10 +46,7 @@ def holds(places, term):
         prefix = (ANALYZER.analyze(term.words[-1]) or [term.words[-1]])[0]
         last = len(term.words) - 1
         starts = {
-            place - last
-            for stem, at in places.items()
-            if stem.startswith(prefix)
-            for place in at
+            place - last for stem, at in places.items() if stem.startswith(prefix) for place in at
         }
     else:
         first_place, first_stem = wanted[0]
@@ -123,6 +120,16 @@ def test_a_phrase_deep_in_a_body_is_marked_whole_in_its_snippet(client, make_rel
     assert "the <mark>working families</mark> met." in found["Long remarks"]
     prefixed = snippets(client.get(LIST, {"q": "working-fam*"}))
     assert "the <mark>working families</mark> met." in prefixed["Long remarks"]
+
+
+def test_a_match_deep_in_a_body_of_one_long_line_is_marked(client, make_release):
+    # No line ends to cut the body's windows at: they are cut between words.
+    words = " ".join(f"harvest{number}" for number in range(3000))
+    make_release(title="One line", body=f"{words} then working families {words}")
+    (snippet,) = snippets(client.get(LIST, {"q": '"working families"'})).values()
+    assert "then <mark>working families</mark> harvest0" in snippet
+    assert snippet.startswith("…")
+    assert snippet.endswith("…")
 
 
 def phrase_page_queries(client):
