@@ -105,10 +105,11 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         withdrawn or made drafts: they are left out here, as the database has them.
         A search's page reads its bodies' openings with them, for its snippets.
         """
-        releases = Release.objects.published().select_related("category").only(*LIST_FIELDS)
+        releases = Release.objects.flagged_published().select_related("category")
+        releases = releases.only(*LIST_FIELDS)
         if self.list.search is not None:
             releases = with_openings(releases)
-        return releases.in_bulk(ids)
+        return {pk: row for pk, row in releases.in_bulk(ids).items() if row.is_published}
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate the list's results like ListView; a page number the list lacks
