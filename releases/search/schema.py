@@ -154,11 +154,13 @@ def pair_term(stem, next_stem):
 def word_pairs(text):
     """Return the text of the ``pairs`` field for *text*: at each place the term of its
     stem and the next one, or NO_PAIR where either word is not indexed."""
-    known = STEMS.get
-    stems = [
-        stem if (stem := known(word)) is not None else stem_of(word)
-        for word in WORDS_AT_PLACES.analyze(text)
-    ]
+    words = WORDS_AT_PLACES.analyze(text)
+    stems = list(map(STEMS.get, words))
+    if None in stems:
+        # Words met for the first time: most bodies have none.
+        stems = [
+            stem_of(word) if stem is None else stem for stem, word in zip(stems, words, strict=True)
+        ]
     return " ".join(
         [
             pair_term(stem, next_stem) if stem and next_stem else NO_PAIR
