@@ -54,6 +54,11 @@ class Category(models.Model):
         return " ".join(word.capitalize() for word in slug.split("-"))
 
 
+def published_now():
+    """The condition of ReleaseQuerySet.published(): published, and its time come."""
+    return models.Q(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
 # The order of every list, feed and cursor: newest listing date first, then
 # newest publication time, then newest id, so that no two releases tie.
 NEWEST_FIRST = ("-date", "-published_at", "-id")
@@ -62,7 +67,17 @@ NEWEST_FIRST = ("-date", "-published_at", "-id")
 class ReleaseQuerySet(models.QuerySet):
     def published(self):
         """Return the releases readers see in lists: published, and their time come."""
-        return self.filter(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_now())
+
+    def flagged_published(self):
+        """Return these releases, each with ``is_published``: whether published() would
+        keep it, worked out beside the row rather than in the query's conditions.
+
+        For a page's few ids, SQLite would rather walk the status index (every
+        release of a 100,000) than look the ids up, given published()'s conditions.
+        """
+        flag = models.ExpressionWrapper(published_now(), output_field=models.BooleanField())
+        return self.annotate(is_published=flag)
 
     def on_record(self):
         """Return the releases that answer at their address: published or withdrawn.

@@ -19,7 +19,7 @@ from releases.lists import LIST_FIELDS, Period, ReleaseList
 from releases.models import Category, Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
-from releases.search.highlights import add_highlights
+from releases.search.highlights import add_highlights, with_openings
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
 
@@ -103,10 +103,13 @@ class ReleaseListView(ListFormatsMixin, FilterView):
 
         A search index still catching up may name releases since deleted,
         withdrawn or made drafts: they are left out here, as the database has them.
+        A search's page reads its bodies' openings with them, for its snippets.
         """
-        return (
-            Release.objects.published().select_related("category").only(*LIST_FIELDS).in_bulk(ids)
-        )
+        releases = Release.objects.flagged_published().select_related("category")
+        releases = releases.only(*LIST_FIELDS)
+        if self.list.search is not None:
+            releases = with_openings(releases)
+        return {pk: row for pk, row in releases.in_bulk(ids).items() if row.is_published}
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate the list's results like ListView; a page number the list lacks

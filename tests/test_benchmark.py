@@ -34,7 +34,18 @@ def test_benchmark_prints_each_import_against_parse_only():
 def test_search_benchmark_prints_median_and_p95_for_each_search():
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     result = subprocess.run(
-        [*manage, "benchmark_search", "--count", "40", "--databases", "sqlite", "--repeats", "3"],
+        [
+            *manage,
+            "benchmark_search",
+            "--count",
+            "40",
+            "--databases",
+            "sqlite",
+            "--repeats",
+            "3",
+            "--fresh",
+            "4",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -47,6 +58,7 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     labels = [label for label, *_ in rows]
     assert "common word" in labels
     assert "rare word (10 releases)" in labels
+    assert "4 fresh searches, once each" in labels
     matches = {label: int(count.replace(",", "")) for label, count, *_ in rows}
     assert matches["rare word (10 releases)"] == 10
     assert matches["absent word"] == 0

@@ -210,10 +210,12 @@ def previous_version_index(monkeypatch, path, release):
     with monkeypatch.context() as patched:
         patched.setattr(schema, "ANALYZER_NAME", "briefing-1")
         patched.setattr(schema, "WORDS_ANALYZER_NAME", "briefing-words-1")
+        patched.setattr(schema, "PAIRS_ANALYZER_NAME", "briefing-pairs-1")
         path.mkdir(parents=True)
         index = tantivy.Index(schema.build_schema(), path=str(path))
         index.register_tokenizer("briefing-1", schema.ANALYZER)
         index.register_tokenizer("briefing-words-1", schema.words_analyzer())
+        index.register_tokenizer("briefing-pairs-1", schema.pairs_analyzer())
         columns = [column.replace("rendered_text", "body") for column in schema.INDEXED_COLUMNS]
         row = Release.objects.filter(pk=release.pk).values_list(*columns).get()
         writer = index.writer()
