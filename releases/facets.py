@@ -7,7 +7,7 @@ import datetime
 from django.db.models import Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from releases.models import Category
+from releases.filters import categories_on_record
 from releases.search.engine import search_for
 
 
@@ -179,9 +179,12 @@ def search_facets(release_list):
                 years[year] += count
     facets = {"year_facet": newest_first(years)}
     if release_list.category is None:
-        names = Category.objects.filter(pk__in=by_category).values_list("pk", "slug", "name")
+        # The index's matches are public releases, whose categories are on record.
+        categories = categories_on_record(release_list.request)
         facets["category_facet"] = largest_first(
-            FacetCount(slug, name, by_category[pk]) for pk, slug, name in names
+            FacetCount(category.slug, category.name, by_category[category.pk])
+            for category in categories
+            if category.pk in by_category
         )
     return facets
 

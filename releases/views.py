@@ -16,7 +16,7 @@ from releases.exporting import release_text
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
 from releases.lists import LIST_FIELDS, Period, ReleaseList
-from releases.models import Category, Release
+from releases.models import Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
 from releases.search.highlights import add_highlights
@@ -165,7 +165,11 @@ class CategoryReleaseListView(ReleaseListView):
     filterset_class = ReleaseFilter
 
     def chosen_category(self):
-        return get_object_or_404(Category.objects.on_record(), slug=self.kwargs["category"])
+        slug = self.kwargs["category"]
+        for category in categories_on_record(self.request):
+            if category.slug == slug:
+                return category
+        raise Http404("No category on record at this address")
 
 
 class ArchiveMixin:
