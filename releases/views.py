@@ -269,11 +269,7 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         release = self.object
-        same_category = Release.objects.published().filter(category=release.category_id)
-        neighbourhood = same_category.select_related("category").only(
-            "title", "slug", "date", "published_at", "category__slug", "category__name"
-        )
-        older, newer = metadata.neighbours(release, neighbourhood)
+        older, newer = metadata.neighbours(release)
         changes = release.public_changes().only("history_id", "history_date", "change_note")
         return super().get_context_data(
             **metadata.page_metadata(self.request, release),

@@ -90,21 +90,25 @@ def distinct(release, links):
         if link.title not in seen:
             seen.add(link.title)
             kept.append(link)
-    return kept[:SHOWN]
+            if len(kept) == SHOWN:
+                break
+    return kept
 
 
 def stored_links(searcher, hits, version):
-    """Return a RelatedRelease for each of *hits* (addresses), from what the index holds."""
+    """Yield a RelatedRelease for each of *hits* (addresses), from what the index holds.
+
+    One at a time: a link's address is worked out (reverse(), the dearest
+    part of a link) only for the few that distinct() reads before it has enough.
+    """
     days = searcher.fast_field_values("day", hits)
     categories = searcher.fast_field_values("category", hits)
     slugs = category_slugs(version)
-    links = []
     for address, day, category in zip(hits, days, categories, strict=True):
         document = searcher.doc(address)
         date = EPOCH + datetime.timedelta(days=day)
         path = release_path(slugs[category], date, document.get_first("slug"))
-        links.append(RelatedRelease(document.get_first("title"), path, date))
-    return links
+        yield RelatedRelease(document.get_first("title"), path, date)
 
 
 def category_slugs(version):
