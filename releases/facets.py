@@ -33,6 +33,45 @@ class YearCount(FacetCount):
         return f"{self.value}-12-31"
 
 
+@dataclasses.dataclass(frozen=True)
+class FacetLink:
+    """A facet's line as a list page links it: its label and count, the list's address
+    narrowed by it (from the first page), and whether the list is narrowed so now."""
+
+    label: str
+    count: int
+    address: str
+    current: bool
+
+
+def linked(lines, query, narrowing):
+    """Return a FacetLink for each of *lines*, on a list whose query string is *query*
+    (a QueryDict); *narrowing*(line) gives the filters that narrow the list to a line.
+
+    The addresses are written as ``{% querystring %}`` writes them, once for
+    each line, without a template tag's cost: a list shows thirty of them.
+    """
+    links = []
+    for line in lines:
+        changes = narrowing(line)
+        params = query.copy()
+        params.pop("page", None)
+        for name, value in changes.items():
+            params[name] = value
+        current = all(query.get(name) == value for name, value in changes.items())
+        links.append(FacetLink(line.label, line.count, f"?{params.urlencode()}", current))
+    return links
+
+
+def linked_facets(facets, query):
+    """Return *facets* ({"year_facet": ..., "category_facet": ...}) as FacetLinks."""
+    narrowing = {
+        "year_facet": lambda line: {"date_after": line.first_day, "date_before": line.last_day},
+        "category_facet": lambda line: {"category": line.value},
+    }
+    return {name: linked(lines, query, narrowing[name]) for name, lines in facets.items()}
+
+
 def category_counts(queryset):
     """Return a FacetCount per category with releases in *queryset*, largest first."""
     rows = (

@@ -11,11 +11,12 @@ from django import forms
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.widgets import PlainDateInput, PlainSelect, PlainTextInput
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
 
 
-class DateInput(forms.DateInput):
+class DateInput(PlainDateInput):
     """A browser date picker that still accepts typed YYYY-MM-DD."""
 
     input_type = "date"
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
 class SearchField(forms.CharField):
     """The search box: its value is cleaned into a parsed SearchQuery, or None."""
 
-    widget = forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH})
+    widget = PlainTextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH})
 
     def clean(self, value):
         value = super().clean(value)
@@ -111,6 +112,8 @@ class ReleaseFilter(django_filters.FilterSet):
 
 class CategoryField(forms.ChoiceField):
     """A category chosen by its slug among *categories*, cleaned into the Category itself."""
+
+    widget = PlainSelect
 
     def __init__(self, *, categories, empty_label, **kwargs):
         self.by_slug = {category.slug: category for category in categories}

@@ -14,6 +14,7 @@ from django_filters.views import FilterView
 from releases import metadata, revisions
 from releases.caching.version import version_for
 from releases.exporting import release_text
+from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
 from releases.lists import LIST_FIELDS, Period, ReleaseList
@@ -138,7 +139,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         if context["search"]:
             self.add_search_context(context)
         if self.list.usable:
-            context.update(self.list.facets)
+            context.update(linked_facets(self.list.facets, self.request.GET))
         return context
 
     def add_search_context(self, context):
