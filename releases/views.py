@@ -111,7 +111,8 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         # statistics, reads every published release's index entry instead.
         public = Release.objects.published().filter(pk=OuterRef("pk"))
         rows = Release.objects.filter(pk__in=ids).filter(Exists(public))
-        return rows.select_related("category").only(*LIST_FIELDS).in_bulk()
+        # In no order: the paginator puts them in the list's.
+        return rows.select_related("category").only(*LIST_FIELDS).order_by().in_bulk()
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate the list's results like ListView; a page number the list lacks
