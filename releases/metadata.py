@@ -4,6 +4,8 @@ import json
 
 from django.utils.safestring import mark_safe
 
+from releases.models import Release
+
 PUBLISHER = "The Press Office"
 
 
@@ -18,11 +20,21 @@ def page_metadata(request, release):
     }
 
 
-def neighbours(release, queryset):
-    """Return (older, newer): the releases either side of *release* in the lists' order."""
+def neighbours(release):
+    """Return (older, newer): the public releases either side of *release* in its
+    category, in the lists' order, or None at either end."""
+    same_category = Release.objects.published().filter(category=release.category_id)
+    shown = same_category.only("title", "slug", "date", "published_at", "category")
     key = release.sort_key()
-    older = queryset.older_than(key).newest_first().first()
-    return older, queryset.newer_than(key).oldest_first().first()
+    found = (
+        shown.older_than(key).newest_first().first(),
+        shown.newer_than(key).oldest_first().first(),
+    )
+    for neighbour in found:
+        if neighbour is not None:
+            # Its category is the release's own: no join to read it again.
+            neighbour.category = release.category
+    return found
 
 
 def structured_data(release, url):

@@ -2,9 +2,7 @@
 
 import contextlib
 import datetime
-import functools
 import hashlib
-import operator
 import os
 import socket
 from urllib.parse import urlsplit
@@ -109,19 +107,24 @@ class ReleaseQuerySet(models.QuerySet):
 def keyset_after(key, *, descending):
     """Return the Q of the rows past *key* in NEWEST_FIRST order, or in its reverse.
 
-    Each term fixes the fields before one and steps past *key* on that one:
-    (date < d) or (date = d and published_at < p) or (... and id < i).
+    One comparison of row values, (date, published_at, id) < (d, p, i), rather
+    than its spelling out in terms (date < d or date = d and ...): both
+    databases read it as a range of a listing index that starts at *key*, so
+    that a release's previous and next are each one index entry away.
     """
     names = [field.removeprefix("-") for field in NEWEST_FIRST]
-    step = "lt" if descending else "gt"
-    terms = [
-        models.Q(**dict(zip(names[:index], key[:index], strict=True)), **{f"{name}__{step}": value})
-        for index, (name, value) in enumerate(zip(names, key, strict=True))
-    ]
-    # The first field's bound, implied by the terms, said once more: so that
-    # the planner reads a range of a listing index in order, not every row.
-    bound = models.Q(**{f"{names[0]}__{step}e": key[0]})
-    return bound & functools.reduce(operator.or_, terms)
+    fields = [Release._meta.get_field(name) for name in names]
+    position = RowValue(*names)
+    past = RowValue(*(models.Value(value, field) for value, field in zip(key, fields, strict=True)))
+    lookup = models.lookups.LessThan if descending else models.lookups.GreaterThan
+    return models.Q(lookup(position, past))
+
+
+class RowValue(models.Func):
+    """Expressions as one SQL row value, ``(a, b, c)``, to be compared as a whole."""
+
+    template = "(%(expressions)s)"
+    output_field = models.Field()
 
 
 class RevisionDetails(models.Model):

@@ -13,10 +13,11 @@ from django_filters.views import FilterView
 from releases import metadata, revisions
 from releases.caching.version import version_for
 from releases.exporting import release_text
+from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
 from releases.lists import LIST_FIELDS, Period, ReleaseList
-from releases.models import Category, Release
+from releases.models import Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
 from releases.search.highlights import add_highlights, with_openings
@@ -137,7 +138,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         if context["search"]:
             self.add_search_context(context)
         if self.list.usable:
-            context.update(self.list.facets)
+            context.update(linked_facets(self.list.facets, self.request.GET))
         return context
 
     def add_search_context(self, context):
@@ -168,7 +169,11 @@ class CategoryReleaseListView(ReleaseListView):
     filterset_class = ReleaseFilter
 
     def chosen_category(self):
-        return get_object_or_404(Category.objects.on_record(), slug=self.kwargs["category"])
+        slug = self.kwargs["category"]
+        for category in categories_on_record(self.request):
+            if category.slug == slug:
+                return category
+        raise Http404("No category on record at this address")
 
 
 class ArchiveMixin:
@@ -272,11 +277,7 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         release = self.object
-        same_category = Release.objects.published().filter(category=release.category_id)
-        neighbourhood = same_category.select_related("category").only(
-            "title", "slug", "date", "published_at", "category__slug", "category__name"
-        )
-        older, newer = metadata.neighbours(release, neighbourhood)
+        older, newer = metadata.neighbours(release)
         changes = release.public_changes().only("history_id", "history_date", "change_note")
         return super().get_context_data(
             **metadata.page_metadata(self.request, release),

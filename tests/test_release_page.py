@@ -101,6 +101,21 @@ def test_neighbours_on_the_same_day_follow_the_publication_time(client, make_rel
     assert f'<a href="{evening.get_absolute_url()}" rel="next">' in html
 
 
+def test_neighbours_published_at_one_moment_follow_the_lists_order(client, make_release):
+    published = datetime.datetime(2021, 6, 2, 12, tzinfo=datetime.UTC)
+    first, second, third = (
+        make_release(title=title, category="press-briefings", date=published.date(),
+                     published_at=published)
+        for title in ("First", "Second", "Third")
+    )  # fmt: skip
+    next_day = make_release(category="press-briefings", date=datetime.date(2021, 6, 3))
+    html = client.get(second.get_absolute_url()).text
+    assert f'<a href="{first.get_absolute_url()}" rel="prev">' in html
+    assert f'<a href="{third.get_absolute_url()}" rel="next">' in html
+    next_page = client.get(next_day.get_absolute_url()).text
+    assert f'<a href="{third.get_absolute_url()}" rel="prev">' in next_page
+
+
 def test_scheduled_release_is_not_a_neighbour(client, trio, make_release):
     _, _, last = trio
     make_release(

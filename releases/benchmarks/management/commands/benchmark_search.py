@@ -6,6 +6,7 @@ python manage.py benchmark_search --count 100000
 import os
 
 from releases.benchmarks import importing as benchmarking
+from releases.benchmarks import release_pages
 from releases.benchmarks import searching as search_benchmark
 
 
@@ -72,3 +73,12 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         for timing in timings:
             medians = "".join(f"{timing.part_median(part):9.1f}" for part in parts)
             self.say(f"  {timing.label:38}{medians}")
+        self.time_release_parts()
+
+    def time_release_parts(self):
+        timings = release_pages.time_release_parts()
+        releases = len(timings[0].milliseconds)
+        self.say(f"\n  a release page's parts, per call over {releases} releases:")
+        self.say(f"  {'part':38}{'median ms':>11}{'p95 ms':>9}")
+        for timing in timings:
+            self.say(f"  {timing.label:38}{timing.median:11.2f}{timing.p95:9.2f}")
