@@ -1,4 +1,5 @@
-"""Cached public pages: fast to serve again, never stale after a save, revalidated by ETag."""
+"""Cached public pages: fast to serve again, showing a save to the next reader when no render
+is under way, revalidated by ETag."""
 
 import concurrent.futures
 import datetime
