@@ -601,14 +601,19 @@ class StagedUpload(models.Model):
 class ContentVersion(models.Model):
     """One row: a token that changes whenever anything readers see changes.
 
-    Cached pages are filed under it (``releases/caching/``), so a save
-    anywhere, in the admin or by an import, retires every cached page at once
-    for every app server. *next_publication* is the time the next scheduled
-    release goes live, when the token must change too.
+    Cached pages carry it (``releases/caching/``), so a save anywhere, in the
+    admin or by an import, makes every cached page out of date at once for
+    every app server. *next_publication* is the time the next scheduled
+    release goes live, when the token must change too. *superseded* records
+    when each recent token was replaced, for how long its pages may still be
+    served (``releases/caching/freshness.py``).
     """
 
     token = models.CharField(max_length=32)
     next_publication = models.DateTimeField(null=True, blank=True)
+    superseded = models.TextField(
+        blank=True, default="", help_text="JSON: each recent token, and when it was replaced."
+    )
 
     def __str__(self):
         return self.token
