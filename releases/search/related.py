@@ -155,7 +155,12 @@ def similar(searcher, release):
         SCHEMA,
         {"title": [release.title], "body": [release.body[:BODY_CHARACTERS]]},
         min_doc_frequency=MIN_DOC_FREQUENCY,
-        max_doc_frequency=max(searcher.num_docs // MOST_COMMON_SHARE, MOST_COMMON_AT_LEAST),
+        # Never above the live documents: a word's count includes documents deleted
+        # but not yet merged away, and the library panics on one above them.
+        max_doc_frequency=min(
+            searcher.num_docs,
+            max(searcher.num_docs // MOST_COMMON_SHARE, MOST_COMMON_AT_LEAST),
+        ),
         min_term_frequency=MIN_TERM_FREQUENCY,
     )
     clauses = [
