@@ -81,9 +81,9 @@ def test_a_year_asks_each_fact_once(client, archive, pages_rendered, django_asse
 def test_a_search_asks_each_fact_once(client, archive, pages_rendered, django_assert_num_queries):
     client.get(LIST, {"q": "jobs"})  # the index built
     # The content version, the categories on record, the journal's last entry
-    # (is the index up to date?), the page's rows and the openings of their
-    # bodies, for the snippets. Kept: all but the categories.
-    assert_first_and_kept_renders(client, f"{LIST}?q=jobs", 5, 4, django_assert_num_queries)
+    # (is the index up to date?), and the page's rows with the openings of their
+    # bodies, for the snippets, in one. Kept: all but the categories.
+    assert_first_and_kept_renders(client, f"{LIST}?q=jobs", 4, 3, django_assert_num_queries)
 
 
 def test_a_release_page_asks_each_fact_once(
