@@ -1,6 +1,8 @@
-"""Benchmark the importer: its ceilings, and three imports on SQLite and PostgreSQL.
+"""Benchmark the importer: its ceilings, three imports and a rebuild of the search index,
+on SQLite and PostgreSQL, with the peak memory of each.
 
 python manage.py benchmark_import --count 20000
+python manage.py benchmark_import --count 100000 --databases sqlite --jobs 1
 """
 
 from pathlib import Path
@@ -36,16 +38,19 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             f"{parse.rate:,.0f} files/s"
         )
         self.say(f"  {'':28}{'files/s':>9}{'x parse':>9}{'seconds':>9}{'peak MB':>9}")
-        first = benchmarking.run_import(url, archive, files)
+        first = benchmarking.run_import(url, archive, files, self.jobs)
         self.row("first import", first, parse)
-        again = benchmarking.run_import(url, archive, files)
+        again = benchmarking.run_import(url, archive, files, self.jobs)
         self.row("unchanged re-import", again, parse)
         changed = benchmarking.change_one_percent(files)
-        after = benchmarking.run_import(url, archive, files)
+        after = benchmarking.run_import(url, archive, files, self.jobs)
         self.row(f"re-import, {changed:,} changed", after, parse)
+        rebuild = benchmarking.run_rebuild(url, len(files))
+        self.row("search_index (releases/s)", rebuild)
 
-    def row(self, label, measurement, parse):
+    def row(self, label, measurement, parse=None):
+        ratio = f"{measurement.rate / parse.rate:9.2f}" if parse else f"{'':9}"
         self.say(
-            f"  {label:28}{measurement.rate:9,.0f}{measurement.rate / parse.rate:9.2f}"
-            f"{measurement.seconds:9.1f}{measurement.peak_rss_mb:9.0f}"
+            f"  {label:28}{measurement.rate:9,.0f}{ratio}"
+            f"{measurement.seconds:9.1f}{measurement.peak_pss_mb:9.0f}"
         )
