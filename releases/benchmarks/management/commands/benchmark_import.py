@@ -13,10 +13,21 @@ from releases.benchmarks import importing as benchmarking
 class Command(benchmarking.ArchiveBenchmarkCommand):
     help = (
         "Generate an archive and print parse-only throughput, first import, unchanged "
-        "re-import, re-import after 1% changed, and peak memory, on SQLite and PostgreSQL."
+        "re-import, re-import after 1% changed, a rebuild of the search index, and the peak "
+        "memory of each (PSS summed over its processes), on SQLite and PostgreSQL."
     )
 
-    def handle(self, *args, count, databases, postgres_url, postgres_database, **options):
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="import_release's --jobs (default: its own, one worker per CPU).",
+        )
+
+    def handle(self, *args, count, databases, postgres_url, postgres_database, jobs, **options):
+        self.jobs = jobs
         with benchmarking.temporary_directory() as workdir:
             archive = Path(workdir, "archive")
             seconds = benchmarking.generate_archive(archive, count)
