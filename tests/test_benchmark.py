@@ -14,7 +14,7 @@ from tests.services import require_wrk
 pytestmark = pytest.mark.slow
 
 
-def test_benchmark_prints_each_import_against_parse_only():
+def test_benchmark_prints_each_import_against_parse_only_and_the_rebuild():
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     result = subprocess.run(
         [*manage, "benchmark_import", "--count", "60", "--databases", "sqlite"],
@@ -29,6 +29,9 @@ def test_benchmark_prints_each_import_against_parse_only():
         row = re.search(rf"^  {label} +([\d,]+) +(\d+\.\d\d) +\d+\.\d +(\d+)$", out, re.M)
         assert row, f"no figures for {label}:\n{out}"
         assert int(row[3]) > 0
+    rebuild = re.search(r"^  search_index \(releases/s\) +[\d,]+ +\d+\.\d +(\d+)$", out, re.M)
+    assert rebuild, f"no figures for the rebuild:\n{out}"
+    assert int(rebuild[1]) > 0
 
 
 def test_search_benchmark_prints_median_and_p95_for_each_search():

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 import tantivy
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -220,7 +221,7 @@ def previous_version_index(monkeypatch, path, release):
         row = Release.objects.filter(pk=release.pk).values_list(*columns).get()
         writer = index.writer()
         writer.add_document(schema.release_document(*row))
-        updating.write_position(writer, journal.head())
+        updating.commit_and_merge(writer, journal.head())
 
 
 @pytest.mark.django_db(transaction=True)
@@ -259,6 +260,16 @@ def test_the_index_follows_imports(client, run_import, write_release):
     run_import(path)
     assert titles(search(client, "wheat")) == []
     assert len(titles(search(client, "barley"))) == 1
+
+
+def test_a_rebuild_reading_a_few_releases_at_a_time_finds_every_one(
+    client, make_release, monkeypatch
+):
+    for number in range(5):
+        make_release(title=f"Sorghum report {number}", slug=f"sorghum-{number}")
+    monkeypatch.setattr(updating, "READ_ROWS", 2)
+    call_command("search_index", verbosity=0)
+    assert sorted(titles(search(client, "sorghum"))) == [f"Sorghum report {n}" for n in range(5)]
 
 
 def test_scheduled_releases_are_not_found(client, make_release):
