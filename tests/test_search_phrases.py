@@ -86,7 +86,9 @@ def test_phrases_find_exactly_the_releases_a_scan_of_the_sample_finds(run_import
         for pk, title, body in releases
     }
     search = Search()
-    phrases = drawn_phrases([searchable_text(render_body(body)) for _, _, body in releases], PHRASES)
+    phrases = drawn_phrases(
+        [searchable_text(render_body(body)) for _, _, body in releases], PHRASES
+    )
     assert any(" the " in phrase or " of " in phrase for phrase in phrases)
     for text in phrases:
         query = parse_search(text)
