@@ -353,6 +353,10 @@ BRIEFING_SEARCH_INDEX = Path(
 # Public pages are cached whole under the content version (releases/caching/pages.py);
 # BRIEFING_PAGE_CACHE=0 renders every page afresh, to measure or to debug.
 BRIEFING_PAGE_CACHE = env_flag("BRIEFING_PAGE_CACHE", default=True)
+# After a change, readers may be served the copy of a page from just before
+# it for this many seconds, while one request renders the new copy
+# (releases/caching/freshness.py). At most a minute: a correction must show soon.
+BRIEFING_STALE_SECONDS = env_seconds("BRIEFING_STALE_SECONDS", 5, most=60)
 
 # How many proxies in front of the site append to X-Forwarded-For (a load
 # balancer: 1). Client addresses, which rate limits key on, are read through

@@ -6,18 +6,21 @@ that makes it: a release or a category saved or deleted through the models
 first request after a scheduled release's time. The ids of the releases it
 touched go to the search journal (``search/journal.py``), from which every
 server's search index catches up; the content version (``caching/version.py``),
-under which everything kept for readers is filed, moves on. Both commit with
-the change, or neither does.
+under which everything kept for readers is filed, moves on, remembering when
+the old one was superseded (``caching/freshness.py``). Both commit with the
+change, or neither does.
 """
 
 import contextlib
 import secrets
 import threading
+import time
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 
+from releases.caching.freshness import superseded_record
 from releases.models import Category, ContentVersion, Release
 from releases.search import journal
 
@@ -40,12 +43,15 @@ def content_changed(release_ids=()):
     """
     serialize_changes()
     journal.append(release_ids)
-    token = secrets.token_hex(8)
     upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
-    ContentVersion.objects.update_or_create(
-        pk=1, defaults={"token": token, "next_publication": upcoming}
-    )
-    return token
+    with transaction.atomic():
+        row = ContentVersion.objects.select_for_update().filter(pk=1).first()
+        row = row or ContentVersion(pk=1)
+        # The copies kept under the old token may be served a few seconds more.
+        row.superseded = superseded_record(row.superseded, row.token, time.time())
+        row.token, row.next_publication = secrets.token_hex(8), upcoming
+        row.save()
+    return row.token
 
 
 def serialize_changes():

@@ -3,11 +3,12 @@
 import collections
 import dataclasses
 import datetime
+from urllib.parse import urlencode
 
 from django.db.models import Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from releases.models import Category
+from releases.filters import categories_on_record
 from releases.search.engine import search_for
 
 
@@ -31,6 +32,44 @@ class YearCount(FacetCount):
     @property
     def last_day(self):
         return f"{self.value}-12-31"
+
+
+@dataclasses.dataclass(frozen=True)
+class FacetLink:
+    """A facet's line as a list page links it: its label and count, the list's address
+    narrowed by it (from the first page), and whether the list is narrowed so now."""
+
+    label: str
+    count: int
+    address: str
+    current: bool
+
+
+def linked(lines, query, narrowing):
+    """Return a FacetLink for each of *lines*, on a list whose query string is *query*
+    (a QueryDict); *narrowing*(line) gives the filters that narrow the list to a line.
+
+    The addresses are written as ``{% querystring %}`` writes them, once for
+    each line, without a template tag's cost: a list shows thirty of them.
+    """
+    kept = {name: values for name, values in query.lists() if name != "page"}
+    links = []
+    for line in lines:
+        changes = narrowing(line)
+        params = {**kept, **{name: [value] for name, value in changes.items()}}
+        address = f"?{urlencode(params, doseq=True)}"
+        current = all(query.get(name) == value for name, value in changes.items())
+        links.append(FacetLink(line.label, line.count, address, current))
+    return links
+
+
+def linked_facets(facets, query):
+    """Return *facets* ({"year_facet": ..., "category_facet": ...}) as FacetLinks."""
+    narrowing = {
+        "year_facet": lambda line: {"date_after": line.first_day, "date_before": line.last_day},
+        "category_facet": lambda line: {"category": line.value},
+    }
+    return {name: linked(lines, query, narrowing[name]) for name, lines in facets.items()}
 
 
 def category_counts(queryset):
@@ -179,9 +218,12 @@ def search_facets(release_list):
                 years[year] += count
     facets = {"year_facet": newest_first(years)}
     if release_list.category is None:
-        names = Category.objects.filter(pk__in=by_category).values_list("pk", "slug", "name")
+        # The index's matches are public releases, whose categories are on record.
+        categories = categories_on_record(release_list.request)
         facets["category_facet"] = largest_first(
-            FacetCount(slug, name, by_category[pk]) for pk, slug, name in names
+            FacetCount(category.slug, category.name, by_category[category.pk])
+            for category in categories
+            if category.pk in by_category
         )
     return facets
 

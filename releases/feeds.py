@@ -9,7 +9,7 @@ from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from releases.metadata import PUBLISHER, summary
+from releases.metadata import PUBLISHER
 from releases.models import Release, change_path
 
 FEED_ITEMS = 50
@@ -49,7 +49,7 @@ class ListFeed(Feed):
         return release.title
 
     def item_description(self, release):
-        return summary(release)
+        return release.summary
 
     def item_guid(self, release):
         return release.permalink
@@ -86,7 +86,10 @@ class CorrectionsFeed(Feed):
             .only("history_id", "history_date", "change_note", "id")
             .order_by("-history_date", "-history_id")[:FEED_ITEMS]
         )
-        releases = Release.objects.select_related("category").in_bulk({c.id for c in changes})
+        releases = Release.objects.select_related("category").only(
+            "title", "slug", "date", "category__slug", "category__name"
+        )
+        releases = releases.in_bulk({change.id for change in changes})
         return [(change, releases[change.id]) for change in changes]
 
     def item_title(self, item):

@@ -11,11 +11,12 @@ from django import forms
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.widgets import PlainDateInput, PlainSelect, PlainTextInput
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
 
 
-class DateInput(forms.DateInput):
+class DateInput(PlainDateInput):
     """A browser date picker that still accepts typed YYYY-MM-DD."""
 
     input_type = "date"
@@ -24,7 +25,7 @@ class DateInput(forms.DateInput):
 class SearchField(forms.CharField):
     """The search box: its value is cleaned into a parsed SearchQuery, or None."""
 
-    widget = forms.TextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH})
+    widget = PlainTextInput(attrs={"type": "search", "maxlength": MAX_QUERY_LENGTH})
 
     def clean(self, value):
         value = super().clean(value)
@@ -109,31 +110,59 @@ class ReleaseFilter(django_filters.FilterSet):
         return self.form.cleaned_data.get("q") if self.is_bound and self.is_valid() else None
 
 
+class CategoryField(forms.ChoiceField):
+    """A category chosen by its slug among *categories*, cleaned into the Category itself."""
+
+    widget = PlainSelect
+
+    def __init__(self, *, categories, empty_label, **kwargs):
+        self.by_slug = {category.slug: category for category in categories}
+        choices = [("", empty_label), *((category.slug, category.name) for category in categories)]
+        super().__init__(choices=choices, **kwargs)
+
+    def clean(self, value):
+        return self.by_slug.get(super().clean(value))
+
+
+class CategoryFilter(django_filters.Filter):
+    """A choice of the categories on record, read once per request (see categories_on_record)."""
+
+    field_class = CategoryField
+
+    @property
+    def field(self):
+        if not hasattr(self, "_field"):
+            request = getattr(self.parent, "request", None)
+            self.extra["categories"] = categories_on_record(request)
+        return super().field
+
+
 class ReleaseFilterWithCategory(ReleaseFilter):
     """The same, and a choice of category by slug: for lists that span categories."""
 
-    category = django_filters.ModelChoiceFilter(
-        queryset=lambda request: categories_on_record(request),
-        to_field_name="slug",
-        empty_label="All categories",
-    )
+    category = CategoryFilter(method="applied_by_the_list", empty_label="All categories")
 
     class Meta(ReleaseFilter.Meta):
         fields = ["category"]
 
 
 def categories_on_record(request):
-    """Return Category.objects.on_record(), found once per content version
-    (read for *request*, which a filterset built without one gives as None).
+    """Return the categories on record (Category.objects.on_record()), as a list by name.
 
-    Every list page asks it twice (its filter and its links), and the answer
-    changes only with the content, whose version also moves on when a
-    scheduled release's time comes.
+    Found once per content version, and read once per *request* (which a
+    filterset built without one, as an email alert's, gives as None): a list
+    page asks it for its filter, its links and its facets, and a category's
+    page for the category in its address. The answer changes only with the
+    content, whose version also moves on when a scheduled release's time comes.
     """
-    ids = computed_once(
-        "categories-on-record",
-        "",
-        lambda: list(Category.objects.on_record().values_list("pk", flat=True)),
-        version_for(request) if request is not None else None,
-    )
-    return Category.objects.filter(pk__in=ids)
+    if request is None:
+        return on_record_by_name()
+    if not hasattr(request, "categories_on_record"):
+        request.categories_on_record = computed_once(
+            "categories-on-record", "", on_record_by_name, version_for(request)
+        )
+    return request.categories_on_record
+
+
+def on_record_by_name():
+    return list(Category.objects.on_record())

@@ -135,7 +135,7 @@ class ListFormatsMixin:
         releases = self.list.releases()
         if key in FEED_TYPES:
             # A feed is read for what is new, whatever the list's order.
-            releases = releases.only(*LIST_FIELDS, "body")
+            releases = releases.only(*LIST_FIELDS, "rendered_summary", "rendered_under")
             feed = ListFeed(key, self.list_title(), self.list.address_with(format=None), releases)
             return feed(self.request)
         if key == "csv":

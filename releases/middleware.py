@@ -8,7 +8,7 @@ from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 
 from releases.caching.pages import stale_copy
-from releases.models import Redirect, Release
+from releases.models import RENDERED_FIELDS, Redirect, Release
 
 logger = logging.getLogger("briefing.database")
 
@@ -45,7 +45,11 @@ class ReleaseRedirectMiddleware:
         redirects = Redirect.objects.filter(
             old_path__in=paths, release__in=Release.objects.on_record()
         )
-        return redirects.select_related("release__category").order_by("-old_path").first()
+        # Only the release's address: not its body, nor what it renders to.
+        redirects = redirects.select_related("release__category").defer(
+            "release__body", *(f"release__{field}" for field in RENDERED_FIELDS)
+        )
+        return redirects.order_by("-old_path").first()
 
 
 class DatabaseOutageMiddleware:

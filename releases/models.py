@@ -1,21 +1,20 @@
 """The briefing room's content: categories and the releases filed under them."""
 
+import contextlib
 import datetime
-import functools
 import hashlib
-import operator
 import os
 import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import DatabaseError, models, transaction
 from django.urls import Resolver404, resolve, reverse
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
-from releases.rendering import render_body
+from releases.rendering import Rendering, renderer_settings
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -53,6 +52,11 @@ class Category(models.Model):
         return " ".join(word.capitalize() for word in slug.split("-"))
 
 
+def published_now():
+    """The condition of ReleaseQuerySet.published(): published, and its time come."""
+    return models.Q(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
+
+
 # The order of every list, feed and cursor: newest listing date first, then
 # newest publication time, then newest id, so that no two releases tie.
 NEWEST_FIRST = ("-date", "-published_at", "-id")
@@ -61,7 +65,17 @@ NEWEST_FIRST = ("-date", "-published_at", "-id")
 class ReleaseQuerySet(models.QuerySet):
     def published(self):
         """Return the releases readers see in lists: published, and their time come."""
-        return self.filter(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
+        return self.filter(published_now())
+
+    def flagged_published(self):
+        """Return these releases, each with ``is_published``: whether published() would
+        keep it, worked out beside the row rather than in the query's conditions.
+
+        For a page's few ids, SQLite would rather walk the status index (every
+        release of a 100,000) than look the ids up, given published()'s conditions.
+        """
+        flag = models.ExpressionWrapper(published_now(), output_field=models.BooleanField())
+        return self.annotate(is_published=flag)
 
     def on_record(self):
         """Return the releases that answer at their address: published or withdrawn.
@@ -93,19 +107,24 @@ class ReleaseQuerySet(models.QuerySet):
 def keyset_after(key, *, descending):
     """Return the Q of the rows past *key* in NEWEST_FIRST order, or in its reverse.
 
-    Each term fixes the fields before one and steps past *key* on that one:
-    (date < d) or (date = d and published_at < p) or (... and id < i).
+    One comparison of row values, (date, published_at, id) < (d, p, i), rather
+    than its spelling out in terms (date < d or date = d and ...): both
+    databases read it as a range of a listing index that starts at *key*, so
+    that a release's previous and next are each one index entry away.
     """
     names = [field.removeprefix("-") for field in NEWEST_FIRST]
-    step = "lt" if descending else "gt"
-    terms = [
-        models.Q(**dict(zip(names[:index], key[:index], strict=True)), **{f"{name}__{step}": value})
-        for index, (name, value) in enumerate(zip(names, key, strict=True))
-    ]
-    # The first field's bound, implied by the terms, said once more: so that
-    # the planner reads a range of a listing index in order, not every row.
-    bound = models.Q(**{f"{names[0]}__{step}e": key[0]})
-    return bound & functools.reduce(operator.or_, terms)
+    fields = [Release._meta.get_field(name) for name in names]
+    position = RowValue(*names)
+    past = RowValue(*(models.Value(value, field) for value, field in zip(key, fields, strict=True)))
+    lookup = models.lookups.LessThan if descending else models.lookups.GreaterThan
+    return models.Q(lookup(position, past))
+
+
+class RowValue(models.Func):
+    """Expressions as one SQL row value, ``(a, b, c)``, to be compared as a whole."""
+
+    template = "(%(expressions)s)"
+    output_field = models.Field()
 
 
 class RevisionDetails(models.Model):
@@ -125,6 +144,10 @@ class RevisionDetails(models.Model):
 
     class Meta:
         abstract = True
+
+
+# The columns that hold a release's Rendering, in its order.
+RENDERED_FIELDS = ("rendered_html", "rendered_text", "rendered_summary", "rendered_under")
 
 
 class Release(models.Model):
@@ -181,9 +204,21 @@ class Release(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What the body renders to (rendering.Rendering), worked out when the release is
+    # saved or imported, so that no reader renders it. Read through body_html,
+    # body_text and summary, which render again what other settings rendered.
+    rendered_html = models.TextField(blank=True, editable=False)
+    rendered_text = models.TextField(blank=True, editable=False)
+    rendered_summary = models.TextField(blank=True, editable=False)
+    rendered_under = models.TextField(
+        blank=True, editable=False, help_text="The renderer's settings the body was rendered under."
+    )
 
     objects = ReleaseQuerySet.as_manager()
-    history = HistoricalRecords(bases=[RevisionDetails], excluded_fields=["updated_at"])
+    # A revision keeps what was written; its rendering is found again from it.
+    history = HistoricalRecords(
+        bases=[RevisionDetails], excluded_fields=["updated_at", *RENDERED_FIELDS]
+    )
 
     class Meta:
         ordering = list(NEWEST_FIRST)
@@ -222,14 +257,19 @@ class Release(models.Model):
     def __str__(self):
         return self.title
 
-    def save(self, *args, **kwargs):
-        """Save, stamping a withdrawal, and leave a redirect at an address it moves from."""
+    def save(self, *args, update_fields=None, **kwargs):
+        """Save, stamping a withdrawal, rendering the body, and leaving a redirect at an
+        address it moves from."""
         if self.status == self.Status.WITHDRAWN:
             self.withdrawn_at = self.withdrawn_at or timezone.now()
         else:
             self.withdrawn_at, self.withdrawal_reason = None, ""
+        if update_fields is None or "body" in update_fields:
+            self.render()
+            if update_fields is not None:
+                update_fields = {*update_fields, *RENDERED_FIELDS}
         old_path = self.stored_path()
-        super().save(*args, **kwargs)
+        super().save(*args, update_fields=update_fields, **kwargs)
         Redirect.point_away(old_path, self)
 
     def get_absolute_url(self):
@@ -276,14 +316,48 @@ class Release(models.Model):
         """Return the revisions that corrected the release in public, newest first."""
         return self.history.exclude(change_note="").order_by("-history_date", "-history_id")
 
+    def render(self):
+        """Render the body as it is now into the rendered fields, without saving."""
+        self.keep_rendering(Rendering.of(self.body))
+
+    def keep_rendering(self, rendering):
+        """Hold *rendering*, a Rendering of the body, in the rendered fields."""
+        for field, value in zip(RENDERED_FIELDS, rendering, strict=True):
+            setattr(self, field, value)
+
+    def rendered(self, field):
+        """Return the rendered *field* (one of RENDERED_FIELDS) as kept, or rendered again
+        (and kept) if the body was rendered under other settings than this process's,
+        or never."""
+        if self.rendered_under != renderer_settings():
+            self.render_again()
+        return getattr(self, field)
+
+    def render_again(self):
+        """Render the body afresh and keep the result in its row, unless the stored
+        body has changed meanwhile. A reader asks for it: a database that cannot
+        take the write now only means the next reader renders it too."""
+        self.render()
+        if self.pk is None:
+            return
+        rendered = {field: getattr(self, field) for field in RENDERED_FIELDS}
+        with contextlib.suppress(DatabaseError), transaction.atomic():
+            Release.objects.filter(pk=self.pk, body=self.body).update(**rendered)
+
     @property
     def body_html(self):
-        """The body as HTML that is safe to put on a page.
+        """The body as HTML that is safe to put on a page."""
+        return self.rendered("rendered_html")
 
-        Rendered each time it is asked, not kept: a page that shows it is kept
-        whole, and a typical body renders faster than the cache could return it.
-        """
-        return render_body(self.body)
+    @property
+    def body_text(self):
+        """The words a reader sees in the body, as the search index reads them."""
+        return self.rendered("rendered_text")
+
+    @property
+    def summary(self):
+        """The body's opening words as a reader sees them, for link previews and feeds."""
+        return self.rendered("rendered_summary")
 
 
 def release_path(category_slug, date, slug):
@@ -527,14 +601,19 @@ class StagedUpload(models.Model):
 class ContentVersion(models.Model):
     """One row: a token that changes whenever anything readers see changes.
 
-    Cached pages are filed under it (``releases/caching/``), so a save
-    anywhere, in the admin or by an import, retires every cached page at once
-    for every app server. *next_publication* is the time the next scheduled
-    release goes live, when the token must change too.
+    Cached pages carry it (``releases/caching/``), so a save anywhere, in the
+    admin or by an import, makes every cached page out of date at once for
+    every app server. *next_publication* is the time the next scheduled
+    release goes live, when the token must change too. *superseded* records
+    when each recent token was replaced, for how long its pages may still be
+    served (``releases/caching/freshness.py``).
     """
 
     token = models.CharField(max_length=32)
     next_publication = models.DateTimeField(null=True, blank=True)
+    superseded = models.TextField(
+        blank=True, default="", help_text="JSON: each recent token, and when it was replaced."
+    )
 
     def __str__(self):
         return self.token

@@ -1,17 +1,22 @@
-"""Turn a release body's Markdown into HTML that is safe to put on a page.
+"""Turn a release body's Markdown into HTML that is safe to put on a page, and into
+the text and summary a reader sees in it.
 
-Bodies are stored as written and rendered when shown, so a change to the
-rules below reaches every release at once, with nothing to re-import.
+Bodies are stored as written; what they render to is worked out when a release is
+saved or imported (``Rendering``), and kept beside it with the settings it was
+rendered under, so that a change to the rules below (a new RENDERER_VERSION, other
+image hosts) is rendered again on first use, with nothing to re-import.
 """
 
 import html as html_text
 import re
+import typing
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 import nh3
 import pyromark
 from django.conf import settings
+from django.utils.text import Truncator
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -39,9 +44,10 @@ IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
 EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
-# Part of each key that files what a body renders to (whole pages, summaries):
-# raise it when a change here renders a body differently.
+# Part of what a release's rendering is kept under, and of each key that files
+# whole pages: raise it when a change here renders a body differently.
 RENDERER_VERSION = 2
+SUMMARY_WORDS = 40
 
 
 def allowed_image_source(tag, attribute, value):
@@ -100,9 +106,9 @@ def renderer_settings():
     """Return what decides the HTML rendered from a body besides its text: this
     renderer's version and the image hosts, which choose the images kept.
 
-    Part of every key that files what a body renders to: whole pages in
-    caching/pages.py, summaries in metadata.py, so that a change of either is
-    never served from a copy.
+    Kept with every release's Rendering and part of every key that files
+    whole pages (caching/pages.py), so that a change of either is never
+    served from what was rendered before it.
     """
     return f"{RENDERER_VERSION}:{','.join(settings.BRIEFING_IMAGE_HOSTS)}"
 
@@ -136,16 +142,46 @@ BREAKING_TAG = re.compile(
 ANY_TAG = re.compile(r"<[^>]*>")
 
 
-def searchable_text(markdown):
-    """Return the words a reader sees in the body *markdown*, for the search index: those
-    of readable_text, without its lines, as the index's analyzer reads words alone.
+def searchable_text(html):
+    """Return the words a reader sees in a body rendered to *html*, for the search index:
+    those of readable_text, without its lines, as the index's analyzer reads words alone.
 
     Nothing the sanitizer strips (a script, a style, a comment) and no link's
     address is found by a search. Read with two regular expressions, several
-    times faster than readable_text's parser, as a rebuild reads every body.
+    times faster than readable_text's parser, as an import reads every body.
     """
-    html = render_body(markdown)
     return html_text.unescape(ANY_TAG.sub("", BREAKING_TAG.sub(" ", html)))
+
+
+def summary_text(text):
+    """Return the opening words of a body's *text* (searchable_text's), for link previews,
+    JSON-LD and feeds: the words a reader sees first, "…" after them if there are more.
+
+    Taken from the text the index reads, which holds readable_text's words: reading
+    them again with readable_text's parser took twice as long as rendering the body.
+    """
+    words = text.split(maxsplit=SUMMARY_WORDS)
+    if len(words) > SUMMARY_WORDS:
+        # One word of the rest is enough to say there is more.
+        words[SUMMARY_WORDS] = words[SUMMARY_WORDS].split(maxsplit=1)[0]
+    return Truncator(" ".join(words)).words(SUMMARY_WORDS, truncate="…")
+
+
+class Rendering(typing.NamedTuple):
+    """What a release's body renders to, kept beside it (``Release.rendered_*``)."""
+
+    html: str
+    text: str
+    summary: str
+    # renderer_settings() when it was rendered: under any other, it is rendered again.
+    settings: str
+
+    @classmethod
+    def of(cls, markdown):
+        """Return the Rendering of the body *markdown* under the current settings."""
+        html = render_body(markdown)
+        text = searchable_text(html)
+        return cls(html, text, summary_text(text), renderer_settings())
 
 
 class LineReader(HTMLParser):

@@ -13,13 +13,14 @@ from django_filters.views import FilterView
 from releases import metadata, revisions
 from releases.caching.version import version_for
 from releases.exporting import release_text
+from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
 from releases.lists import LIST_FIELDS, Period, ReleaseList
-from releases.models import Category, Release
+from releases.models import Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
-from releases.search.highlights import add_highlights
+from releases.search.highlights import add_highlights, with_openings
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
 
@@ -103,10 +104,13 @@ class ReleaseListView(ListFormatsMixin, FilterView):
 
         A search index still catching up may name releases since deleted,
         withdrawn or made drafts: they are left out here, as the database has them.
+        A search's page reads its bodies' openings with them, for its snippets.
         """
-        return (
-            Release.objects.published().select_related("category").only(*LIST_FIELDS).in_bulk(ids)
-        )
+        releases = Release.objects.flagged_published().select_related("category")
+        releases = releases.only(*LIST_FIELDS)
+        if self.list.search is not None:
+            releases = with_openings(releases)
+        return {pk: row for pk, row in releases.in_bulk(ids).items() if row.is_published}
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate the list's results like ListView; a page number the list lacks
@@ -134,7 +138,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         if context["search"]:
             self.add_search_context(context)
         if self.list.usable:
-            context.update(self.list.facets)
+            context.update(linked_facets(self.list.facets, self.request.GET))
         return context
 
     def add_search_context(self, context):
@@ -165,7 +169,11 @@ class CategoryReleaseListView(ReleaseListView):
     filterset_class = ReleaseFilter
 
     def chosen_category(self):
-        return get_object_or_404(Category.objects.on_record(), slug=self.kwargs["category"])
+        slug = self.kwargs["category"]
+        for category in categories_on_record(self.request):
+            if category.slug == slug:
+                return category
+        raise Http404("No category on record at this address")
 
 
 class ArchiveMixin:
@@ -249,23 +257,27 @@ class ReleaseAddressMixin:
         except ValueError:
             raise Http404("No such date") from None
         return get_object_or_404(
-            Release.objects.on_record().select_related("category"),
+            self.releases().select_related("category"),
             category__slug=self.kwargs["category"],
             date=date,
             slug=self.kwargs["slug"],
         )
 
+    def releases(self):
+        """Return the releases that answer at an address, with the columns this page reads."""
+        return Release.objects.on_record()
+
 
 class ReleaseDetailView(ReleaseAddressMixin, DetailView):
     """One release, at the path of its original permalink."""
 
+    def releases(self):
+        # The page shows the body's HTML, never its text, which only the index reads.
+        return super().releases().defer("rendered_text")
+
     def get_context_data(self, **kwargs):
         release = self.object
-        same_category = Release.objects.published().filter(category=release.category_id)
-        neighbourhood = same_category.select_related("category").only(
-            "title", "slug", "date", "published_at", "category__slug", "category__name"
-        )
-        older, newer = metadata.neighbours(release, neighbourhood)
+        older, newer = metadata.neighbours(release)
         changes = release.public_changes().only("history_id", "history_date", "change_note")
         return super().get_context_data(
             **metadata.page_metadata(self.request, release),

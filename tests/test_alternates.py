@@ -139,6 +139,19 @@ def test_json_reads_to_the_end_of_a_long_list(client, make_release):
     assert len(seen) == len(set(seen)) == 65
 
 
+def test_json_reads_on_past_releases_published_at_one_moment(client, make_release):
+    published = datetime.datetime(2021, 1, 5, 12, tzinfo=datetime.UTC)
+    for _ in range(45):
+        make_release(date=published.date(), published_at=published)
+    seen, url = [], "/api/releases/"
+    while url:
+        data = client.get(url).json()
+        seen += [item["id"] for item in data["results"]]
+        url = data["next"]
+    assert seen == sorted(seen, reverse=True)
+    assert len(set(seen)) == 45
+
+
 def test_json_refuses_a_cursor_it_did_not_make(client, make_release):
     make_release()
     response = client.get("/api/releases/", {"cursor": "not-a-cursor"})

@@ -98,6 +98,14 @@ def test_facet_links_keep_the_search_and_mark_the_current_choice(client, release
     )
 
 
+def test_a_year_link_keeps_the_search_and_leads_to_that_years_first_page(client, releases):
+    query = {"q": "trade", "date_after": "2021-01-01", "date_before": "2021-12-31", "page": "1"}
+    html = client.get(LIST, query, follow=True).text
+    link = "?q=trade&amp;date_after=2021-01-01&amp;date_before=2021-12-31"
+    assert f'href="{link}" aria-current="true">2021</a>' in html
+    assert 'href="?q=trade&amp;date_after=2019-01-01&amp;date_before=2019-12-31">2019</a>' in html
+
+
 def test_with_a_category_chosen_the_years_count_that_category_alone(client, releases):
     response = client.get(LIST, {"category": "statements-releases"})
     assert facet(response, "year_facet") == [("2021", 2), ("2019", 1)]

@@ -14,7 +14,7 @@ from tests.services import require_wrk
 pytestmark = pytest.mark.slow
 
 
-def test_benchmark_prints_each_import_against_parse_only():
+def test_benchmark_prints_each_import_against_parse_only_and_the_rebuild():
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     result = subprocess.run(
         [*manage, "benchmark_import", "--count", "60", "--databases", "sqlite"],
@@ -29,12 +29,26 @@ def test_benchmark_prints_each_import_against_parse_only():
         row = re.search(rf"^  {label} +([\d,]+) +(\d+\.\d\d) +\d+\.\d +(\d+)$", out, re.M)
         assert row, f"no figures for {label}:\n{out}"
         assert int(row[3]) > 0
+    rebuild = re.search(r"^  search_index \(releases/s\) +[\d,]+ +\d+\.\d +(\d+)$", out, re.M)
+    assert rebuild, f"no figures for the rebuild:\n{out}"
+    assert int(rebuild[1]) > 0
 
 
 def test_search_benchmark_prints_median_and_p95_for_each_search():
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     result = subprocess.run(
-        [*manage, "benchmark_search", "--count", "40", "--databases", "sqlite", "--repeats", "3"],
+        [
+            *manage,
+            "benchmark_search",
+            "--count",
+            "40",
+            "--databases",
+            "sqlite",
+            "--repeats",
+            "3",
+            "--fresh",
+            "4",
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -47,6 +61,7 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     labels = [label for label, *_ in rows]
     assert "common word" in labels
     assert "rare word (10 releases)" in labels
+    assert "4 fresh searches, once each" in labels
     matches = {label: int(count.replace(",", "")) for label, count, *_ in rows}
     assert matches["rare word (10 releases)"] == 10
     assert matches["absent word"] == 0
@@ -56,6 +71,17 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     for _, _, median, p95, engine_median, engine_p95 in rows:
         assert float(engine_median) <= float(median)
         assert float(engine_p95) <= float(p95)
+    # A release page's previous and next, and its related releases, per call.
+    parts = dict(re.findall(r"^  (previous/next|related) +(\d+\.\d\d) +\d+\.\d\d$", out, re.M))
+    assert set(parts) == {"previous/next", "related"}, f"no release page parts:\n{out}"
+
+
+BESIDE_THE_READERS = (
+    "nothing",
+    "a busy process",
+    "import_release --jobs 1",
+    "an editor saving each second",
+)
 
 
 def test_serving_benchmark_prints_each_page_against_the_bare_view(redis_url):
@@ -84,9 +110,13 @@ def test_serving_benchmark_prints_each_page_against_the_bare_view(redis_url):
     assert re.search(r"list page, 32 connections for 1 s: [\d,]+ requests/s", out)
     assert re.search(r"worker private memory \(USS\) .*: \d+ MB, [+-]\d+ MB since it started", out)
     assert re.search(r"^    edit page +[\d.]+ ms$", out, re.M)
-    for label in ("alone", "during the import"):
-        assert re.search(rf"^    {label} +[\d,]+ requests/s, p50 [\d.]+ ms", out, re.M), out
-    assert re.search(r"p99 during the import: [\d.]+x alone", out)
+    for label in BESIDE_THE_READERS:
+        row = rf"^    {re.escape(label)} +[\d,]+ +{latency} +{latency} +0\b"
+        assert re.search(row, out, re.M), f"the reader mix beside {label}, no errors:\n{out}"
+    ratio = rf"{latency}x"
+    assert re.search(
+        rf"p99 beside the import: {ratio} beside a busy process; beside the editor: {ratio}", out
+    ), out
 
 
 @pytest.mark.parametrize(

@@ -193,6 +193,7 @@ def test_image_hosts_that_are_not_host_names_are_refused(hosts):
         ("BRIEFING_UPLOAD_MAX_FILES", "x"),
         ("BRIEFING_UPLOAD_MAX_BYTES", "-5"),
         ("BRIEFING_EMAIL_TIMEOUT", "0"),
+        ("BRIEFING_STALE_SECONDS", "61"),
         ("BRIEFING_TIME_ZONE", "Mars/Base"),
         ("DATABASE_URL", "bogus"),
         ("DATABASE_URL", "foo://x"),

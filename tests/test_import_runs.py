@@ -23,6 +23,7 @@ from releases.importing.parsing import parse_release
 from releases.importing.progress import ProgressBar
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Redirect, Release
+from releases.search import updating
 from tests.release_files import release_text, todays_archive_text
 
 pytestmark = pytest.mark.django_db
@@ -275,6 +276,23 @@ def test_unchanged_file_keeps_a_staff_correction(run_import, write_release):
     _, out, _ = run_import(path)
     assert "unchanged 1" in out
     assert Release.objects.get().title == "Corrected by staff"
+
+
+def test_a_run_of_many_batches_and_index_commits_imports_and_indexes_every_file_once(
+    client, run_import, write_release, small_batches, monkeypatch
+):
+    """What bounds an import's memory (batches, index commits, rows read at a time)
+    holds a few files at once; every file still counts, once, in each run."""
+    monkeypatch.setattr(updating, "CHUNK", 3)
+    monkeypatch.setattr(updating, "READ_ROWS", 2)
+    for number in range(7):
+        path = write_release(f"{number}.md", slug=f"release-{number}", body="On sorghum.\n")
+    _, out, _ = run_import(path.parent)
+    assert out.strip() == "created 7, updated 0, unchanged 0, superseded 0, failed 0"
+    _, out, _ = run_import(path.parent)
+    assert out.strip() == "created 0, updated 0, unchanged 7, superseded 0, failed 0"
+    found = client.get("/briefing-room/", {"q": "sorghum"}).context["release_list"]
+    assert sorted(release.slug for release in found) == [f"release-{n}" for n in range(7)]
 
 
 @pytest.mark.slow  # worker processes, forked

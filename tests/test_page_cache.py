@@ -1,4 +1,5 @@
-"""Cached public pages: fast to serve again, never stale after a save, revalidated by ETag."""
+"""Cached public pages: fast to serve again, showing a save to the next reader when no render
+is under way, revalidated by ETag."""
 
 import concurrent.futures
 import datetime
@@ -11,7 +12,7 @@ from django.test.signals import template_rendered
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from releases.caching.pages import LocalPages
+from releases.caching.pages import Copy, LocalPages
 from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -84,15 +85,28 @@ def test_streamed_csv_and_errors_are_not_cached(client, make_release):
 
 def test_local_pages_keep_the_most_recent_within_their_budget():
     pages = LocalPages(budget=12, largest=10)
-    pages.put("a", (200, {}, b"first"))
-    pages.put("b", (200, {}, b"second"))  # 11 bytes in all
-    assert pages.get("a") == (200, {}, b"first")  # now the most recent
-    pages.put("c", (200, {}, b"third"))  # over budget: the least recent goes
+    pages.put("a", page(b"first"))
+    pages.put("b", page(b"second"))  # 11 bytes in all
+    assert pages.get("a") == page(b"first")  # now the most recent
+    pages.put("c", page(b"third"))  # over budget: the least recent goes
     assert pages.get("b") is None
     assert pages.get("a") is not None
     assert pages.get("c") is not None
-    pages.put("d", (200, {}, b"more than ten bytes"))
+    pages.put("d", page(b"more than ten bytes"))
     assert pages.get("d") is None
+
+
+def test_local_pages_keep_one_copy_of_a_page_the_newest():
+    pages = LocalPages(budget=12, largest=10)
+    pages.put("a", page(b"old", version="v1"))
+    pages.put("a", page(b"newer", version="v2"))
+    pages.put("b", page(b"seven"))  # 10 bytes in all: the old copy counts no more
+    assert pages.get("a") == page(b"newer", version="v2")
+    assert pages.get("b") is not None
+
+
+def page(content, version="v1"):
+    return Copy(version, 200, {}, content)
 
 
 def test_head_gets_the_headers_without_the_body(client, make_release):

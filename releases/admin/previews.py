@@ -8,6 +8,8 @@ from releases import metadata
 
 def render_preview(request, release):
     """Render *release* (saved or not) with the public page's template, for staff only."""
+    # Its body as posted, which its kept rendering does not hold yet.
+    release.render()
     context = {
         "release": release,
         "preview": True,

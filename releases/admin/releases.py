@@ -20,7 +20,7 @@ from releases.admin.change_lists import RangeChecked
 from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
 from releases.facets import counts_by
-from releases.models import Category, Redirect, Release
+from releases.models import RENDERED_FIELDS, Category, Redirect, Release
 from releases.search.compiling import Criteria
 from releases.search.lookups import search_releases
 from releases.search.query import SearchQueryError, parse_search
@@ -109,6 +109,10 @@ class ReleaseAdmin(RangeChecked, SimpleHistoryAdmin):
     actions = ["publish"]
     object_history_template = "admin/releases/release/object_history.html"
     object_history_list_template = "admin/releases/release/object_history_list.html"
+
+    def get_queryset(self, request):
+        # Staff see a release's Markdown; a save renders it afresh.
+        return super().get_queryset(request).defer(*RENDERED_FIELDS)
 
     def get_search_results(self, request, queryset, search_term):
         """Search titles and bodies with the search index, as readers' searches do,

@@ -2,7 +2,8 @@
 
 Used by ``manage.py benchmark_import`` (``make bench``). Each import runs as
 the real command in a process of its own, so that its wall time and its peak
-memory are what an operator would see. The other benchmarks build on its
+memory (PSS summed over the command and its worker processes) are what an
+operator would see. The other benchmarks build on its
 archives, databases and command options.
 """
 
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from releases.benchmarks.generator import ArchiveGenerator
+from releases.benchmarks.memory import run_sampled
 from releases.importing.discovery import find_release_files
 from releases.importing.parsing import parse_release
 from releases.importing.preparing import read_release_file
@@ -28,15 +30,6 @@ DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432"
 DEFAULT_POSTGRES_DATABASE = "briefing_benchmark"
 DATABASES = ("sqlite", "postgresql")
 MANAGE = [sys.executable, str(Path(settings.BASE_DIR, "manage.py"))]
-# Runs a command and prints the peak resident memory, in KB, of the largest
-# process it started. A small process of its own does the starting, so the
-# benchmark's own memory is not counted in.
-PEAK_MEMORY = """
-import resource, subprocess, sys
-status = subprocess.call(sys.argv[1:])
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-sys.exit(status)
-"""
 
 
 @dataclasses.dataclass
@@ -45,7 +38,7 @@ class Measurement:
 
     files: int
     seconds: float
-    peak_rss_mb: float = 0.0
+    peak_pss_mb: float = 0.0
 
     @property
     def rate(self):
@@ -137,14 +130,31 @@ def parse_only(files):
     return Measurement(len(files), time.perf_counter() - started)
 
 
-def run_import(database_url, directory, files):
-    """Run ``manage.py import_release`` on *directory*; return its Measurement."""
+def run_measured(arguments, database_url, count):
+    """Run ``manage.py`` with *arguments* on *database_url*; return its Measurement of
+    *count* items, or raise CommandError."""
     environment = {**os.environ, "DATABASE_URL": database_url}
-    command = [sys.executable, "-c", PEAK_MEMORY, *MANAGE, "import_release", str(directory)]
     started = time.perf_counter()
-    output = run_step([*command, "-v0"], environment, f"import_release into {database_url}")
+    status, _, peak_mb = run_sampled([*MANAGE, *arguments, "-v0"], environment)
     seconds = time.perf_counter() - started
-    return Measurement(len(files), seconds, int(output.split()[-1]) / 1024)
+    if status != 0:
+        raise CommandError(f"{arguments[0]} on {database_url} failed with exit status {status}")
+    return Measurement(count, seconds, peak_mb)
+
+
+def run_import(database_url, directory, files, jobs=None):
+    """Run ``manage.py import_release`` on *directory* (with ``--jobs`` *jobs*, if given);
+    return its Measurement."""
+    arguments = ["import_release", str(directory)]
+    if jobs is not None:
+        arguments += ["--jobs", str(jobs)]
+    return run_measured(arguments, database_url, len(files))
+
+
+def run_rebuild(database_url, releases):
+    """Run ``manage.py search_index``, rebuilding the index of *releases* releases; return
+    its Measurement."""
+    return run_measured(["search_index"], database_url, releases)
 
 
 def change_one_percent(files):

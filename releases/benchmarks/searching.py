@@ -4,24 +4,31 @@ Each search is a whole request through Django's test client (filters, the
 count, the page, the highlighted snippets and the template), repeated, and
 reported as its median and 95th percentile in milliseconds; and, apart, the
 search engine's own share of each request: bringing the index up to the
-journal, the count, the page of ids, the facets and the snippets.
+journal, the count, the page of ids, the facets and the snippets. Then
+searches nobody asked before: varied queries, each asked once, with no
+count, facet or page kept for any of them.
 """
 
 import contextlib
 import dataclasses
 import datetime
 import functools
+import math
+import random
+import re
 import statistics
 import time
 
 from django.core.cache import cache
 from django.db import transaction
 from django.test import Client, override_settings
-from django.test.utils import setup_test_environment
 
 from releases import views
+from releases.benchmarks.generator import CATEGORIES, PEOPLE, PLACES, WORDS
+from releases.filters import categories_on_record
 from releases.models import Category, Release
 from releases.search import engine, updating
+from releases.search.query import STOP_WORDS
 
 # A word no release uses, and one only RARE_RELEASES use.
 ABSENT_WORD = "zeppelin"
@@ -39,6 +46,52 @@ SEARCHES = [
     (f"rare word ({RARE_RELEASES} releases)", {"q": RARE_WORD}),
     ("absent word", {"q": ABSENT_WORD}),
 ]  # fmt: skip
+
+
+# How a list page says how many releases it found.
+RESULT_COUNT = re.compile(r'<p class="result-count">([\d,]+) release')
+# The fresh searches are drawn from this seed: every run asks the same ones.
+FRESH_SEED = 22
+
+
+def fresh_searches(count):
+    """Return *count* different searches (query parameters) of the generated archive's
+    words: words, pairs of words, phrases, prefixes and names, some in a category or
+    a range of years, some newest first."""
+    chooser = random.Random(FRESH_SEED)
+    searches = {}
+    while len(searches) < count:
+        params = {"q": fresh_query(chooser)}
+        if chooser.random() < 0.3:
+            params["category"] = chooser.choice(CATEGORIES[:4])[0]
+        if chooser.random() < 0.2:
+            first = chooser.randrange(2009, 2025)
+            params |= {"date_after": f"{first}-01-01", "date_before": f"{first + 1}-12-31"}
+        if chooser.random() < 0.2:
+            params["sort"] = "newest"
+        searches[tuple(sorted(params.items()))] = params
+    return list(searches.values())
+
+
+def fresh_query(chooser):
+    """Return one query of the generated archive's words, drawn by *chooser*."""
+    words = sorted({word for word in WORDS if word not in STOP_WORDS})
+    names = [name.split()[-1] for name in PEOPLE + PLACES if not name.startswith("the ")]
+    form = chooser.randrange(5)
+    if form == 0:
+        return chooser.choice(words)
+    if form == 1:
+        return " ".join(chooser.sample(words, 2))
+    if form == 2:
+        # Two or three words in the order the archive's prose has them.
+        start = chooser.randrange(len(WORDS) - 3)
+        phrase = WORDS[start : start + chooser.choice((2, 3))]
+        if all(word in STOP_WORDS for word in phrase):
+            return chooser.choice(words)
+        return '"{}"'.format(" ".join(phrase))
+    if form == 3:
+        return chooser.choice([word for word in words if len(word) > 4])[:4] + "*"
+    return f"{chooser.choice(names)} {chooser.choice(words)}"
 
 
 # What a list page asks of the search engine, by part: each call is timed,
@@ -176,19 +229,27 @@ def within_the_list(client, label, params):
     """
     if "page" not in params:
         return label, params
-    first = client.get("/briefing-room/", {**params, "page": "1"})
-    last = first.context["paginator"].num_pages
+    found = matches(client.get("/briefing-room/", {**params, "page": "1"}))
+    last = max(1, math.ceil(found / views.ReleaseListView.paginate_by))
     if int(params["page"]) <= last:
         return label, params
     return label.replace(f"page {params['page']}", f"page {last}"), {**params, "page": str(last)}
 
 
-# Searching is measured, not the page cache: every request renders its page
-# and counts its matches and facets afresh.
-@override_settings(STORAGES=PLAIN_STATIC_FILES, BRIEFING_PAGE_CACHE=False)
-def time_searches(repeats):
-    """Return a Timing for each of SEARCHES against the configured database."""
-    setup_test_environment()
+def matches(response):
+    """The number of releases a list page says it found."""
+    return int(RESULT_COUNT.search(response.text)[1].replace(",", ""))
+
+
+# Searching is measured, not the page cache: every request renders its page and
+# counts its matches and facets. Templates are not instrumented for tests, which
+# would add to every request's time.
+@override_settings(
+    STORAGES=PLAIN_STATIC_FILES, BRIEFING_PAGE_CACHE=False, ALLOWED_HOSTS=["testserver"]
+)
+def time_searches(repeats, fresh):
+    """Return a Timing for each of SEARCHES against the configured database, then one
+    for *fresh* searches nobody asked before, each asked once."""
     client = Client()
     timings = []
     with engine_clock() as clock:
@@ -197,14 +258,39 @@ def time_searches(repeats):
             client.get("/briefing-room/", params)  # warm the database's caches once
             timing = Timing(label, 0, [], [])
             for _ in range(repeats):
-                cache.clear()  # no counts or facets remembered from the last request
-                clock.read_milliseconds()
-                started = time.perf_counter()
-                response = client.get("/briefing-room/", params)
-                timing.milliseconds.append((time.perf_counter() - started) * 1000)
-                timing.engine_parts.append(clock.read_milliseconds())
-                if response.status_code != 200:
-                    raise RuntimeError(f"{label}: status {response.status_code}")
-            timing.matches = response.context["paginator"].count
+                forget_lists()
+                response = timed_request(client, clock, timing, params)
+            timing.matches = matches(response)
             timings.append(timing)
+        timings.append(time_fresh_searches(client, clock, fresh))
     return timings
+
+
+def forget_lists():
+    """Empty the cache of every list's counts, facets and pages, keeping what production
+    keeps for all of them alike (the categories on record)."""
+    cache.clear()
+    categories_on_record(None)
+
+
+def time_fresh_searches(client, clock, count):
+    """Return the Timing of *count* searches nobody asked before, each asked once: what
+    the site keeps for every list (the categories on record) is kept, as in production."""
+    timing = Timing(f"{count} fresh searches, once each", 0, [], [])
+    found = 0
+    for params in fresh_searches(count):
+        found += matches(timed_request(client, clock, timing, params))
+    timing.matches = found // count
+    return timing
+
+
+def timed_request(client, clock, timing, params):
+    """Ask the list page for *params*; add its times to *timing*."""
+    clock.read_milliseconds()
+    started = time.perf_counter()
+    response = client.get("/briefing-room/", params)
+    timing.milliseconds.append((time.perf_counter() - started) * 1000)
+    timing.engine_parts.append(clock.read_milliseconds())
+    if response.status_code != 200:
+        raise RuntimeError(f"{params}: status {response.status_code}")
+    return response

@@ -10,6 +10,7 @@ import dataclasses
 import http.cookiejar
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import time
@@ -103,6 +104,62 @@ def drive_mix(base, paths, seconds, connections, directory):
     script = Path(directory, "mix.lua")
     script.write_text(MIX_SCRIPT % ", ".join(f'"{path}"' for path in paths), encoding="utf-8")
     return drive(base, seconds, connections, script=script)
+
+
+# A process that takes a whole core and does nothing else: what any busy
+# neighbour costs the readers, to compare the import and the editor with.
+BUSY_LOOP = "while True: pass"
+
+# Run by manage.py shell: save the newest release every second, as an editor
+# would (the model's save: its signals, its revision), for the window; print
+# how many saves it made.
+EDITOR = """
+import time
+from releases.models import Release
+release = Release.objects.published().first()
+title = release.title
+saves = 0
+started = time.monotonic()
+while time.monotonic() < started + {seconds}:
+    saves += 1
+    release.title = f"{{title}} (saved {{saves}} times)"
+    release.save()
+    time.sleep(max(0.0, started + saves - time.monotonic()))
+release.title = title
+release.save()
+print(saves)
+"""
+
+
+def editor(seconds):
+    """Return the code of an editor saving a release every second for *seconds*."""
+    return EDITOR.format(seconds=seconds)
+
+
+def mix_beside(command, environment, base, paths, seconds, connections, directory):
+    """Run drive_mix while *command* (or nothing, if None) runs in *environment*;
+    return (its Load, a note on how the command went).
+
+    A command still running when the load ends is waited for, or stopped if it
+    never ends by itself (the busy loop).
+    """
+    if command is None:
+        return drive_mix(base, paths, seconds, connections, directory), ""
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True)
+    try:
+        load = drive_mix(base, paths, seconds, connections, directory)
+        running = process.poll() is None
+    finally:
+        if command[-1] == BUSY_LOOP:
+            process.terminate()
+        output, _ = process.communicate()
+    if process.returncode not in (0, -signal.SIGTERM):
+        return load, f"  (it failed: exit status {process.returncode})"
+    if command[-1] == BUSY_LOOP:
+        return load, ""
+    if output.strip().isdecimal():
+        return load, f"  ({int(output)} saves)"
+    return load, "" if running else "  (it ended before the load did)"
 
 
 def changed_copies(archive, directory, count):

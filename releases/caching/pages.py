@@ -1,7 +1,12 @@
 """Public pages served whole from the cache, and revalidated by ETag.
 
-Every cached page is filed under the content version (``caching/version.py``),
-so a save anywhere retires every cached page at once, on every app server.
+Each page is kept under its address, with the content version it was
+rendered under (``caching/version.py``). A copy of the current version is
+served as it is. A copy of a version gone by is served while it is at most
+BRIEFING_STALE_SECONDS behind the change that superseded it, and meanwhile
+one request, the first to take the page's lock, renders the new copy: no
+other reader waits for it (stale-while-revalidate, ``caching/freshness.py``).
+A signed-in staff member is never served a copy of a version gone by.
 """
 
 import collections
@@ -16,23 +21,28 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 
-from releases.caching.version import KEEP_SECONDS, current_version, last_seen_version
+from releases.caching.freshness import sees_changes_at_once
+from releases.caching.version import KEEP_SECONDS, current_versions
 from releases.rendering import renderer_settings
 
-# A render holds the readers of its page for at most this long, polling this often.
+# A render holds the lock on its page for at most this long; readers with no
+# copy they may be served wait for it at most this long, polling this often.
 RENDER_LOCK_SECONDS = 10
 RENDER_WAIT_SECONDS = 5.0
 RENDER_POLL_SECONDS = 0.02
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 
+# A kept page: the content version it was rendered under, and its response.
+Copy = collections.namedtuple("Copy", "version status headers content")
+
 
 class LocalPages:
     """The pages this process served last, in its own memory, before the shared cache.
 
-    A crowd reloads a few pages: kept here, they cost no trip to Redis. The
-    keys hold the content version, so a copy here is never staler than Redis's.
-    At most *budget* bytes of pages are kept, none larger than *largest*.
+    A crowd reloads a few pages: kept here, they cost no trip to Redis while
+    their version is current. At most *budget* bytes of pages are kept, none
+    larger than *largest*.
     """
 
     def __init__(self, budget, largest):
@@ -41,31 +51,31 @@ class LocalPages:
         self.size = 0
         self.lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, address):
         with self.lock:
-            stored = self.pages.get(key)
-            if stored is not None:
-                self.pages.move_to_end(key)
-            return stored
+            copy = self.pages.get(address)
+            if copy is not None:
+                self.pages.move_to_end(address)
+            return copy
 
     def clear(self):
         with self.lock:
             self.pages.clear()
             self.size = 0
 
-    def put(self, key, stored):
-        length = len(stored[2])
-        if length > self.largest:
+    def put(self, address, copy):
+        """Keep *copy* as the page at *address*, in place of any other."""
+        if len(copy.content) > self.largest:
             return
         with self.lock:
-            if key in self.pages:
-                self.pages.move_to_end(key)
-                return
-            self.pages[key] = stored
-            self.size += length
+            replaced = self.pages.pop(address, None)
+            if replaced is not None:
+                self.size -= len(replaced.content)
+            self.pages[address] = copy
+            self.size += len(copy.content)
             while self.size > self.budget:
                 _, dropped = self.pages.popitem(last=False)
-                self.size -= len(dropped[2])
+                self.size -= len(dropped.content)
 
 
 # The hot pages of a process: room for many list and release pages at once,
@@ -93,53 +103,112 @@ def cached_page(view, reads=()):
             return view(request, *args, **kwargs)
         # Noted first, for stale_copy, should the database not answer next.
         request.page_reads = reads
-        version = request.content_version = current_version()
+        versions = current_versions()
+        request.content_version = versions.current
         address = page_address(request, reads)
-        etag = f'"{version}-{address}"'
-        not_modified = get_conditional_response(request, etag=etag)
+        not_modified = unchanged(request, versions.current, address)
         if not_modified is not None:
-            return revalidated(not_modified, etag)
-        key = f"page:{version}:{address}"
-        stored = LOCAL_PAGES.get(key) or cache.get(key)
-        if stored is None:
-            stored = rendered_once(key, lambda: render_and_keep(key, view, request, args, kwargs))
-            if isinstance(stored, HttpResponseBase):
-                return stored  # not a page to keep
-        LOCAL_PAGES.put(key, stored)
-        return revalidated(thawed(request, stored), etag)
+            return not_modified
+        render = functools.partial(
+            render_and_keep, address, versions.current, view, request, args, kwargs
+        )
+        copy = copy_to_serve(request, address, versions, render)
+        if isinstance(copy, HttpResponseBase):
+            return copy  # not a page to keep
+        return unchanged(request, copy.version, address) or served(request, copy, address)
 
     return serve
 
 
-def render_and_keep(key, view, request, args, kwargs):
-    """Render the page; return it as kept under *key*, or the response if it is not kept."""
+def copy_to_serve(request, address, versions, render):
+    """Return the copy of the page at *address* to serve *request*: kept, or rendered.
+
+    A copy of a version gone by is served while a render of the new one is
+    under way elsewhere; if none is, this request renders it. Staff never get
+    one: they render the page themselves rather than wait for another's render.
+    A response that is not a page to keep is returned as it is.
+    """
+    copy = servable_copy(address, versions)
+    if copy is not None and copy.version == versions.current:
+        return copy
+    if sees_changes_at_once(request):
+        return render()
+    if copy is None:
+        return rendered_once(address, versions, render)
+    rendered = rendered_if_first(address, render)
+    return copy if rendered is None else rendered
+
+
+def servable_copy(address, versions):
+    """Return the freshest copy of the page at *address* that *versions* let be served, or None.
+
+    This process's copy first: of the current version, it spares a trip to the cache.
+    """
+    local = LOCAL_PAGES.get(address)
+    if local is not None and local.version == versions.current:
+        return local
+    copies = [
+        copy
+        for copy in (shared_copy(address), local)
+        if copy is not None and versions.servable(copy.version)
+    ]
+    if not copies:
+        return None
+    freshest = min(copies, key=lambda copy: versions.behind(copy.version))
+    LOCAL_PAGES.put(address, freshest)
+    return freshest
+
+
+def shared_copy(address):
+    """Return the copy of the page at *address* in the shared cache, or None."""
+    stored = cache.get(page_key(address))
+    return None if stored is None else Copy._make(stored)
+
+
+def page_key(address):
+    return f"page:{address}"
+
+
+def render_and_keep(address, version, view, request, args, kwargs):
+    """Render the page; return it as kept at *address* under *version*, or the response
+    if it is not kept."""
     response = view(request, *args, **kwargs)
     if not cacheable(response):
         return response
-    stored = freeze(response)
-    cache.set(key, stored, KEEP_SECONDS)
-    return stored
+    copy = Copy(version, *freeze(response))
+    cache.set(page_key(address), tuple(copy), KEEP_SECONDS)
+    LOCAL_PAGES.put(address, copy)
+    return copy
 
 
-def rendered_once(key, render):
-    """Return *render*() for the page *key*, or the page another request is rendering.
+def rendered_if_first(address, render):
+    """Return *render*() if no other request is rendering the page at *address*, or None."""
+    lock = f"rendering:{address}"
+    if not cache.add(lock, 1, RENDER_LOCK_SECONDS):
+        return None
+    try:
+        return render()
+    finally:
+        cache.delete(lock)
 
-    After a save every page is rendered afresh. Many readers asking for one
-    page at that moment would each render it: the first takes a lock, and
-    the others wait for its copy, or render themselves if it has none to share.
+
+def rendered_once(address, versions, render):
+    """Return *render*() for the page at *address*, or the copy another request renders.
+
+    With no copy to serve, many readers asking for one page at once would each
+    render it: the first takes the lock, and the others wait for a copy
+    *versions* let be served, or render themselves if none comes.
     """
-    lock = f"rendering:{key}"
-    if cache.add(lock, 1, RENDER_LOCK_SECONDS):
-        try:
-            return render()
-        finally:
-            cache.delete(lock)
+    rendered = rendered_if_first(address, render)
+    if rendered is not None:
+        return rendered
+    lock = f"rendering:{address}"
     deadline = time.monotonic() + RENDER_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(RENDER_POLL_SECONDS)
-        stored = cache.get(key)
-        if stored is not None:
-            return stored
+        copy = shared_copy(address)
+        if copy is not None and versions.servable(copy.version):
+            return copy
         if cache.get(lock) is None:
             break  # rendered, and not a page to keep
     return render()
@@ -159,31 +228,47 @@ def page_address(request, reads):
     return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
 
 
-def thawed(request, stored):
-    """Return the response kept as *stored*, for *request* (HEAD: the headers alone)."""
-    status, headers, content = stored
+def thawed(request, copy):
+    """Return the response kept as *copy*, for *request* (HEAD: the headers alone)."""
+    content, headers = copy.content, copy.headers
     if request.method == "HEAD":
         # The headers of the page without its body, as HTTP asks.
         headers = {**headers, "Content-Length": str(len(content))}
         content = b""
-    return HttpResponse(content, status=status, headers=headers)
+    return HttpResponse(content, status=copy.status, headers=headers)
+
+
+def unchanged(request, version, address):
+    """Return a 304 if *request* holds the copy of the page at *address* kept under
+    *version*, or None."""
+    etag = page_etag(version, address)
+    not_modified = get_conditional_response(request, etag=etag)
+    return None if not_modified is None else revalidated(not_modified, etag)
+
+
+def served(request, copy, address):
+    """Return *copy* as the response to *request*, with its own ETag."""
+    return revalidated(thawed(request, copy), page_etag(copy.version, address))
+
+
+def page_etag(version, address):
+    return f'"{version}-{address}"'
 
 
 def stale_copy(request):
-    """Return the copy of *request*'s page kept under the last version seen, or None.
+    """Return the copy kept of *request*'s page, whatever its version, or None.
 
     For when the database cannot say which version is current: the page may
     be older than the last save, and says so in its X-Served-Stale header.
     """
     reads = getattr(request, "page_reads", None)  # None: not a cached page
-    version = last_seen_version() if reads is not None else None
-    if version is None:
+    if reads is None:
         return None
-    key = f"page:{version}:{page_address(request, reads)}"
-    stored = LOCAL_PAGES.get(key) or cache.get(key)
-    if stored is None:
+    address = page_address(request, reads)
+    copy = shared_copy(address) or LOCAL_PAGES.get(address)
+    if copy is None:
         return None
-    response = thawed(request, stored)
+    response = thawed(request, copy)
     response["X-Served-Stale"] = "the database is unavailable; this copy may be out of date"
     response["Cache-Control"] = "no-store"
     return response

@@ -9,6 +9,7 @@ stored as written and rendered when a release is viewed.
 import collections
 import contextlib
 import dataclasses
+import gc
 import itertools
 import multiprocessing
 import os
@@ -178,8 +179,7 @@ class ReleaseImport:
             for chunk in chunks:
                 yield [(position, prepare_one(preparer, found)) for position, found in chunk]
             return
-        context = multiprocessing.get_context("fork")
-        with context.Pool(self.jobs, initializer=start_worker, initargs=(preparer,)) as pool:
+        with worker_pool(self.jobs, preparer) as pool:
             # Chunks are prepared while the ones before them are stored. A few
             # in flight keep the workers busy through a slow batch; a few only,
             # so that memory stays bounded whatever the archive's size.
@@ -271,6 +271,21 @@ def assemble(chunk, preparing):
         (position, PreparedFile(str(path), reason=problem) if problem else next(prepared))
         for position, (path, problem) in chunk
     ]
+
+
+def worker_pool(jobs, preparer):
+    """Return a pool of *jobs* forked worker processes preparing files with *preparer*.
+
+    The objects this process holds are frozen out of the garbage collector's
+    sight while it forks: a worker's collector would otherwise write to every
+    one of them, and so copy its pages, which it shares with this process.
+    """
+    gc.freeze()
+    try:
+        context = multiprocessing.get_context("fork")
+        return context.Pool(jobs, initializer=start_worker, initargs=(preparer,))
+    finally:
+        gc.unfreeze()
 
 
 worker_preparer = None

@@ -1,7 +1,8 @@
 """Turn one file into what the importer stores, without the database.
 
 This is the part of an import that can run in several processes at once:
-reading, the digest that recognises an unchanged file, and parsing.
+reading, the digest that recognises an unchanged file, parsing, and rendering
+the body, which the release keeps beside it.
 """
 
 import array
@@ -22,6 +23,7 @@ from releases.importing.parsing import (
     parse_release,
 )
 from releases.models import release_path
+from releases.rendering import Rendering
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +38,7 @@ class PreparedFile:
     old_path: str = ""
     known: bool = False
     reason: str = ""
+    rendering: Rendering | None = None
 
 
 class KnownDigests:
@@ -84,7 +87,8 @@ class FilePreparer:
             if skip_known and source_hash in self.known_hashes:
                 return PreparedFile(path, source_hash, known=True)
             release = parse_release(data, self.key_map)
-            return PreparedFile(path, source_hash, release, old_path(release))
+            rendering = Rendering.of(release.body)
+            return PreparedFile(path, source_hash, release, old_path(release), rendering=rendering)
         except ReleaseError as exc:
             return PreparedFile(path, reason=str(exc))
         except Exception as exc:

@@ -23,7 +23,14 @@ from django.utils import timezone
 from releases.changes import content_changed
 from releases.db.bulk_insert import BulkInsert
 from releases.importing.records import FileRecord, Outcome
-from releases.models import Category, FormerPermalink, Redirect, Release, release_path
+from releases.models import (
+    RENDERED_FIELDS,
+    Category,
+    FormerPermalink,
+    Redirect,
+    Release,
+    release_path,
+)
 from releases.search import updating
 
 STORED_FIELDS = (
@@ -37,7 +44,14 @@ STORED_FIELDS = (
     "published_offset",
     "modified_offset",
 )
-UPDATED_FIELDS = (*STORED_FIELDS, "permalink", "category", "source_hash", "updated_at")
+UPDATED_FIELDS = (
+    *STORED_FIELDS,
+    "permalink",
+    "category",
+    "source_hash",
+    "updated_at",
+    *RENDERED_FIELDS,
+)
 INSERTED_FIELDS = (
     *STORED_FIELDS,
     "permalink",
@@ -47,8 +61,9 @@ INSERTED_FIELDS = (
     "updated_at",
     "status",
     "withdrawal_reason",
+    *RENDERED_FIELDS,
 )
-# A revision holds the release's values as the import left them.
+# A revision holds the release's values as the import left them, not their rendering.
 REVISION_FIELDS = (
     "id",
     *STORED_FIELDS,
@@ -260,12 +275,14 @@ class BatchWriter:
     def existing_releases(self, batch):
         """Return {permalink: Release} of the batch's files, by current or former permalink."""
         permalinks = [prepared.release.permalink for _, prepared in batch if prepared.release]
-        rows = Release.objects.filter(permalink__in=permalinks).select_related("category")
+        # Not their renderings: a file that changes a release brings its own.
+        stored = Release.objects.select_related("category").defer(*RENDERED_FIELDS)
+        rows = stored.filter(permalink__in=permalinks)
         found = {release.permalink: release for release in rows}
         former = FormerPermalink.objects.filter(url__in=permalinks).values_list("url", "release")
         former = dict(former)
         if former:
-            releases = Release.objects.select_related("category").in_bulk(set(former.values()))
+            releases = stored.in_bulk(set(former.values()))
             found.update((url, releases[pk]) for url, pk in former.items())
         return found
 
@@ -289,7 +306,8 @@ class BatchWriter:
 
     def stored_release(self, permalink):
         """Return the stored release with *permalink*, or None if it is new in this batch."""
-        return Release.objects.select_related("category").filter(permalink=permalink).first()
+        stored = Release.objects.select_related("category").defer(*RENDERED_FIELDS)
+        return stored.filter(permalink=permalink).first()
 
     def taken_addresses(self, batch):
         slugs = {prepared.release.slug for _, prepared in batch if prepared.release}
@@ -468,6 +486,7 @@ class BatchWriter:
             now,
             self.status,
             "",
+            *prepared.rendering,
         )
 
     def revision(self, release_id, values, kind, now):
@@ -513,6 +532,7 @@ class BatchWriter:
         release.category = self.category(parsed.category)
         release.source_hash = prepared.source_hash
         release.updated_at = now
+        release.keep_rendering(prepared.rendering)
 
     def category(self, slug):
         """Return the Category for *slug*, creating it on first sight."""

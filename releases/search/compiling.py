@@ -1,12 +1,14 @@
 """A parsed search and a list's filters, written out as one query of the index.
 
 Every term must match, in the title or the body; a title match is boosted
-over a body match, so BM25 ranks it higher. Filters (status, publication
-time, category, dates) are read from fast fields and add nothing to the score.
+over a body match, so BM25 ranks it higher. A phrase is found in the body
+through its word pairs (schema.py). Filters (status, publication time,
+category, dates) are read from fast fields and add nothing to the score.
 """
 
 import dataclasses
 import datetime
+import itertools
 import re
 
 import tantivy
@@ -20,6 +22,7 @@ from releases.search.schema import (
     TITLE_BOOST,
     day_number,
     instant,
+    pair_term,
 )
 
 TEXT_FIELDS = ("title", "body")
@@ -131,12 +134,37 @@ def field_query(term, field):
         if not stems:
             return tantivy.Query.regex_query(SCHEMA, field, pattern)
         literal = [(place, re.escape(stem)) for place, stem in stems]
-        return tantivy.Query.regex_phrase_query(
-            SCHEMA, field, [*literal, (len(term.words) - 1, pattern)]
-        )
+        patterns = [*literal, (len(term.words) - 1, pattern)]
+        # The pairs' joiner stands for itself in a regular expression.
+        if field == "body" and (pairs := paired(patterns)):
+            if len(pairs) == 1:
+                return tantivy.Query.regex_query(SCHEMA, "pairs", pairs[0][1])
+            return tantivy.Query.regex_phrase_query(SCHEMA, "pairs", pairs)
+        return tantivy.Query.regex_phrase_query(SCHEMA, field, patterns)
     if not stems:
         # A word the analyzer drops (too long to be indexed) matches nothing.
         return tantivy.Query.empty_query()
     if len(stems) == 1:
         return tantivy.Query.term_query(SCHEMA, field, stems[0][1])
+    if field == "body" and (pairs := paired(stems)):
+        if len(pairs) == 1:
+            return tantivy.Query.term_query(SCHEMA, "pairs", pairs[0][1])
+        return tantivy.Query.phrase_query(SCHEMA, "pairs", pairs)
     return tantivy.Query.phrase_query(SCHEMA, field, stems)
+
+
+def paired(stems):
+    """Return the phrase *stems* ([(place, stem)]) as [(place, pair)] of the ``pairs``
+    field, or None if a stem has no neighbour in it (the words on either side of it
+    are dropped): only the body's own positions can place that one.
+
+    Each pair holds where both its stems are, one place apart, so the pairs, each
+    at its place, hold exactly where the whole phrase does. The stems may be
+    regular expressions, a phrase ending in a prefix.
+    """
+    pairs, paired_stems = [], set()
+    for at, ((place, stem), (next_place, next_stem)) in enumerate(itertools.pairwise(stems)):
+        if next_place == place + 1:
+            pairs.append((place, pair_term(stem, next_stem)))
+            paired_stems |= {at, at + 1}
+    return pairs if len(paired_stems) == len(stems) else None

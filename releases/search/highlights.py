@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from releases.models import Release
 from releases.rendering import plain_text
 from releases.search.compiling import matched_in, positioned_stems
+from releases.search.query import MAX_QUERY_LENGTH
 from releases.search.schema import ANALYZER
 
 SNIPPET_CHARACTERS = 200
@@ -25,6 +26,11 @@ ELLIPSIS = "…"
 # Characters of a body's Markdown looked through first: reading a whole body
 # (25,000 characters is common) for each of twenty results was most of a search.
 OPENING_CHARACTERS = 1500
+# A body whose opening has no match is looked through in windows of this many characters
+# (the first holding a match gives the snippet), each overlapping the one before
+# by more than the longest search.
+WINDOW_CHARACTERS = 4000
+WINDOW_OVERLAP = 2 * MAX_QUERY_LENGTH
 # A phrase found in order counts this many times a word found alone.
 PHRASE_WEIGHT = 3
 
@@ -33,23 +39,18 @@ def add_highlights(search, releases, query):
     """Give each of *releases* ``title_html`` and ``snippet_html``, matches marked.
 
     *search* is the Search the releases were found with; call this on a
-    page of results, not on all of them.
+    page of results, not on all of them, read with_openings(). Where the
+    match lies past the opening, the bodies are read whole, in one query.
     """
     releases = list(releases)
     if not releases:
         return
-    ids = [release.pk for release in releases]
-    # One character more than the opening says whether there is more (the length
-    # of a body would mean reading all of it).
-    openings = Release.objects.filter(pk__in=ids).annotate(
-        opening=Left("body", OPENING_CHARACTERS + 1)
-    )
-    openings = dict(openings.values_list("pk", "opening"))
-    in_body = body_matches(search, query, ids)
+    in_body = body_matches(search, query, [release.pk for release in releases])
     marker = Marker.of(query)
+    deep = []
     for release in releases:
         release.title_html = with_marks(release.title, marker.spans(release.title))
-        opening = openings.get(release.pk, "")
+        opening = release.opening
         whole = len(opening) <= OPENING_CHARACTERS
         text = plain_text(opening[:OPENING_CHARACTERS])
         if release.pk not in in_body:
@@ -59,9 +60,22 @@ def add_highlights(search, releases, query):
             continue
         spans = marker.spans(text)
         if not spans and not whole:
-            text = plain_text(whole_body(release.pk))
-            spans, whole = marker.spans(text), True
+            deep.append(release)
+            continue
         release.snippet_html = stretch(text, spans, whole)
+    bodies = whole_bodies([release.pk for release in deep])
+    for release in deep:
+        release.snippet_html = deep_snippet(marker, bodies.get(release.pk, ""))
+
+
+def with_openings(releases):
+    """Return the queryset *releases* with each body's ``opening``, as add_highlights
+    reads it: read with the page's rows, not in a query of its own.
+
+    One character more than the opening says whether there is more (the length
+    of a body would mean reading all of it).
+    """
+    return releases.annotate(opening=Left("body", OPENING_CHARACTERS + 1))
 
 
 def body_matches(search, query, ids):
@@ -72,8 +86,44 @@ def body_matches(search, query, ids):
     return set(search.searcher.fast_field_values("id", [address for _, address in found.hits]))
 
 
-def whole_body(pk):
-    return Release.objects.filter(pk=pk).values_list("body", flat=True).first() or ""
+def deep_snippet(marker, body):
+    """Return the snippet of *body* (Markdown) around *marker*'s matches in the first
+    window of it that holds any: a body whose opening has none.
+
+    Making a whole body plain text and splitting it into words was most of a
+    page whose matches lie deep. The windows end at a line's end where they can,
+    which markup does not cross, and overlap by more than a search's length, so
+    a phrase across the edge of one is whole in the next.
+    """
+    start = 0
+    while start < len(body):
+        end = start + WINDOW_CHARACTERS
+        stop = len(body) if end >= len(body) else boundary(body, start + 3 * WINDOW_OVERLAP, end)
+        text = plain_text(body[start:stop])
+        if spans := marker.spans(text):
+            return stretch(text, spans, whole=stop == len(body), from_start=start == 0)
+        if stop == len(body):
+            break
+        start = boundary(body, stop - 2 * WINDOW_OVERLAP, stop - WINDOW_OVERLAP)
+    text = plain_text(body[:OPENING_CHARACTERS])
+    return stretch(text, [], whole=len(body) <= OPENING_CHARACTERS)
+
+
+def boundary(text, low, high):
+    """Return where a line of *text* starts between *low* and *high* (the last such),
+    or else a word, or else *high*."""
+    for mark in ("\n", " "):
+        found = text.rfind(mark, low, high)
+        if found != -1:
+            return found + 1
+    return high
+
+
+def whole_bodies(ids):
+    """Return {id: body} for *ids*, in one query (none for no ids)."""
+    if not ids:
+        return {}
+    return dict(Release.objects.filter(pk__in=ids).order_by().values_list("pk", "body"))
 
 
 @dataclasses.dataclass
@@ -150,9 +200,10 @@ def without_overlaps(spans):
     return kept
 
 
-def stretch(text, spans, whole):
+def stretch(text, spans, whole, from_start=True):
     """The stretch of *text* around its weightiest matches, escaped, matches in <mark>;
-    its opening where it has none. *whole* says whether *text* is all the body."""
+    its opening where it has none. *whole* says whether *text* runs to the body's
+    end, *from_start* whether it starts at the body's start."""
     if not spans:
         opening = text[:SNIPPET_CHARACTERS]
         shorter = len(opening) < len(text) or not whole
@@ -161,7 +212,7 @@ def stretch(text, spans, whole):
     start = 0 if start <= LEAD_CHARACTERS else word_start(text, start - LEAD_CHARACTERS)
     stop = word_end(text, start + SNIPPET_CHARACTERS)
     inside = [span for span in spans if start <= span[0] and span[1] <= stop]
-    head = ELLIPSIS if start > 0 else ""
+    head = ELLIPSIS if start > 0 or not from_start else ""
     tail = ELLIPSIS if stop < len(text) or not whole else ""
     return mark_safe(head + with_marks(text[start:stop], shifted(inside, -start)) + tail)
 

@@ -49,14 +49,15 @@ def related_releases(release, version):
     key = f"related-releases:{version}:{release.pk}"
     found = cache.get(key)
     if found is None:
-        found, complete = find_related(release)
+        found, complete = find_related(release, version)
         if complete:
             cache.set(key, found, KEEP_SECONDS)
     return found
 
 
-def find_related(release):
-    """Return (the RelatedReleases of *release*, whether the index was up to the journal)."""
+def find_related(release, version):
+    """Return (the RelatedReleases of *release*, whether the index was up to the journal),
+    as of the content *version*."""
     try:
         searcher, complete = current_searcher()
         if searcher is None:
@@ -65,7 +66,7 @@ def find_related(release):
         if complete:
             # Up to the journal, the index's filters say what is public as the
             # database would, and its stored titles and slugs are current.
-            return distinct(release, stored_links(searcher, hits)), True
+            return distinct(release, stored_links(searcher, hits, version)), True
         ids = searcher.fast_field_values("id", hits)
     except (directory.DamagedIndex, ValueError, OSError) as error:
         # The next search rebuilds it; a release page goes on without.
@@ -89,27 +90,31 @@ def distinct(release, links):
         if link.title not in seen:
             seen.add(link.title)
             kept.append(link)
-    return kept[:SHOWN]
+            if len(kept) == SHOWN:
+                break
+    return kept
 
 
-def stored_links(searcher, hits):
-    """Return a RelatedRelease for each of *hits* (addresses), from what the index holds."""
+def stored_links(searcher, hits, version):
+    """Yield a RelatedRelease for each of *hits* (addresses), from what the index holds.
+
+    One at a time: a link's address is worked out (reverse(), the dearest
+    part of a link) only for the few that distinct() reads before it has enough.
+    """
     days = searcher.fast_field_values("day", hits)
     categories = searcher.fast_field_values("category", hits)
-    slugs = category_slugs()
-    links = []
+    slugs = category_slugs(version)
     for address, day, category in zip(hits, days, categories, strict=True):
         document = searcher.doc(address)
         date = EPOCH + datetime.timedelta(days=day)
         path = release_path(slugs[category], date, document.get_first("slug"))
-        links.append(RelatedRelease(document.get_first("title"), path, date))
-    return links
+        yield RelatedRelease(document.get_first("title"), path, date)
 
 
-def category_slugs():
-    """Return {category id: slug}, read once per content version."""
+def category_slugs(version):
+    """Return {category id: slug}, read once per content *version*."""
     return computed_once(
-        "category-slugs", "", lambda: dict(Category.objects.values_list("pk", "slug"))
+        "category-slugs", "", lambda: dict(Category.objects.values_list("pk", "slug")), version
     )
 
 
@@ -150,7 +155,12 @@ def similar(searcher, release):
         SCHEMA,
         {"title": [release.title], "body": [release.body[:BODY_CHARACTERS]]},
         min_doc_frequency=MIN_DOC_FREQUENCY,
-        max_doc_frequency=max(searcher.num_docs // MOST_COMMON_SHARE, MOST_COMMON_AT_LEAST),
+        # Never above the live documents: a word's count includes documents deleted
+        # but not yet merged away, and the library panics on one above them.
+        max_doc_frequency=min(
+            searcher.num_docs,
+            max(searcher.num_docs // MOST_COMMON_SHARE, MOST_COMMON_AT_LEAST),
+        ),
         min_term_frequency=MIN_TERM_FREQUENCY,
     )
     clauses = [

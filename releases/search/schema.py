@@ -9,23 +9,40 @@ suggestion is made of. Everything a list filters, counts or sorts on is a fast
 (columnar) field, read at query time: a scheduled release is indexed with its
 publication time and becomes findable when that time comes, with nothing
 written then.
+
+Each body is indexed a third time as its word pairs: every two neighbouring
+stems joined into one term, at the place of the first. A phrase of the body
+is then a phrase of pairs, or for two words a single term: "working families"
+reads the postings of one rare pair rather than those of two common words
+with all their positions, and finds exactly the same releases.
 """
 
 import datetime
+import itertools
 
 import tantivy
 
 from releases.models import Release
-from releases.rendering import RENDERER_VERSION, searchable_text
+from releases.rendering import RENDERER_VERSION, render_body, renderer_settings, searchable_text
 from releases.search.query import STOP_WORDS
 
 # Part of the analyzers' names, which the schema holds: raise it when the analyzers
 # or the text they are given change, and every index built before differs from
 # SCHEMA, and is rebuilt (directory.open_index). 2: bodies as readers read them,
 # which the renderer's rules decide too: its version is in the names as well.
-INDEX_VERSION = 2
+# 3: the body's word pairs.
+INDEX_VERSION = 3
 ANALYZER_NAME = f"briefing-{INDEX_VERSION}.{RENDERER_VERSION}"
 WORDS_ANALYZER_NAME = f"briefing-words-{INDEX_VERSION}.{RENDERER_VERSION}"
+PAIRS_ANALYZER_NAME = f"briefing-pairs-{INDEX_VERSION}.{RENDERER_VERSION}"
+# Joins the two stems of a pair: neither holds it, being letters and digits.
+PAIR_JOINER = "_"
+# Holds the place of a word with no pair (it, or the word after it, is not indexed),
+# so that pairs on either side of it are not neighbours; the pairs' analyzer drops it.
+NO_PAIR = "_"
+# Stems kept for the words met while indexing pairs, before the table starts afresh:
+# about 8 MB, whatever the archive; starting afresh costs only stemming words again.
+MOST_STEMS_KEPT = 50_000
 # Characters of a body whose words suggestions are made of: its opening holds
 # the words a reader types, and the whole body cost a quarter of the indexing.
 WORDS_CHARACTERS = 2000
@@ -82,7 +99,23 @@ def words_analyzer():
     )
 
 
-ANALYZERS = {ANALYZER_NAME: ANALYZER, WORDS_ANALYZER_NAME: words_analyzer()}
+def pairs_analyzer():
+    """The analyzer of the ``pairs`` field, whose text word_pairs() writes: its terms as
+    they are, the places without a pair left empty."""
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.whitespace())
+        .filter(tantivy.Filter.custom_stopword([NO_PAIR]))
+        .build()
+    )
+
+
+# Splits text into words as the analyzer does, one a place, each as written.
+WORDS_AT_PLACES = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).build()
+ANALYZERS = {
+    ANALYZER_NAME: ANALYZER,
+    WORDS_ANALYZER_NAME: words_analyzer(),
+    PAIRS_ANALYZER_NAME: pairs_analyzer(),
+}
 
 
 def register_analyzers(index):
@@ -100,6 +133,7 @@ def build_schema():
     )
     builder.add_text_field("slug", stored=True, tokenizer_name="raw", index_option="basic")
     builder.add_text_field("body", tokenizer_name=ANALYZER_NAME, index_option="position")
+    builder.add_text_field("pairs", tokenizer_name=PAIRS_ANALYZER_NAME, index_option="position")
     # Which releases hold a word, no more: the smallest postings there are.
     builder.add_text_field("words", tokenizer_name=WORDS_ANALYZER_NAME, index_option="basic")
     for name in ("category", "status"):
@@ -110,6 +144,42 @@ def build_schema():
 
 
 SCHEMA = build_schema()
+
+
+def pair_term(stem, next_stem):
+    """The term of the ``pairs`` field for *stem* followed by *next_stem*."""
+    return f"{stem}{PAIR_JOINER}{next_stem}"
+
+
+def word_pairs(text):
+    """Return the text of the ``pairs`` field for *text*: at each place the term of its
+    stem and the next one, or NO_PAIR where either word is not indexed."""
+    words = WORDS_AT_PLACES.analyze(text)
+    stems = list(map(STEMS.get, words))
+    if None in stems:
+        # Words met for the first time: most bodies have none.
+        stems = [
+            stem_of(word) if stem is None else stem for stem, word in zip(stems, words, strict=True)
+        ]
+    return " ".join(
+        [
+            pair_term(stem, next_stem) if stem and next_stem else NO_PAIR
+            for stem, next_stem in itertools.pairwise(stems)
+        ]
+    )
+
+
+STEMS = {}
+
+
+def stem_of(word):
+    """Return *word*'s stem as the analyzer indexes it, or "" for a word it drops."""
+    stem = STEMS.get(word)
+    if stem is None:
+        if len(STEMS) >= MOST_STEMS_KEPT:
+            STEMS.clear()
+        stem = STEMS[word] = next(iter(ANALYZER.analyze(word)), "")
+    return stem
 
 
 def day_number(date):
@@ -135,14 +205,15 @@ def newest_key(date, published_at, pk):
     )
 
 
-def release_document(pk, title, body, category_id, date, published_at, status, slug):
-    """Return the index document of one release, from its stored values."""
-    text = searchable_text(body)
+def release_document(pk, title, text, category_id, date, published_at, status, slug):
+    """Return the index document of one release, from its stored values and *text*,
+    the words a reader sees in its body (Release.body_text)."""
     return tantivy.Document(
         id=pk,
         title=title,
         slug=slug,
         body=text,
+        pairs=word_pairs(text),
         words=[title, text[:WORDS_CHARACTERS]],
         category=category_id,
         status=STATUS_CODES[status],
@@ -160,4 +231,27 @@ def position_document(journal_entry):
 
 
 # The columns release_document() reads, in its order.
-INDEXED_COLUMNS = ("pk", "title", "body", "category_id", "date", "published_at", "status", "slug")
+INDEXED_COLUMNS = (
+    "pk",
+    "title",
+    "rendered_text",
+    "category_id",
+    "date",
+    "published_at",
+    "status",
+    "slug",
+)
+
+
+def indexed_rows(releases, chunk_size):
+    """Yield the values release_document() takes for each of *releases*, read
+    *chunk_size* rows at a time: each body's
+    text as kept when it was saved, or found again from its body where it was
+    rendered under other settings (Release.rendering)."""
+    current = renderer_settings()
+    rows = releases.values_list(*INDEXED_COLUMNS, "rendered_under")
+    for *row, rendered_under in rows.iterator(chunk_size=chunk_size):
+        if rendered_under != current:
+            body = Release.objects.filter(pk=row[0]).values_list("body", flat=True).first()
+            row[2] = searchable_text(render_body(body or ""))
+        yield row

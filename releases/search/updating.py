@@ -14,11 +14,11 @@ import tantivy
 from django.db import close_old_connections, connection
 
 from releases.models import Release
-from releases.search import directory, journal
+from releases.search import directory, freed_memory, journal
 from releases.search.schema import (
-    INDEXED_COLUMNS,
     POSITION_DOCUMENT_ID,
     SCHEMA,
+    indexed_rows,
     position_document,
     release_document,
 )
@@ -33,11 +33,14 @@ CAUGHT_UP_IN_REQUEST = 500
 WAIT_SECONDS = 0.5
 # Journal entries applied in one commit.
 CHUNK = 1000
-# Memory for one writer's thread: tantivy flushes a segment when it is full.
-WRITER_HEAP = 64_000_000
-REBUILD_HEAP = 128_000_000
+# The memory a writer holds for the documents it has not flushed yet, over all
+# its threads: tantivy writes a segment when it is full. With the releases read
+# READ_ROWS at a time, it bounds what writing the index holds, whatever the
+# archive's size.
+WRITER_HEAP = 32_000_000
+REBUILD_HEAP = 64_000_000
 REBUILD_THREADS = 2
-READ_ROWS = 2000
+READ_ROWS = 200
 
 
 def reloaded_if_behind(index, head):
@@ -143,21 +146,28 @@ def catch_up(lock_timeout=None, up_to=None):
 def apply(index, entries):
     """Write the releases named by *entries* into *index* as they are now, in one commit."""
     ids = sorted({release_id for _, release_id in entries})
-    rows = Release.objects.filter(pk__in=ids).values_list(*INDEXED_COLUMNS)
     writer = index.writer(WRITER_HEAP, 1)
     writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
-    for row in rows.iterator(chunk_size=READ_ROWS):
+    for row in indexed_rows(Release.objects.filter(pk__in=ids), READ_ROWS):
         writer.add_document(release_document(*row))
-    write_position(writer, entries[-1][0])
-    # Waiting for merges keeps the segments few: each commit adds one.
-    writer.wait_merging_threads()
+    commit_and_merge(writer, entries[-1][0])
 
 
-def write_position(writer, entry):
-    """Record *entry* as the index's position, and commit it with the documents."""
+def commit_and_merge(writer, entry):
+    """Record *entry* as the index's position, commit it with the documents, and wait
+    for the merges the commit starts.
+
+    Waiting for merges keeps the segments few: each commit adds some. The memory
+    the documents took is given back before the merges start, as they need little
+    of it: they read the segments they merge through the files' mappings, which
+    is the part of a merge's memory that grows with the index.
+    """
     writer.delete_documents_by_term("id", POSITION_DOCUMENT_ID)
     writer.add_document(position_document(entry))
     writer.commit()
+    freed_memory.give_back()
+    writer.wait_merging_threads()
+    freed_memory.give_back()
 
 
 def rebuild(on_progress=None):
@@ -179,14 +189,12 @@ def build_generation(on_progress=None):
     path, index = directory.new_generation()
     writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
     count = 0
-    rows = Release.objects.order_by("pk").values_list(*INDEXED_COLUMNS)
-    for row in rows.iterator(chunk_size=READ_ROWS):
+    for row in indexed_rows(Release.objects.order_by("pk"), READ_ROWS):
         writer.add_document(release_document(*row))
         count += 1
         if on_progress and count % READ_ROWS == 0:
             on_progress(READ_ROWS)
-    write_position(writer, head)
-    writer.wait_merging_threads()
+    commit_and_merge(writer, head)
     if on_progress and count % READ_ROWS:
         on_progress(count % READ_ROWS)
     return path, count

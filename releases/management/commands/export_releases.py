@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from releases.exporting import export_releases
 from releases.importing.parsing import DATE_PATTERN
-from releases.models import Category, Release
+from releases.models import RENDERED_FIELDS, Category, Release
 
 
 def parse_date_option(option, value):
@@ -75,7 +75,8 @@ class Command(BaseCommand):
 
     def selected_releases(self, categories, since, until):
         """Return the releases the options ask for, or raise CommandError for a bad option."""
-        releases = Release.objects.all()
+        # An export writes what was written, never what it renders to.
+        releases = Release.objects.defer(*RENDERED_FIELDS)
         if categories:
             known = set(Category.objects.filter(slug__in=categories).values_list("slug", flat=True))
             # A mistyped slug would otherwise export nothing, and say so quietly.

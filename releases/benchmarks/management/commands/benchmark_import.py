@@ -1,6 +1,8 @@
-"""Benchmark the importer: its ceilings, and three imports on SQLite and PostgreSQL.
+"""Benchmark the importer: its ceilings, three imports and a rebuild of the search index,
+on SQLite and PostgreSQL, with the peak memory of each.
 
 python manage.py benchmark_import --count 20000
+python manage.py benchmark_import --count 100000 --databases sqlite --jobs 1
 """
 
 from pathlib import Path
@@ -11,10 +13,21 @@ from releases.benchmarks import importing as benchmarking
 class Command(benchmarking.ArchiveBenchmarkCommand):
     help = (
         "Generate an archive and print parse-only throughput, first import, unchanged "
-        "re-import, re-import after 1% changed, and peak memory, on SQLite and PostgreSQL."
+        "re-import, re-import after 1% changed, a rebuild of the search index, and the peak "
+        "memory of each (PSS summed over its processes), on SQLite and PostgreSQL."
     )
 
-    def handle(self, *args, count, databases, postgres_url, postgres_database, **options):
+    def add_arguments(self, parser):
+        super().add_arguments(parser)
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="import_release's --jobs (default: its own, one worker per CPU).",
+        )
+
+    def handle(self, *args, count, databases, postgres_url, postgres_database, jobs, **options):
+        self.jobs = jobs
         with benchmarking.temporary_directory() as workdir:
             archive = Path(workdir, "archive")
             seconds = benchmarking.generate_archive(archive, count)
@@ -36,16 +49,19 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             f"{parse.rate:,.0f} files/s"
         )
         self.say(f"  {'':28}{'files/s':>9}{'x parse':>9}{'seconds':>9}{'peak MB':>9}")
-        first = benchmarking.run_import(url, archive, files)
+        first = benchmarking.run_import(url, archive, files, self.jobs)
         self.row("first import", first, parse)
-        again = benchmarking.run_import(url, archive, files)
+        again = benchmarking.run_import(url, archive, files, self.jobs)
         self.row("unchanged re-import", again, parse)
         changed = benchmarking.change_one_percent(files)
-        after = benchmarking.run_import(url, archive, files)
+        after = benchmarking.run_import(url, archive, files, self.jobs)
         self.row(f"re-import, {changed:,} changed", after, parse)
+        rebuild = benchmarking.run_rebuild(url, len(files))
+        self.row("search_index (releases/s)", rebuild)
 
-    def row(self, label, measurement, parse):
+    def row(self, label, measurement, parse=None):
+        ratio = f"{measurement.rate / parse.rate:9.2f}" if parse else f"{'':9}"
         self.say(
-            f"  {label:28}{measurement.rate:9,.0f}{measurement.rate / parse.rate:9.2f}"
-            f"{measurement.seconds:9.1f}{measurement.peak_rss_mb:9.0f}"
+            f"  {label:28}{measurement.rate:9,.0f}{ratio}"
+            f"{measurement.seconds:9.1f}{measurement.peak_pss_mb:9.0f}"
         )

@@ -6,6 +6,7 @@ python manage.py benchmark_serving --count 100000
 import functools
 import os
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from releases.benchmarks import serving as serving_benchmark
 
 REDIS_URL = os.environ.get("BRIEFING_BENCHMARK_REDIS", "redis://127.0.0.1:6379/13")
 STAFF = ("benchmark", "a-long-benchmark-passphrase")
+IMPORT = [*benchmarking.MANAGE, "import_release"]
+SHELL = [*benchmarking.MANAGE, "shell", "--no-imports", "-c"]
 FIND_RELEASE = (
     "from releases.models import Release; r = Release.objects.published().first(); "
     "print(r.pk, r.category_id)"
@@ -42,7 +45,12 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         add("--load-connections", 32)
         add("--admin-repeats", 5)
         add("--memory-searches", 5, "Rounds of every search before a worker's memory is read.")
-        add("--churn-seconds", 60, "The reader mix, alone and while an import changes releases.")
+        add(
+            "--churn-seconds",
+            60,
+            "The reader mix alone, beside a busy process, during an import of changed files "
+            "and while an editor saves a release every second: each this long.",
+        )
         add("--churn-connections", 32)
         add("--churn-files", 2000, "Changed files the import stores while readers read.")
 
@@ -128,30 +136,42 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         )
 
     def churn(self, base, url, workdir):
-        """The reader mix alone, then while ``import_release --jobs 1`` changes releases."""
+        """The reader mix alone, beside a busy process, while ``import_release --jobs 1``
+        stores changed files, and while an editor saves a release every second."""
         seconds = self.options["churn_seconds"]
         connections = self.options["churn_connections"]
         paths = serving_benchmark.reader_mix(base)
         for path in paths:
             # Rendered once before timing: "alone" is the mix served from the cache.
             serving_benchmark.fetch(base + path)
-        self.say(f"  reader mix ({len(paths)} pages), {connections} connections, {seconds} s:")
-        alone = serving_benchmark.drive_mix(base, paths, seconds, connections, workdir)
         changed = serving_benchmark.changed_copies(
             Path(workdir, "archive"), Path(workdir, "changed"), self.options["churn_files"]
         )
-        command = [*benchmarking.MANAGE, "import_release", str(changed), "--jobs", "1", "-v0"]
+        beside = [
+            ("nothing", None),
+            ("a busy process", [sys.executable, "-c", serving_benchmark.BUSY_LOOP]),
+            ("import_release --jobs 1", [*IMPORT, str(changed), "--jobs", "1", "-v0"]),
+            ("an editor saving each second", [*SHELL, serving_benchmark.editor(seconds)]),
+        ]
         environment = serving.child_env(url, **self.cache_environment)
-        with subprocess.Popen(command, env=environment) as importing:
-            during = serving_benchmark.drive_mix(base, paths, seconds, connections, workdir)
-            still_importing = importing.poll() is None
-        for label, load in (("alone", alone), ("during the import", during)):
-            self.say(
-                f"    {label:24}{load.rate:11,.0f} requests/s, p50 {load.p50:.1f} ms, "
-                f"p99 {load.p99:.1f} ms, {load.errors} errors"
+        self.say(f"  reader mix ({len(paths)} pages), {connections} connections, {seconds} s each:")
+        self.say(f"    {'beside':30}{'requests/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        loads = {}
+        for label, command in beside:
+            load, note = serving_benchmark.mix_beside(
+                command, environment, base, paths, seconds, connections, workdir
             )
-        note = " (the import outlasted the load)" if still_importing else ""
-        self.say(f"    p99 during the import: {during.p99 / alone.p99:.2f}x alone{note}")
+            loads[label] = load
+            self.say(
+                f"    {label:30}{load.rate:11,.0f}{load.p50:9.1f}{load.p99:9.1f}{load.errors:8}"
+                f"{note}"
+            )
+        busy = loads["a busy process"].p99
+        self.say(
+            f"    p99 beside the import: {loads['import_release --jobs 1'].p99 / busy:.2f}x "
+            f"beside a busy process; beside the editor: "
+            f"{loads['an editor saving each second'].p99 / busy:.2f}x (target: at most 1.5x)"
+        )
 
     def admin(self, base, url):
         release_pk, category_pk = manage(url, "shell", "--no-imports", "-c", FIND_RELEASE).split()

@@ -1,0 +1,83 @@
+"""How far behind the content a kept page may be: stale-while-revalidate's rules.
+
+A kept copy of a page carries the content version it was rendered under.
+When a change moves the version on, the copy stays true to the content as it
+was until that change: it may still be served for BRIEFING_STALE_SECONDS
+after it, while one request renders the new copy, so that no other reader
+waits for that render. The ContentVersion row remembers when each recent
+version was superseded (``superseded``, written by ``releases/changes.py``)
+and is read with the current token, in the one query a request costs.
+
+The staff member who made a change must see it at once: a signed-in staff
+member is never served a copy of a version gone by.
+"""
+
+import dataclasses
+import json
+import math
+import time
+
+from django.conf import settings
+
+# The versions remembered at most: a burst of saves (an admin action on many
+# releases) must not make the row every request reads grow without end. A
+# version forgotten sooner only makes its copies wait for a render.
+VERSIONS_REMEMBERED = 32
+
+
+@dataclasses.dataclass(frozen=True)
+class Versions:
+    """The current content version, and when each version lately gone by was superseded."""
+
+    current: str
+    superseded: dict  # token: the Unix time of the change that replaced it
+
+    def behind(self, version):
+        """Return the seconds since *version* was superseded: 0 for the current one,
+        infinity for a version not remembered."""
+        if version == self.current:
+            return 0.0
+        when = self.superseded.get(version)
+        return math.inf if when is None else max(0.0, time.time() - when)
+
+    def servable(self, version):
+        """Whether a copy kept under *version* may be served to a reader now."""
+        return self.behind(version) <= settings.BRIEFING_STALE_SECONDS
+
+
+def read_superseded(text):
+    """Return the record of superseded versions stored as *text* (JSON), as a dict."""
+    if not text:
+        return {}
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return {}  # a damaged record costs renders, never a stale page
+    return record if isinstance(record, dict) else {}
+
+
+def superseded_record(text, token, now):
+    """Return the record stored as *text* with *token* superseded at *now*, as JSON text:
+    only the versions still servable, the most recent VERSIONS_REMEMBERED of them."""
+    record = {
+        version: when
+        for version, when in read_superseded(text).items()
+        if isinstance(when, int | float) and now - when <= settings.BRIEFING_STALE_SECONDS
+    }
+    if token:
+        record[token] = now
+    recent = sorted(record.items(), key=lambda item: item[1])[-VERSIONS_REMEMBERED:]
+    return json.dumps(dict(recent), separators=(",", ":"))
+
+
+def sees_changes_at_once(request):
+    """Whether *request* is a signed-in staff member's, who must never be served a
+    copy of a version gone by.
+
+    Only a request carrying a session cookie is looked up: readers carry none,
+    and cost no query for it.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return False
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_active and user.is_staff)

@@ -1,0 +1,153 @@
+"""What a reader may be served after a change: the copy from just before it, for a few
+seconds at most, while one request renders the new one; staff see the change at once."""
+
+import json
+import time
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import OperationalError, connection
+from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
+
+from releases.caching import pages, version
+from releases.caching.freshness import VERSIONS_REMEMBERED, Versions, superseded_record
+from releases.caching.pages import page_address
+from releases.caching.version import read_version
+
+pytestmark = pytest.mark.django_db
+
+
+def rendering_elsewhere(path):
+    """Take the lock on the page at *path*, as another request rendering it would."""
+    address = page_address(RequestFactory().get(path), ())
+    cache.add(f"rendering:{address}", 1, 60)
+
+
+def retitle(release, title):
+    release.title = title
+    release.save()
+
+
+def test_while_another_request_renders_a_reader_gets_the_copy_from_before_at_once(
+    client, make_release
+):
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    rendering_elsewhere(path)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(path)
+    assert "Before the change" in page.text
+    assert len(queries) == 1, "the content version alone: no render, no session looked up"
+
+
+def test_with_no_render_under_way_the_reader_renders_the_change(client, make_release):
+    release = make_release(title="Before the change")
+    client.get(release.get_absolute_url())
+    retitle(release, "After the change")
+    assert "After the change" in client.get(release.get_absolute_url()).text
+
+
+def test_a_copy_further_behind_than_the_bound_is_never_served(
+    client, make_release, settings, monkeypatch
+):
+    settings.BRIEFING_STALE_SECONDS = 5
+    monkeypatch.setattr(pages, "RENDER_WAIT_SECONDS", 0.1)
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    rendering_elsewhere(path)
+    with time_machine.travel(time.time() + 6):
+        assert "After the change" in client.get(path).text
+
+
+def test_the_staff_member_who_saved_sees_the_change_at_once(client, publisher, make_release):
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    rendering_elsewhere(path)
+    staff = client.__class__()
+    staff.force_login(publisher)
+    assert "After the change" in staff.get(path).text
+    # Their render is kept for everyone.
+    assert "After the change" in client.get(path).text
+
+
+def test_a_304_answers_only_for_the_copy_served(client, make_release):
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    before = client.get(path)["ETag"]
+    retitle(release, "After the change")
+    rendering_elsewhere(path)
+    assert client.get(path, HTTP_IF_NONE_MATCH=before).status_code == 304
+    assert client.get(path)["ETag"] == before
+
+    cache.clear()  # the render elsewhere ended, and kept nothing
+    after = client.get(path, HTTP_IF_NONE_MATCH=before)
+    assert after.status_code == 200
+    assert after["ETag"] != before
+    assert "After the change" in after.text
+
+
+def test_each_change_remembers_when_the_version_it_replaced_went(make_release):
+    old = read_version().token
+    make_release()
+    row = read_version()
+    assert row.token != old
+    assert abs(row.superseded[old] - time.time()) < 60
+
+
+def test_a_version_is_servable_for_the_bound_after_it_was_superseded(settings):
+    settings.BRIEFING_STALE_SECONDS = 5
+    versions = Versions("new", {"old": time.time() - 4, "older": time.time() - 6})
+    assert versions.servable("new")
+    assert versions.servable("old")
+    assert not versions.servable("older")
+    assert not versions.servable("forgotten")
+
+
+def test_the_record_keeps_only_versions_still_servable_and_the_most_recent(settings):
+    settings.BRIEFING_STALE_SECONDS = 5
+    now = time.time()
+    record = json.loads(superseded_record(json.dumps({"gone": now - 6}), "old", now))
+    assert record == {"old": now}
+    many = {f"v{number}": now - 1 + number / 1000 for number in range(100)}
+    record = json.loads(superseded_record(json.dumps(many), "old", now))
+    assert len(record) == VERSIONS_REMEMBERED
+    assert "old" in record
+
+
+def test_a_damaged_record_serves_no_stale_copy(client, make_release, monkeypatch):
+    monkeypatch.setattr(pages, "RENDER_WAIT_SECONDS", 0.1)
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE releases_contentversion SET superseded = 'not json'")
+    rendering_elsewhere(path)
+    assert "After the change" in client.get(path).text
+
+
+def test_with_the_database_down_the_page_kept_under_an_older_version_is_served_stale(
+    client, make_release, monkeypatch
+):
+    release = make_release(title="Kept before the outage")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "Saved before the outage")
+
+    def unreachable():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(version, "read_version", unreachable)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "Kept before the outage" in page.text
+    assert page["X-Served-Stale"]
+    assert client.get("/briefing-room/?q=never+asked").status_code == 503

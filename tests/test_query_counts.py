@@ -1,0 +1,97 @@
+"""What each kind of public page asks the database: one query per fact.
+
+A page's first render after a change (nothing kept) and its render from kept
+counts and facets (the page itself not kept) each cost a fixed number of
+queries, whatever the archive holds: a query more is a slower page for every
+reader. On failure, pytest-django lists the queries the page made.
+"""
+
+import datetime
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/briefing-room/"
+
+
+@pytest.fixture
+def archive(make_release):
+    """Releases in two categories over two years; return one of them."""
+    releases = [
+        make_release(
+            title=f"Jobs report {day}",
+            body=f"The jobs report of day {day}.",
+            category="press-briefings" if day % 2 else "statements-releases",
+            date=datetime.date(2020 + day % 2, 3, day),
+        )
+        for day in range(1, 26)
+    ]
+    return releases[10]
+
+
+@pytest.fixture
+def pages_rendered(settings):
+    """Every page rendered afresh, as after someone else's change: no kept pages."""
+    settings.BRIEFING_PAGE_CACHE = False
+
+
+def assert_first_and_kept_renders(client, address, first, kept, assert_num_queries):
+    """Assert that *address* costs *first* queries with nothing kept, then *kept* with
+    its counts and facets kept."""
+    cache.clear()
+    with assert_num_queries(first):
+        assert client.get(address).status_code == 200
+    with assert_num_queries(kept):
+        assert client.get(address).status_code == 200
+
+
+# The queries of a list: the content version, the categories on record (for
+# its filter, links and facets, asked once), the counts by category and year
+# (the facets and the list's count, in one), the page's ids from the listing
+# index, and its rows. Kept: the version, the ids and the rows.
+@pytest.mark.parametrize(
+    "address",
+    [LIST, f"{LIST}?category=press-briefings", f"{LIST}press-briefings/"],
+    ids=["list", "filtered list", "category list"],
+)
+def test_a_list_asks_each_fact_once(
+    client, archive, pages_rendered, address, django_assert_num_queries
+):
+    assert_first_and_kept_renders(client, address, 5, 3, django_assert_num_queries)
+
+
+def test_a_list_asks_for_the_categories_on_record_once(client, archive, pages_rendered):
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(f"{LIST}?category=press-briefings").text
+    categories = [query for query in queries if 'FROM "releases_category"' in query["sql"]]
+    assert len(categories) == 1
+    assert '<option value="press-briefings" selected>Press Briefings</option>' in html
+
+
+def test_a_year_asks_each_fact_once(client, archive, pages_rendered, django_assert_num_queries):
+    # Besides a list's: whether the year has releases, the years either side,
+    # and the months of the year (kept).
+    assert_first_and_kept_renders(client, f"{LIST}2021/", 9, 6, django_assert_num_queries)
+
+
+def test_a_search_asks_each_fact_once(client, archive, pages_rendered, django_assert_num_queries):
+    client.get(LIST, {"q": "jobs"})  # the index built
+    # The content version, the categories on record, the journal's last entry
+    # (is the index up to date?), and the page's rows with the openings of their
+    # bodies, for the snippets, in one. Kept: all but the categories.
+    assert_first_and_kept_renders(client, f"{LIST}?q=jobs", 4, 3, django_assert_num_queries)
+
+
+def test_a_release_page_asks_each_fact_once(
+    client, archive, pages_rendered, django_assert_num_queries
+):
+    client.get(LIST, {"q": "jobs"})  # the index built, for related releases
+    # The release, its older and newer neighbours, its public corrections, the
+    # content version, then for related releases the journal's last entry and
+    # the categories' slugs. Kept: the first five.
+    address = archive.get_absolute_url()
+    assert_first_and_kept_renders(client, address, 7, 5, django_assert_num_queries)
