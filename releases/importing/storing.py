@@ -32,6 +32,7 @@ from releases.models import (
     release_path,
 )
 from releases.search import updating
+from releases.transcripts.resolving import store_turns
 
 STORED_FIELDS = (
     "title",
@@ -435,6 +436,17 @@ class BatchWriter:
             ignore_conflicts=True,
         )
         self.insert_revisions(revisions)
+        # The turns of every release written, from its new body and time.
+        store_turns(
+            [
+                Release(
+                    pk=write.release_id,
+                    body=write.prepared.release.body,
+                    published_at=write.prepared.release.published_at,
+                )
+                for write in writes.values()
+            ]
+        )
         for write in writes.values():
             self.recorder.staged[write.position].release_id = write.release_id
 

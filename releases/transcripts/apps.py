@@ -8,3 +8,8 @@ class TranscriptsConfig(AppConfig):
     name = "releases.transcripts"
     label = "transcripts"
     verbose_name = "Speakers"
+
+    def ready(self):
+        from releases.transcripts import resolving
+
+        resolving.connect()

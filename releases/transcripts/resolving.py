@@ -2,6 +2,9 @@
 
 import collections
 
+from django.db.models.signals import post_save
+
+from releases.models import Release
 from releases.transcripts.labels import is_anonymous, normalized
 from releases.transcripts.models import Alias, Turn
 from releases.transcripts.turns import transcript
@@ -49,3 +52,14 @@ def store_turns(releases, people=None):
     Turn.objects.filter(release__in=[release.pk for release in releases]).delete()
     turns = [turn for release in releases for turn in derived_turns(release, people)]
     Turn.objects.bulk_create(turns, batch_size=1000)
+
+
+def connect():
+    """Keep a release's turns in step with its body whenever it is saved through the model
+    (the admin, undo, a revision restored); the import stores them itself."""
+    post_save.connect(body_saved, sender=Release, dispatch_uid="transcripts-turns")
+
+
+def body_saved(sender, instance, update_fields=None, **signal_arguments):
+    if update_fields is None or "body" in update_fields:
+        store_turns([instance])
