@@ -41,6 +41,32 @@ def word_diff(old, new):
     written, line breaks included.
     """
     before, after = TOKENS.findall(old), TOKENS.findall(new)
+    head, tail = common_ends(before, after)
+    segments = [Segment("same", "".join(before[:head]))] if head else []
+    # Compared without the unchanged ends: an edit is mostly in one place, and the
+    # matcher's time grows with the square of a long body's repeated words (one
+    # word added to a long fact sheet held a save past the worker's timeout).
+    middle_before, middle_after = before[head : len(before) - tail], after[head : len(after) - tail]
+    segments += changed_middle(middle_before, middle_after)
+    if tail:
+        segments.append(Segment("same", "".join(before[len(before) - tail :])))
+    return segments
+
+
+def common_ends(before, after):
+    """Return how many tokens *before* and *after* share at their start, and then at their end."""
+    most = min(len(before), len(after))
+    head = 0
+    while head < most and before[head] == after[head]:
+        head += 1
+    tail = 0
+    while tail < most - head and before[-1 - tail] == after[-1 - tail]:
+        tail += 1
+    return head, tail
+
+
+def changed_middle(before, after):
+    """Return the Segments that turn the tokens *before* into *after*."""
     matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
     segments = []
     for operation, i1, i2, j1, j2 in matcher.get_opcodes():

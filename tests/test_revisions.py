@@ -5,6 +5,7 @@ import html
 import io
 import json
 import re
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from releases.importing import undoing
 from releases.importing.undoing import UndoError, undo_run
 from releases.models import ImportRun, Release
-from releases.revisions import word_diff
+from releases.revisions import Segment, word_diff
 from tests.staff import change_form_data, staff_with_permissions
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +340,19 @@ def test_a_run_too_large_for_a_web_request_is_undone_from_the_command_line(
     call_command("undo_import", str(run.pk), stdout=out)
     assert "2 removed, 0 restored" in out.getvalue()
     assert not Release.objects.exists()
+
+
+ARCHIVE = Path(__file__).parent / "data" / "archive-sample"
+
+
+def test_a_word_added_to_the_longest_release_of_the_archive_is_all_the_diff_shows():
+    """Compared whole, such a body held an editor's save past the worker's timeout."""
+    longest = max(
+        (path for path in ARCHIVE.rglob("*.md") if path.name != "README.md"),
+        key=lambda path: path.stat().st_size,
+    )
+    body = longest.read_text().rstrip()
+    assert word_diff(body, f"{body} RACE") == [
+        Segment("same", body),
+        Segment("added", " RACE"),
+    ]
