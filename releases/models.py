@@ -1,6 +1,5 @@
 """The briefing room's content: categories and the releases filed under them."""
 
-import contextlib
 import datetime
 import hashlib
 import os
@@ -9,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, models, transaction
+from django.db import models
 from django.urls import Resolver404, resolve, reverse
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
@@ -327,22 +326,14 @@ class Release(models.Model):
 
     def rendered(self, field):
         """Return the rendered *field* (one of RENDERED_FIELDS) as kept, or rendered again
-        (and kept) if the body was rendered under other settings than this process's,
-        or never."""
-        if self.rendered_under != renderer_settings():
-            self.render_again()
-        return getattr(self, field)
+        here if the body was rendered under other settings than this process's, or never.
 
-    def render_again(self):
-        """Render the body afresh and keep the result in its row, unless the stored
-        body has changed meanwhile. A reader asks for it: a database that cannot
-        take the write now only means the next reader renders it too."""
-        self.render()
-        if self.pk is None:
-            return
-        rendered = {field: getattr(self, field) for field in RENDERED_FIELDS}
-        with contextlib.suppress(DatabaseError), transaction.atomic():
-            Release.objects.filter(pk=self.pk, body=self.body).update(**rendered)
+        Not written back: a write from a reader's request waits for the write lock
+        that an import holds. `manage.py render_releases` keeps them all at once.
+        """
+        if self.rendered_under != renderer_settings():
+            self.render()
+        return getattr(self, field)
 
     @property
     def body_html(self):

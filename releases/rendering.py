@@ -4,7 +4,8 @@ the text and summary a reader sees in it.
 Bodies are stored as written; what they render to is worked out when a release is
 saved or imported (``Rendering``), and kept beside it with the settings it was
 rendered under, so that a change to the rules below (a new RENDERER_VERSION, other
-image hosts) is rendered again on first use, with nothing to re-import.
+image hosts) is rendered again where it is shown, and kept by render_releases,
+with nothing to re-import.
 """
 
 import html as html_text

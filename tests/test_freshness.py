@@ -15,6 +15,7 @@ from releases.caching import pages, version
 from releases.caching.freshness import VERSIONS_REMEMBERED, Versions, superseded_record
 from releases.caching.pages import page_address
 from releases.caching.version import read_version
+from tests.own_services import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +152,17 @@ def test_with_the_database_down_the_page_kept_under_an_older_version_is_served_s
     assert "Kept before the outage" in page.text
     assert page["X-Served-Stale"]
     assert client.get("/briefing-room/?q=never+asked").status_code == 503
+
+
+def test_with_redis_down_a_reader_sees_a_change_at_once(client, make_release, settings):
+    """The cache answers as an empty one: a page's render lock is free, not taken."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "releases.caching.backends.DegradingRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/0",  # nothing listens there
+        }
+    }
+    release = make_release(title="Before the change")
+    assert "Before the change" in client.get(release.get_absolute_url()).text
+    retitle(release, "After the change")
+    assert "After the change" in client.get(release.get_absolute_url()).text

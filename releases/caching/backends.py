@@ -91,6 +91,12 @@ def refused(*args, **kwargs):
     return False
 
 
+def added(*args, **kwargs):
+    # As an empty cache would: nothing was under the key. Above all for a page's
+    # render lock, which no request could otherwise take while Redis is down.
+    return True
+
+
 def default_of(key, default=None, version=None):
     return default
 
@@ -123,7 +129,7 @@ class DegradingRedisCache(RedisCache):
     get = degrading(default_of)(RedisCache.get)
     get_many = degrading(no_values)(RedisCache.get_many)
     has_key = degrading(refused)(RedisCache.has_key)
-    add = degrading(refused)(RedisCache.add)
+    add = degrading(added)(RedisCache.add)
     set = degrading(nothing)(RedisCache.set)
     set_many = degrading(none_stored)(RedisCache.set_many)
     touch = degrading(refused)(RedisCache.touch)
