@@ -11,7 +11,7 @@ from django.db import OperationalError, connection
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
-from releases.caching import pages, version
+from releases.caching import backends, pages, version
 from releases.caching.freshness import VERSIONS_REMEMBERED, Versions, superseded_record
 from releases.caching.pages import page_address
 from releases.caching.version import read_version
@@ -154,8 +154,12 @@ def test_with_the_database_down_the_page_kept_under_an_older_version_is_served_s
     assert client.get("/briefing-room/?q=never+asked").status_code == 503
 
 
-def test_with_redis_down_a_reader_sees_a_change_at_once(client, make_release, settings):
+def test_with_redis_down_a_reader_sees_a_change_at_once(
+    client, make_release, settings, monkeypatch
+):
     """The cache answers as an empty one: a page's render lock is free, not taken."""
+    # The outage this test finds is this test's: the tests after it use a Redis that is up.
+    monkeypatch.setattr(backends, "OUTAGE", backends.Outage())
     settings.CACHES = {
         "default": {
             "BACKEND": "releases.caching.backends.DegradingRedisCache",
