@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
-from releases import metadata, revisions
+from releases import citations, metadata, revisions
 from releases.caching.version import version_for
 from releases.exporting import release_text
 from releases.facets import linked_facets
@@ -279,8 +279,11 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
         release = self.object
         older, newer = metadata.neighbours(release)
         changes = release.public_changes().only("history_id", "history_date", "change_note")
+        cited, styles = citations.cite(release)
         return super().get_context_data(
             **metadata.page_metadata(self.request, release),
+            cited=cited,
+            citations=styles,
             older=older,
             newer=newer,
             changes=list(changes),
