@@ -29,9 +29,12 @@ DOCUMENT_TYPES = {
 
 # Spelled out here, not by strftime, whose month names follow the process's locale.
 MONTHS = (
-    "January February March April May June July August September October November December"
-).split()
-MLA_MONTHS = "Jan. Feb. Mar. Apr. May June July Aug. Sept. Oct. Nov. Dec.".split()
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+MLA_MONTHS = (
+    "Jan.", "Feb.", "Mar.", "Apr.", "May", "June", "July", "Aug.", "Sept.", "Oct.", "Nov.", "Dec.",
+)  # fmt: skip
 
 # The Wayback Machine keeps the address it archived in its own: /web/<when>/<address>.
 WAYBACK_ADDRESS = re.compile(r"/web/\d+[a-z_]*/(https?://.+)")
