@@ -71,9 +71,10 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     for _, _, median, p95, engine_median, engine_p95 in rows:
         assert float(engine_median) <= float(median)
         assert float(engine_p95) <= float(p95)
-    # A release page's previous and next, and its related releases, per call.
-    parts = dict(re.findall(r"^  (previous/next|related) +(\d+\.\d\d) +\d+\.\d\d$", out, re.M))
-    assert set(parts) == {"previous/next", "related"}, f"no release page parts:\n{out}"
+    # A release page's previous and next, its related releases and citations, per call.
+    line = r"^  (previous/next|related|citations) +(\d+\.\d\d) +\d+\.\d\d$"
+    parts = dict(re.findall(line, out, re.M))
+    assert set(parts) == {"previous/next", "related", "citations"}, f"no release page parts:\n{out}"
 
 
 BESIDE_THE_READERS = (

@@ -1,8 +1,8 @@
-"""Time what a release page finds besides its own row: its previous and next, and its
-related releases, each per call over releases spread across the archive.
+"""Time what a release page finds besides its own row: its previous and next, its
+related releases and its citations, each per call over releases spread across the archive.
 
-Used by ``manage.py benchmark_search``, on the archive it searches; neither
-call is kept here (related releases are found afresh, as after a change).
+Used by ``manage.py benchmark_search``, on the archive it searches; nothing
+is kept here (related releases are found afresh, as after a change).
 """
 
 import dataclasses
@@ -10,6 +10,7 @@ import statistics
 import time
 
 from releases.caching.version import current_version
+from releases.citations import cite
 from releases.metadata import neighbours
 from releases.models import Release
 from releases.search.related import find_related
@@ -51,10 +52,11 @@ def timed(label, call, releases):
 
 
 def time_release_parts():
-    """Return a CallTiming each for previous/next and for related releases."""
+    """Return a CallTiming each for previous/next, related releases and citations."""
     releases = spread_releases()
     version = current_version()
     return [
         timed("previous/next", neighbours, releases),
         timed("related", lambda release: find_related(release, version), releases),
+        timed("citations", cite, releases),
     ]
