@@ -168,6 +168,7 @@ def quoted_title(title):
 
 
 def without_scheme(url):
+    """Return *url* without its http(s)://, as MLA writes addresses."""
     return re.sub(r"^https?://", "", url)
 
 
@@ -222,6 +223,7 @@ def bibtex(source):
     ]
     if source.archived_at:
         fields.append(("note", f"Archived at {tex_escaped(source.archived_at)}"))
+    # The month is one of BibTeX's own abbreviations (jan), which styles print in full.
     lines = [
         f"  {name} = {value}," if name == "month" else f"  {name} = {{{value}}},"
         for name, value in fields
