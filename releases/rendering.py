@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 
 from releases.anchors import ParagraphAnchors
 from releases.transcripts.pages import turn_html
-from releases.transcripts.turns import transcript
+from releases.transcripts.turns import PARAGRAPH_BREAK, transcript
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -47,6 +47,8 @@ IMAGE_TAG = re.compile(r'<img((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*/?>')
 IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
 # A paragraph that held only images the page may not show.
 EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+# The id anchors.py gives a paragraph, as it writes it.
+PARAGRAPH_ID = re.compile(r' id="(p\d+)"')
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 # Part of what a release's rendering is kept under, and of each key that files
@@ -105,6 +107,15 @@ def page_html(markdown, speakers=None):
         parts.append(turn_html(turn, speaker, anchors.add(render_body(turn.text))))
     parts.append(anchors.add(render_body(read.closing)))
     return "".join(parts)
+
+
+def paragraph_anchor(markdown, at):
+    """Return the anchor of the paragraph that holds the character *at* of the body
+    *markdown* on its page (the one before it, if that is a heading), or ""."""
+    end = PARAGRAPH_BREAK.search(markdown, at)
+    # The page's numbering up to that paragraph, as the whole body's gives it.
+    anchors = PARAGRAPH_ID.findall(page_html(markdown[: end.start() if end else len(markdown)]))
+    return anchors[-1] if anchors else ""
 
 
 def settle_images(html):
