@@ -1,6 +1,7 @@
 """The people speakers' labels name, read once to resolve the labels of many releases."""
 
 import collections
+import functools
 import typing
 
 from django.urls import reverse
@@ -11,16 +12,12 @@ from releases.transcripts.models import Alias
 
 
 class Speaker(typing.NamedTuple):
-    """A person a label resolves to, as a page links to them."""
+    """A person a label resolves to, and the address of their page."""
 
     id: int
     name: str
     slug: str
-
-    @property
-    def page(self):
-        """The address of the speaker's page."""
-        return reverse("releases:speaker", kwargs={"slug": self.slug})
+    page: str
 
 
 class People:
@@ -38,7 +35,8 @@ class People:
         rows = Alias.objects.select_related("person").order_by("key", "starts_at", "pk")
         for alias in rows:
             person = alias.person
-            speaker = Speaker(person.pk, person.name, person.slug)
+            page = reverse("releases:speaker", kwargs={"slug": person.slug})
+            speaker = Speaker(person.pk, person.name, person.slug, page)
             aliases[alias.key].append((alias, speaker))
         self.aliases = dict(aliases)
         return self
@@ -62,5 +60,6 @@ class People:
         return speaker and speaker.id
 
     def at(self, moment):
-        """Return the Speaker of a label at *moment*, as a function of the label alone."""
-        return lambda label: self.speaker(label, moment)
+        """Return the Speaker of a label at *moment*, as a function of the label alone,
+        which resolves each label once: a briefing's speakers speak many times."""
+        return functools.cache(lambda label: self.speaker(label, moment))
