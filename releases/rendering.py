@@ -92,8 +92,8 @@ def page_html(markdown, speakers=None):
     """Return the HTML of the body *markdown* as its page shows it: sanitized, each
     paragraph anchored, and a transcript's turns each in a section of its own.
 
-    *speakers*, if given, returns the Speaker a label names (or None): the
-    turns of a speaker who is one link to their page.
+    *speakers*, if given, returns the Speaker a label names, or None: each
+    turn whose label names one links to their page.
     """
     anchors = ParagraphAnchors()
     read = transcript(markdown)

@@ -47,12 +47,13 @@ def refresh_speakers(releases):
     any change to the content.
     """
     people = People()
-    ids = list(releases.order_by("pk").values_list("pk", flat=True))
+    # Once each, however many of its turns the query matched.
+    ids = list(releases.order_by("pk").values_list("pk", flat=True).distinct())
     with transaction.atomic():
         for start in range(0, len(ids), BATCH_SIZE):
             chosen = Release.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
             store_turns(list(chosen.only("pk", "body", "published_at")), people)
-        render_stored(Release.objects.filter(pk__in=ids), people=people)
+            render_stored(chosen, people=people)
         content_changed(ids)
     return len(ids)
 
