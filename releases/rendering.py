@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 
 from releases.anchors import ParagraphAnchors
 from releases.transcripts.pages import turn_html
-from releases.transcripts.turns import PARAGRAPH_BREAK, transcript
+from releases.transcripts.turns import transcript
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -112,9 +112,10 @@ def page_html(markdown, speakers=None):
 def paragraph_anchor(markdown, at):
     """Return the anchor of the paragraph that holds the character *at* of the body
     *markdown* on its page (the one before it, if that is a heading), or ""."""
-    end = PARAGRAPH_BREAK.search(markdown, at)
-    # The page's numbering up to that paragraph, as the whole body's gives it.
-    anchors = PARAGRAPH_ID.findall(page_html(markdown[: end.start() if end else len(markdown)]))
+    end = markdown.find("\n", at)
+    # The body up to that line numbers its paragraphs as the whole body does: the
+    # last is the one that holds it, a list's item and not the whole list.
+    anchors = PARAGRAPH_ID.findall(page_html(markdown[: len(markdown) if end == -1 else end]))
     return anchors[-1] if anchors else ""
 
 

@@ -207,6 +207,16 @@ def test_a_search_match_deep_in_a_body_links_to_the_paragraph_that_holds_it(clie
     assert '<p id="p42">Here, at last, the lighthouse keepers' in html
 
 
+def test_a_deep_match_in_a_list_links_to_the_item_that_holds_it(client, make_release):
+    paragraphs = [f"Paragraph {n} of the harvest report, on fields and weather." for n in range(40)]
+    items = ["- Wheat from the north,\n  stored in silos.", "- Barley, sold at market.",
+             "- Oats, kept\n  by the lighthouse keepers.", "- Rye, sown again."]  # fmt: skip
+    release = make_release(title="Crops", body="\n\n".join(paragraphs) + "\n\n" + "\n".join(items))
+    response = client.get("/briefing-room/", {"q": "lighthouse"})
+    assert f'href="{release.get_absolute_url()}#p43"' in response.text
+    assert '<li id="p43">Oats, kept\nby the lighthouse keepers.' in page(client, release)
+
+
 def test_a_deep_match_in_a_transcript_links_to_its_paragraph_in_the_turn(client, run_import):
     release = imported(run_import, BRIEFING)
     response = client.get("/briefing-room/", {"q": '"Anna Ruch"'})

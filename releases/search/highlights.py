@@ -9,6 +9,7 @@ the page that holds it.
 """
 
 import dataclasses
+import re
 
 from django.db.models.functions import Left
 from django.utils.html import escape
@@ -118,16 +119,33 @@ def deep_snippet(marker, body):
 
 
 def markdown_offset(markdown, at):
-    """Return where the paragraph of *markdown* starts whose words hold the character
-    *at* of plain_text(*markdown*), which are its paragraphs' words one space apart."""
+    """Return where the line of *markdown* starts whose words hold the character *at* of
+    plain_text(*markdown*): its paragraphs' words, one space apart, and so its lines'.
+
+    Found paragraph by paragraph, then line by line within it: a tag hard-wrapped
+    over two lines (an image's attributes) can shift the count of a line's words,
+    never past its paragraph, so at worst the next item of the same list is found.
+    """
     seen, start = 0, 0
     for found in [*PARAGRAPH_BREAK.finditer(markdown), None]:
         end = found.start() if found else len(markdown)
         words = plain_text(markdown[start:end])
+        if words and at < seen + len(words) + 1:
+            return line_offset(markdown, start, end, at - seen)
+        seen += len(words) + 1 if words else 0
+        start = found.end() if found else end
+    return start
+
+
+def line_offset(markdown, start, end, at):
+    """Return where the line of the paragraph *markdown[start:end]* starts whose words
+    hold the character *at* of the paragraph's plain text."""
+    seen = 0
+    for line in re.finditer(r"[^\n]+", markdown[start:end]):
+        words = plain_text(line[0])
         seen += len(words) + 1 if words else 0
         if at < seen:
-            return start
-        start = found.end() if found else end
+            return start + line.start()
     return start
 
 
