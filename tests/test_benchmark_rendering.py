@@ -16,6 +16,7 @@ ROWS = [
     "page_html, speakers linked",
     "Rendering before (render_body's)",
     "Rendering.of, speakers linked",
+    "paragraph_anchor, 3/4 of the way in",
 ]
 
 

@@ -16,6 +16,7 @@ from releases.importing.preparing import read_release_file
 from releases.rendering import (
     Rendering,
     page_html,
+    paragraph_anchor,
     render_body,
     renderer_settings,
     searchable_text,
@@ -32,12 +33,18 @@ def plain_rendering(body):
     return Rendering(html, text, summary_text(text), renderer_settings())
 
 
+def deep_anchor(body):
+    """The anchor of the paragraph three quarters of the way into *body*."""
+    return paragraph_anchor(body, len(body) * 3 // 4)
+
+
 class Command(BaseCommand):
     help = (
         "Print the milliseconds of CPU a body costs to render (the best of several passes, in "
         "this one process): the sanitized HTML alone, as before anchors and turns; the page's "
-        "HTML, anchored, turns shown, with and without the speakers' links; and the whole "
-        "Rendering a release keeps, before and now."
+        "HTML, anchored, turns shown, with and without the speakers' links; the whole "
+        "Rendering a release keeps, before and now; and finding the paragraph of a search "
+        "match deep in a body."
     )
 
     def add_arguments(self, parser):
@@ -58,6 +65,8 @@ class Command(BaseCommand):
             ("page_html, speakers linked", lambda body, at: page_html(body, people.at(at))),
             ("Rendering before (render_body's)", lambda body, at: plain_rendering(body)),
             ("Rendering.of, speakers linked", lambda body, at: Rendering.of(body, people.at(at))),
+            # What a search result pays to link to a match past the opening.
+            ("paragraph_anchor, 3/4 of the way in", lambda body, at: deep_anchor(body)),
         ]
         for name, work in timings:
             best = min(self.seconds(work, releases) for _ in range(passes))
