@@ -283,3 +283,16 @@ def test_a_speakers_page_answers_at_their_address(client, db):
     assert response.status_code == 200
     assert "<h1>Jen Psaki</h1>" in response.text
     assert "Press Secretary" in response.text
+
+
+@pytest.mark.slow  # worker processes, forked
+def test_worker_processes_link_speakers_as_one_process_does(run_import, tmp_path):
+    for path in (BRIEFING, BACKGROUND_CALL):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    run_import(tmp_path, jobs=0)
+    one_process = list(Release.objects.order_by("permalink").values_list("rendered_html"))
+    Release.objects.all().delete()
+    status, _, err = run_import(tmp_path, jobs=2)
+    assert status == 0, err
+    assert list(Release.objects.order_by("permalink").values_list("rendered_html")) == one_process
+    assert '<a href="/briefing-room/speakers/jen-psaki/">MS. PSAKI</a>:' in one_process[0][0]
