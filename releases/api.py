@@ -34,8 +34,22 @@ def release_detail(request, pk):
     if release is None:
         return JsonResponse({"error": f"No published release has id {pk}."}, status=404)
     data = release_data(request, release)
-    data.update(body=release.body, body_html=release.body_html)
+    data.update(body=release.body, body_html=release.body_html, turns=turns_data(release))
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+def turns_data(release):
+    """The JSON of *release*'s turns, in order: who spoke, as printed and as a person,
+    what they said (Markdown), and the anchor of the turn on its page."""
+    return [
+        {
+            "speaker": turn.label,
+            "person": {"name": turn.person.name, "slug": turn.person.slug} if turn.person else None,
+            "text": turn.text,
+            "anchor": turn.anchor,
+        }
+        for turn in release.turns.select_related("person").order_by("position")
+    ]
 
 
 app_name = "api"

@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
 from releases.rendering import Rendering, renderer_settings
+from releases.transcripts.people import People
 
 
 class CategoryQuerySet(models.QuerySet):
@@ -316,8 +317,9 @@ class Release(models.Model):
         return self.history.exclude(change_note="").order_by("-history_date", "-history_id")
 
     def render(self):
-        """Render the body as it is now into the rendered fields, without saving."""
-        self.keep_rendering(Rendering.of(self.body))
+        """Render the body as it is now into the rendered fields, without saving: a
+        transcript's speakers as the people's aliases name them at its time."""
+        self.keep_rendering(Rendering.of(self.body, People().at(self.published_at)))
 
     def keep_rendering(self, rendering):
         """Hold *rendering*, a Rendering of the body, in the rendered fields."""

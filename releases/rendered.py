@@ -19,21 +19,22 @@ def stale(releases):
     return releases.filter(~Q(rendered_under=renderer_settings()))
 
 
-def render_stored(releases, on_batch=None):
+def render_stored(releases, on_batch=None, people=None):
     """Render the body of each of *releases* and keep it in its row; return how many.
 
     A row is written only if its body is still the one rendered, so that a
     save meanwhile (which renders its own) is never overwritten. *on_batch* is
-    called with each batch's size.
+    called with each batch's size. A transcript's speakers are linked to the
+    pages of the *people* they name (People), or to none without them.
     """
     done, last = 0, 0
     while True:
-        batch = releases.filter(pk__gt=last).order_by("pk").values_list("pk", "body")
-        rows = list(batch[:BATCH_SIZE])
+        batch = releases.filter(pk__gt=last).order_by("pk")
+        rows = list(batch.values_list("pk", "body", "published_at")[:BATCH_SIZE])
         if not rows:
             return done
-        for pk, body in rows:
-            rendering = Rendering.of(body)
+        for pk, body, published_at in rows:
+            rendering = Rendering.of(body, people.at(published_at) if people else None)
             releases.model.objects.filter(pk=pk, body=body).update(
                 rendered_html=rendering.html,
                 rendered_text=rendering.text,

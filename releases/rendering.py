@@ -19,6 +19,10 @@ import pyromark
 from django.conf import settings
 from django.utils.text import Truncator
 
+from releases.anchors import ParagraphAnchors
+from releases.transcripts.pages import turn_html
+from releases.transcripts.turns import transcript
+
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
 # Markdown renderer and then cut down to this list by the sanitizer.
@@ -43,11 +47,13 @@ IMAGE_TAG = re.compile(r'<img((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*/?>')
 IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
 # A paragraph that held only images the page may not show.
 EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+# The id anchors.py gives a paragraph, as it writes it.
+PARAGRAPH_ID = re.compile(r' id="(p\d+)"')
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 # Part of what a release's rendering is kept under, and of each key that files
 # whole pages: raise it when a change here renders a body differently.
-RENDERER_VERSION = 2
+RENDERER_VERSION = 3
 SUMMARY_WORDS = 40
 
 
@@ -80,6 +86,37 @@ def render_body(text):
     """Return sanitized HTML for Markdown *text*."""
     html = pyromark.html(text, options=MARKDOWN_OPTIONS)
     return settle_images(sanitizer.clean(demote_headings(html)))
+
+
+def page_html(markdown, speakers=None):
+    """Return the HTML of the body *markdown* as its page shows it: sanitized, each
+    paragraph anchored, and a transcript's turns each in a section of its own.
+
+    *speakers*, if given, returns the Speaker a label names, or None: each
+    turn whose label names one links to their page.
+    """
+    anchors = ParagraphAnchors()
+    read = transcript(markdown)
+    if read is None:
+        return anchors.add(render_body(markdown))
+    # Each part rendered by itself: a label's paragraph holds the turn's first
+    # words, which go on under the label's own line.
+    parts = [anchors.add(render_body(read.opening))]
+    for turn in read.turns:
+        speaker = speakers(turn.label) if speakers else None
+        parts.append(turn_html(turn, speaker, anchors.add(render_body(turn.text))))
+    parts.append(anchors.add(render_body(read.closing)))
+    return "".join(parts)
+
+
+def paragraph_anchor(markdown, at):
+    """Return the anchor of the paragraph that holds the character *at* of the body
+    *markdown* on its page (the one before it, if that is a heading), or ""."""
+    end = markdown.find("\n", at)
+    # The body up to that line numbers its paragraphs as the whole body does: the
+    # last is the one that holds it, a list's item and not the whole list.
+    anchors = PARAGRAPH_ID.findall(page_html(markdown[: len(markdown) if end == -1 else end]))
+    return anchors[-1] if anchors else ""
 
 
 def settle_images(html):
@@ -178,9 +215,10 @@ class Rendering(typing.NamedTuple):
     settings: str
 
     @classmethod
-    def of(cls, markdown):
-        """Return the Rendering of the body *markdown* under the current settings."""
-        html = render_body(markdown)
+    def of(cls, markdown, speakers=None):
+        """Return the Rendering of the body *markdown* under the current settings, with
+        the *speakers* of a transcript's labels (page_html)."""
+        html = page_html(markdown, speakers)
         text = searchable_text(html)
         return cls(html, text, summary_text(text), renderer_settings())
 

@@ -31,6 +31,8 @@ urlpatterns = [
     # Years come before categories: "2021" would otherwise read as a category.
     list_path("<yyyy:year>/", views.ArchiveListView, "year"),
     list_path("<yyyy:year>/<nn:month>/", views.ArchiveListView, "month"),
+    # Before categories: "speakers" would otherwise read as a category.
+    path("speakers/<slug:slug>/", views.SpeakerView.as_view(), name="speaker"),
     list_path("<slug:category>/", views.CategoryReleaseListView, "category"),
     list_path("<slug:category>/<yyyy:year>/", views.CategoryArchiveListView, "category_year"),
     list_path(

@@ -23,6 +23,7 @@ from releases.search.engine import search_for
 from releases.search.highlights import add_highlights, with_openings
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
+from releases.transcripts.models import Person
 
 
 class NoSuchPage(Exception):
@@ -309,3 +310,11 @@ class ReleaseChangeView(ReleaseAddressMixin, DetailView):
         return super().get_context_data(
             comparison=revisions.compare(revision.prev_record, revision), **kwargs
         )
+
+
+class SpeakerView(DetailView):
+    """A person who speaks in the archive's transcripts: their name and role."""
+
+    model = Person
+    template_name = "releases/speaker_detail.html"
+    context_object_name = "person"

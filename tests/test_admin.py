@@ -63,7 +63,7 @@ def test_staff_edit_shows_on_the_public_page(staff_client, make_release):
     assert_saved(staff_client.post(url, data))
     page = staff_client.get(release.get_absolute_url()).text
     assert "<h1>New title</h1>" in page
-    assert "<p>New <strong>text</strong>.</p>" in page
+    assert '<p id="p1">New <strong>text</strong>.' in page
     assert "Old text." not in page
     assert "Corrected the title." in page
 

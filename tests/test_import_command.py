@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import re
 import subprocess
 import sys
 
@@ -62,7 +63,7 @@ def test_a_changed_file_updates_the_same_release(run_import, write_release):
     assert status == 0
     assert out.strip() == "created 0, updated 1, unchanged 0, superseded 0, failed 0"
     assert (release.pk, release.title) == (first.pk, "Corrected title")
-    assert release.body_html == "<p>Corrected text.</p>\n"
+    assert release.body_html.startswith('<p id="p1">Corrected text.<a class="anchor"')
 
 
 def test_dry_run_reports_and_writes_nothing(run_import, write_release):
@@ -179,7 +180,8 @@ def test_hostile_values_are_stored_as_written(run_import, write_release):
     assert (release.title, release.body) == (title, body)
     assert "<script" not in release.body_html
     assert "onerror" not in release.body_html
-    assert "href" not in release.body_html
+    # No link but the paragraph's own anchor.
+    assert re.findall(r'href="([^"]*)"', release.body_html) == ["#p1"]
 
 
 def expected_values(path):

@@ -141,7 +141,7 @@ def test_release_page_is_at_its_permalink_path(client, make_release):
     assert release.get_absolute_url() == path
     assert response.status_code == 200
     assert "<h1>Remarks on the Economy</h1>" in response.text
-    assert "<p>The economy <strong>grew</strong>.</p>" in response.text
+    assert '<p id="p1">The economy <strong>grew</strong>.' in response.text
     assert 'href="/briefing-room/speeches-remarks/">Speeches and Remarks</a>' in response.text
     assert 'Published <a href="/briefing-room/2021/06/" title="More releases from June 2021">' in (
         response.text

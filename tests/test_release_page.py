@@ -201,7 +201,7 @@ def test_images_the_page_may_not_load_are_left_out_and_the_text_reads_on(client,
     assert "googleusercontent" not in body
     assert "relative.png" not in body
     assert "<p></p>" not in body
-    assert "<p>Between the pictures.  After the pictures.</p>" in body
+    assert '>Between the pictures.  After the pictures.<a class="anchor"' in body
 
 
 def aside(html):

@@ -18,11 +18,13 @@ from releases.importing.undoing import undo_run
 from releases.models import ImportRun, Release
 from releases.rendering import (
     Rendering,
+    page_html,
     readable_text,
     render_body,
     renderer_settings,
     searchable_text,
 )
+from releases.transcripts.people import People
 from tests.staff import change_form_data
 from tests.test_admin_upload import confirm, release_file, upload
 
@@ -45,7 +47,9 @@ def forgotten(release):
 
 def page_body(client, release):
     page = client.get(release.get_absolute_url()).text
-    return re.search(r'<div class="release-body">\s*(.*?)\s*</div>', page, re.S)[1]
+    # The body's own sections (a transcript's turns) end in a </div> too.
+    end = r'\s*</div>\s*(?:<footer class="release-source">|</div>\s*<aside)'
+    return re.search(rf'<div class="release-body">\s*(.*?){end}', page, re.S)[1]
 
 
 def summary_of(client, release):
@@ -56,7 +60,11 @@ def summary_of(client, release):
 def test_saving_a_release_keeps_its_rendering(make_release):
     release = make_release(body="Trade **grew**.\n\n# Outlook\n\nSteady.")
     assert stored_rendering(release) == Rendering(
-        "<p>Trade <strong>grew</strong>.</p>\n<h2>Outlook</h2>\n<p>Steady.</p>\n",
+        '<p id="p1">Trade <strong>grew</strong>.'
+        '<a class="anchor" href="#p1" aria-label="Link to paragraph 1"></a></p>\n'
+        "<h2>Outlook</h2>\n"
+        '<p id="p2">Steady.'
+        '<a class="anchor" href="#p2" aria-label="Link to paragraph 2"></a></p>\n',
         searchable_text(render_body(release.body)),
         "Trade grew. Outlook Steady.",
         renderer_settings(),
@@ -68,7 +76,8 @@ def test_an_admin_edit_keeps_the_new_bodys_rendering(client, editor, make_releas
     client.force_login(editor)
     data = change_form_data(release, body="Second *thoughts*.", change_note="Reworded.")
     assert client.post(CHANGE.format(release.pk), data).status_code == 302
-    assert stored_rendering(release).html == "<p>Second <em>thoughts</em>.</p>\n"
+    assert stored_rendering(release).html == page_html("Second *thoughts*.")
+    assert '<p id="p1">Second <em>thoughts</em>.' in stored_rendering(release).html
     assert stored_rendering(release).summary == "Second thoughts."
 
 
@@ -77,8 +86,8 @@ def test_a_preview_shows_the_posted_body_not_the_kept_one(client, editor, make_r
     client.force_login(editor)
     data = change_form_data(release, body="As *posted*.")
     page = client.post(f"/admin/releases/release/{release.pk}/preview/", data).text
-    assert "<p>As <em>posted</em>.</p>" in page
-    assert stored_rendering(release).html == "<p>As stored.</p>\n"
+    assert page_html("As *posted*.") in page
+    assert stored_rendering(release).html == page_html("As stored.")
 
 
 def test_an_import_keeps_each_releases_rendering_and_a_changed_file_renders_again(
@@ -87,7 +96,7 @@ def test_an_import_keeps_each_releases_rendering_and_a_changed_file_renders_agai
     path = write_release(body="A report on *wheat*.\n")
     run_import(path)
     release = Release.objects.get()
-    assert stored_rendering(release).html == "<p>A report on <em>wheat</em>.</p>\n"
+    assert stored_rendering(release) == Rendering.of("A report on *wheat*.\n")
     write_release(body="A report on *barley*.\n")
     _, out, _ = run_import(path)
     assert "updated 1" in out
@@ -130,7 +139,7 @@ def test_a_row_without_its_rendering_is_rendered_for_its_reader_without_a_write(
     release = make_release(body="Jobs **grew** in March.")
     forgotten(release)
     with CaptureQueriesContext(connection) as queries:
-        assert page_body(client, release) == "<p>Jobs <strong>grew</strong> in March.</p>"
+        assert page_body(client, release) == page_html("Jobs **grew** in March.").strip()
     assert not [query for query in queries if query["sql"].startswith("UPDATE")]
     call_command("render_releases", stdout=io.StringIO())
     assert stored_rendering(release) == Rendering.of("Jobs **grew** in March.")
@@ -152,7 +161,7 @@ def test_other_image_hosts_are_never_served_from_the_old_rendering(client, make_
     release = make_release(body=f"Jobs grew.\n\n![Jobs added]({CHART})")
     assert CHART in page_body(client, release)
     settings.BRIEFING_IMAGE_HOSTS = ["bidenwhitehouse.archives.gov"]
-    assert page_body(client, release) == "<p>Jobs grew.</p>"
+    assert page_body(client, release) == page_html("Jobs grew.").strip()
 
 
 def test_a_new_renderer_version_renders_again_on_first_use(client, make_release):
@@ -160,7 +169,7 @@ def test_a_new_renderer_version_renders_again_on_first_use(client, make_release)
     Release.objects.filter(pk=release.pk).update(
         rendered_html="<p>From an older renderer.</p>", rendered_under="1:old.example.gov"
     )
-    assert page_body(client, release) == "<p>Steady <em>growth</em>.</p>"
+    assert page_body(client, release) == page_html("Steady *growth*.").strip()
 
 
 def test_render_releases_renders_only_what_other_settings_rendered(make_release, settings):
@@ -205,12 +214,15 @@ def test_pages_show_the_html_and_summary_the_renderer_gives_for_every_sample_rel
 ):
     run_import(archive_sample)
     releases = Release.objects.published().order_by("pk")
+    people = People()
     for release in releases:
-        assert stored_rendering(release) == Rendering.of(release.body)
+        speakers = people.at(release.published_at)
+        assert stored_rendering(release) == Rendering.of(release.body, speakers)
         assert release.summary == summary_as_rendered_on_view(release.body), release.permalink
     # Every tenth page: the others show the same kept values through the same template.
     for release in releases[::10]:
-        assert page_body(client, release) == render_body(release.body).strip()
+        speakers = people.at(release.published_at)
+        assert page_body(client, release) == page_html(release.body, speakers).strip()
         assert summary_of(client, release) == escape(summary_as_rendered_on_view(release.body))
 
 

@@ -25,6 +25,7 @@ from releases.importing.records import Outcome, RunRecorder
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Release, this_process
 from releases.search import updating
+from releases.transcripts.people import People
 
 BATCH_SIZE = 512
 CHUNKS_IN_FLIGHT = 3
@@ -120,9 +121,11 @@ class ReleaseImport:
 
     def file_preparer(self, known):
         """Return the FilePreparer for this run's paths, skipping the files *known* by digest."""
+        # Read here: the workers render the speakers' links without the database.
+        people = People().load()
         if self.root is None:
-            return FilePreparer(self.key_map, known)
-        return RootedPreparer(self.root, self.key_map, known)
+            return FilePreparer(self.key_map, known, people)
+        return RootedPreparer(self.root, self.key_map, known, people)
 
     def new_release_status(self):
         """The status of the releases this run creates."""
@@ -215,8 +218,8 @@ class ReleaseImport:
 class RootedPreparer(FilePreparer):
     """A FilePreparer for files named by their path relative to *root*."""
 
-    def __init__(self, root, key_map, known_hashes):
-        super().__init__(key_map, known_hashes)
+    def __init__(self, root, key_map, known_hashes, people):
+        super().__init__(key_map, known_hashes, people)
         self.root = root
 
     def prepare(self, path, skip_known=True):

@@ -67,11 +67,14 @@ def prefix(digest):
 
 
 class FilePreparer:
-    """Prepare files for an import with *key_map*, skipping the *known_hashes*."""
+    """Prepare files for an import with *key_map*, skipping the *known_hashes*; a
+    transcript's speakers linked to the pages of the *people* they name (People,
+    loaded), or to none without them."""
 
-    def __init__(self, key_map=None, known_hashes=frozenset()):
+    def __init__(self, key_map=None, known_hashes=frozenset(), people=None):
         self.key_map = dict(key_map or {})
         self.known_hashes = known_hashes
+        self.people = people
         options = json.dumps([PARSER_VERSION, sorted(self.key_map.items())]).encode()
         self.digest_key = hashlib.blake2b(options).digest()
 
@@ -87,7 +90,8 @@ class FilePreparer:
             if skip_known and source_hash in self.known_hashes:
                 return PreparedFile(path, source_hash, known=True)
             release = parse_release(data, self.key_map)
-            rendering = Rendering.of(release.body)
+            speakers = self.people.at(release.published_at) if self.people else None
+            rendering = Rendering.of(release.body, speakers)
             return PreparedFile(path, source_hash, release, old_path(release), rendering=rendering)
         except ReleaseError as exc:
             return PreparedFile(path, reason=str(exc))

@@ -4,20 +4,23 @@ Text is split by the index's own analyzer, so a word is marked where the
 search would find it (stemmed, prefixes, phrases in order). The snippet is
 the stretch of the body, as plain text, where the matches weigh most, a
 phrase more than a word: in the body's opening, where they nearly always
-are, or else anywhere in it.
+are, or else anywhere in it, and then the result links to the paragraph of
+the page that holds it.
 """
 
 import dataclasses
+import re
 
 from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from releases.models import Release
-from releases.rendering import plain_text
+from releases.rendering import paragraph_anchor, plain_text
 from releases.search.compiling import matched_in, positioned_stems
 from releases.search.query import MAX_QUERY_LENGTH
 from releases.search.schema import ANALYZER
+from releases.transcripts.turns import PARAGRAPH_BREAK
 
 SNIPPET_CHARACTERS = 200
 # How much of the snippet comes before its first match.
@@ -36,7 +39,8 @@ PHRASE_WEIGHT = 3
 
 
 def add_highlights(search, releases, query):
-    """Give each of *releases* ``title_html`` and ``snippet_html``, matches marked.
+    """Give each of *releases* ``title_html`` and ``snippet_html``, matches marked, and
+    ``snippet_anchor``: the anchor of the paragraph holding a match past the opening.
 
     *search* is the Search the releases were found with; call this on a
     page of results, not on all of them, read with_openings(). Where the
@@ -65,7 +69,9 @@ def add_highlights(search, releases, query):
         release.snippet_html = stretch(text, spans, whole)
     bodies = whole_bodies([release.pk for release in deep])
     for release in deep:
-        release.snippet_html = deep_snippet(marker, bodies.get(release.pk, ""))
+        release.snippet_html, release.snippet_anchor = deep_snippet(
+            marker, bodies.get(release.pk, "")
+        )
 
 
 def with_openings(releases):
@@ -88,7 +94,8 @@ def body_matches(search, query, ids):
 
 def deep_snippet(marker, body):
     """Return the snippet of *body* (Markdown) around *marker*'s matches in the first
-    window of it that holds any: a body whose opening has none.
+    window of it that holds any, and the anchor of the paragraph of its page that
+    holds the weightiest ("" for none): a body whose opening has none.
 
     Making a whole body plain text and splitting it into words was most of a
     page whose matches lie deep. The windows end at a line's end where they can,
@@ -101,12 +108,45 @@ def deep_snippet(marker, body):
         stop = len(body) if end >= len(body) else boundary(body, start + 3 * WINDOW_OVERLAP, end)
         text = plain_text(body[start:stop])
         if spans := marker.spans(text):
-            return stretch(text, spans, whole=stop == len(body), from_start=start == 0)
+            snippet = stretch(text, spans, whole=stop == len(body), from_start=start == 0)
+            at = start + markdown_offset(body[start:stop], best_start(spans))
+            return snippet, paragraph_anchor(body, at)
         if stop == len(body):
             break
         start = boundary(body, stop - 2 * WINDOW_OVERLAP, stop - WINDOW_OVERLAP)
     text = plain_text(body[:OPENING_CHARACTERS])
-    return stretch(text, [], whole=len(body) <= OPENING_CHARACTERS)
+    return stretch(text, [], whole=len(body) <= OPENING_CHARACTERS), ""
+
+
+def markdown_offset(markdown, at):
+    """Return where the line of *markdown* starts whose words hold the character *at* of
+    plain_text(*markdown*): its paragraphs' words, one space apart, and so its lines'.
+
+    Found paragraph by paragraph, then line by line within it: a tag hard-wrapped
+    over two lines (an image's attributes) can shift the count of a line's words,
+    never past its paragraph, so at worst the next item of the same list is found.
+    """
+    seen, start = 0, 0
+    for found in [*PARAGRAPH_BREAK.finditer(markdown), None]:
+        end = found.start() if found else len(markdown)
+        words = plain_text(markdown[start:end])
+        if words and at < seen + len(words) + 1:
+            return line_offset(markdown, start, end, at - seen)
+        seen += len(words) + 1 if words else 0
+        start = found.end() if found else end
+    return start
+
+
+def line_offset(markdown, start, end, at):
+    """Return where the line of the paragraph *markdown[start:end]* starts whose words
+    hold the character *at* of the paragraph's plain text."""
+    seen = 0
+    for line in re.finditer(r"[^\n]+", markdown[start:end]):
+        words = plain_text(line[0])
+        seen += len(words) + 1 if words else 0
+        if at < seen:
+            return start + line.start()
+    return start
 
 
 def boundary(text, low, high):

@@ -28,6 +28,7 @@ def release_item(release):
             release.slug,
             title_html,
             getattr(release, "snippet_html", ""),
+            getattr(release, "snippet_anchor", ""),
         )
     return kept_item(category.slug, category.name, release.date, release.slug, release.title)
 
@@ -44,10 +45,12 @@ def kept_item(category_slug, category_name, date, slug, title):
     return render_item(category_slug, category_name, date, slug, title)
 
 
-def render_item(category_slug, category_name, date, slug, title, snippet_html=""):
-    """Render the list entry of the release with these values."""
+def render_item(category_slug, category_name, date, slug, title, snippet_html="", anchor=""):
+    """Render the list entry of the release with these values, linked to the paragraph
+    *anchor* of its page if given."""
+    url = kept_release_path(category_slug, date, slug)
     context = {
-        "url": kept_release_path(category_slug, date, slug),
+        "url": f"{url}#{anchor}" if anchor else url,
         "title": title,
         "category_url": category_path(category_slug),
         "category_name": category_name,

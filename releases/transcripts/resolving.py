@@ -1,31 +1,15 @@
 """Turns derived from bodies and stored, each label resolved to a person where it can be."""
 
-import collections
-
+from django.db import transaction
 from django.db.models.signals import post_save
 
+from releases.changes import content_changed
 from releases.models import Release
-from releases.transcripts.labels import is_anonymous, normalized
-from releases.transcripts.models import Alias, Turn
+from releases.rendered import BATCH_SIZE, render_stored
+from releases.transcripts.labels import normalized
+from releases.transcripts.models import Turn
+from releases.transcripts.people import People
 from releases.transcripts.turns import transcript
-
-
-class People:
-    """Every alias, read once, to resolve the labels of many releases."""
-
-    def __init__(self):
-        self.aliases = collections.defaultdict(list)
-        for alias in Alias.objects.all():
-            self.aliases[alias.key].append(alias)
-
-    def person_id(self, label, moment):
-        """Return the id of the person *label* names at *moment*, or None."""
-        if is_anonymous(label):
-            return None
-        for alias in self.aliases.get(normalized(label), ()):
-            if alias.covers(moment):
-                return alias.person_id
-        return None
 
 
 def derived_turns(release, people):
@@ -52,6 +36,26 @@ def store_turns(releases, people=None):
     Turn.objects.filter(release__in=[release.pk for release in releases]).delete()
     turns = [turn for release in releases for turn in derived_turns(release, people)]
     Turn.objects.bulk_create(turns, batch_size=1000)
+
+
+def refresh_speakers(releases):
+    """Resolve the turns of *releases* (a queryset) again, and render their pages again
+    with their speakers' links, after people or aliases change; return how many.
+
+    Call it with the releases whose turns a change touches (their labels' keys,
+    or the people merged): their search entries and kept pages follow, as after
+    any change to the content.
+    """
+    people = People()
+    # Once each, however many of its turns the query matched.
+    ids = list(releases.order_by("pk").values_list("pk", flat=True).distinct())
+    with transaction.atomic():
+        for start in range(0, len(ids), BATCH_SIZE):
+            chosen = Release.objects.filter(pk__in=ids[start : start + BATCH_SIZE])
+            store_turns(list(chosen.only("pk", "body", "published_at")), people)
+            render_stored(chosen, people=people)
+        content_changed(ids)
+    return len(ids)
 
 
 def connect():

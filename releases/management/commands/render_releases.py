@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand
 from releases.importing.progress import ProgressBar
 from releases.models import Release
 from releases.rendered import render_stored, stale
+from releases.transcripts.people import People
 
 
 class Command(BaseCommand):
@@ -39,7 +40,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         bar = ProgressBar(self.stderr, count, enabled=verbosity > 0, unit="releases")
         try:
-            done = render_stored(releases, on_batch=bar.advance)
+            done = render_stored(releases, on_batch=bar.advance, people=People())
         finally:
             bar.close()
         if verbosity:
