@@ -1,0 +1,77 @@
+"""Releases following a change to the people: a person or an alias added, changed,
+deleted, or two people merged.
+
+A release's turns name people through aliases; when those change, the turns
+of the releases they touch are resolved again, and the content version moves
+so that every page kept of them (a release, a list, a speaker's page) is
+rendered afresh. Every such change ends in follow_people(), in the
+transaction that makes it.
+"""
+
+from django.db import transaction
+
+from releases.changes import content_changed
+from releases.transcripts.models import Alias, Person, Turn
+from releases.transcripts.resolving import People
+
+
+def follow_people(release_ids):
+    """Resolve the turns of the releases *release_ids* again, under the aliases as they
+    are now, and record the change: their pages, and every list, follow."""
+    release_ids = sorted(set(release_ids))
+    if not release_ids:
+        return
+    with transaction.atomic():
+        resolve_again(release_ids, People())
+        content_changed(release_ids)
+
+
+def resolve_again(release_ids, people):
+    """Point each turn of *release_ids* at the person *people* resolve its label to."""
+    turns = Turn.objects.filter(release_id__in=release_ids).values_list(
+        "pk", "label", "person_id", "release__published_at"
+    )
+    changed = [
+        Turn(pk=pk, person_id=now)
+        for pk, label, before, published_at in turns.iterator(chunk_size=5000)
+        if (now := people.person_id(label, published_at)) != before
+    ]
+    Turn.objects.bulk_update(changed, ["person"], batch_size=1000)
+
+
+def releases_naming(keys=(), people=()):
+    """Return the ids of the releases with a turn whose label is one of *keys*
+    (normalized) or that names one of *people* (ids)."""
+    by_key = Turn.objects.filter(key__in=list(keys)).values_list("release_id", flat=True)
+    by_person = Turn.objects.filter(person__in=list(people)).values_list("release_id", flat=True)
+    return set(by_key.distinct()) | set(by_person.distinct())
+
+
+def alias_keys(people):
+    """Return the keys of the aliases of *people* (ids)."""
+    return set(Alias.objects.filter(person__in=list(people)).values_list("key", flat=True))
+
+
+def merge_people(kept, others):
+    """Merge the people *others* into *kept*: their aliases and turns move to *kept*,
+    and they are deleted. Return the ids of the releases that followed."""
+    other_ids = [person.pk for person in others if person.pk != kept.pk]
+    with transaction.atomic():
+        release_ids = releases_naming(alias_keys(other_ids), other_ids)
+        move_aliases(kept, other_ids)
+        Turn.objects.filter(person__in=other_ids).update(person=kept)
+        Person.objects.filter(pk__in=other_ids).delete()
+        follow_people(release_ids)
+    return release_ids
+
+
+def move_aliases(kept, other_ids):
+    """Give *kept* the aliases of the people *other_ids*, less those it already has."""
+    has = set(kept.aliases.values_list("key", "starts_at", "ends_at"))
+    for alias in Alias.objects.filter(person__in=other_ids):
+        if (alias.key, alias.starts_at, alias.ends_at) in has:
+            alias.delete()
+        else:
+            alias.person = kept
+            alias.save()
+            has.add((alias.key, alias.starts_at, alias.ends_at))
