@@ -35,7 +35,7 @@ class PersonAdmin(admin.ModelAdmin):
     actions = ["merge"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(turn_count=Count("turns"))
+        return super().get_queryset(request).annotate(turn_count=Count("turns", distinct=True))
 
     @admin.display(description="turns", ordering="turn_count")
     def turn_count(self, person):
