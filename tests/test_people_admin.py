@@ -4,6 +4,7 @@ followed by every release in which they speak."""
 import re
 
 import pytest
+from django.test import Client
 
 from releases.transcripts.models import Alias, Person, Turn
 
@@ -147,3 +148,13 @@ def test_editors_see_people_but_cannot_merge_them(client, editor, two_psakis):
     assert 'value="merge"' not in page.content.decode()
     merge(client, two_psakis, kept=two_psakis[0])
     assert Person.objects.filter(slug="jennifer-psaki").exists()
+
+
+def test_a_renamed_person_without_a_release_is_renamed_on_their_kept_page(publisher_client):
+    reader = Client()
+    address = "/briefing-room/speakers/kamala-harris/"
+    assert "<h1>Kamala Harris</h1>" in reader.get(address).content.decode()
+    harris = Person.objects.get(slug="kamala-harris")
+    data = person_form(harris) | {"name": "Kamala D. Harris"}
+    assert publisher_client.post(f"{PEOPLE}{harris.pk}/change/", data).status_code == 302
+    assert "<h1>Kamala D. Harris</h1>" in reader.get(address).content.decode()

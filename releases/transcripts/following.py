@@ -17,10 +17,12 @@ from releases.transcripts.resolving import People
 
 def follow_people(release_ids):
     """Resolve the turns of the releases *release_ids* again, under the aliases as they
-    are now, and record the change: their pages, and every list, follow."""
+    are now, and record the change: their pages, and every list, follow.
+
+    The change is recorded even with no release to follow: a person renamed
+    is on the index of speakers and their own page.
+    """
     release_ids = sorted(set(release_ids))
-    if not release_ids:
-        return
     with transaction.atomic():
         resolve_again(release_ids, People())
         content_changed(release_ids)
