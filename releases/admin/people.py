@@ -11,6 +11,7 @@ from django.contrib.admin import helpers
 from django.db.models import Count
 from django.template.response import TemplateResponse
 
+from releases.admin.change_lists import RangeChecked
 from releases.transcripts.following import (
     alias_keys,
     follow_people,
@@ -27,7 +28,7 @@ class AliasInline(admin.TabularInline):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(RangeChecked, admin.ModelAdmin):
     list_display = ["name", "role", "slug", "turn_count"]
     search_fields = ["name", "slug", "role", "aliases__label"]
     prepopulated_fields = {"slug": ["name"]}
