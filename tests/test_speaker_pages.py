@@ -4,8 +4,12 @@ import datetime
 import re
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from releases.caching.pages import LOCAL_PAGES
 from releases.importing.parsing import parse_release
 from releases.models import Release
 from releases.transcripts.labels import normalized
@@ -155,3 +159,18 @@ def test_the_api_refuses_a_page_it_does_not_have_in_its_error_format(client):
     response = client.get("/api/speakers/?page=7")
     assert response.status_code == 404
     assert "page" in response.json()["errors"]
+
+
+def test_a_speakers_page_asks_the_same_queries_however_many_releases(client, make_release):
+    def queries_for_page():
+        cache.clear()
+        LOCAL_PAGES.clear()
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(PSAKI).status_code == 200
+        return len(queries)
+
+    make_release(category="press-briefings", body=GAGGLE, date=datetime.date(2021, 1, 4))
+    one = queries_for_page()
+    for month in range(2, 8):
+        make_release(category="press-briefings", body=GAGGLE, date=datetime.date(2021, month, 4))
+    assert queries_for_page() == one
