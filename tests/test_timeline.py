@@ -87,6 +87,11 @@ def test_a_search_has_its_timeline_from_the_index(client, make_release):
         ("?q=tariffs&date_after=2021-01-01&date_before=2021-01-31", 1),
         ("?q=tariffs&date_after=2021-04-01&date_before=2021-04-30", 1),
     ]
+    narrowed = bars(client.get(LIST, {"q": "tariffs", "date_after": "2021-03-01"}))
+    assert [(label, count, classes) for _, label, count, classes, _ in narrowed] == [
+        ("January 2021", 1, "timeline-bar timeline-other"),
+        ("April 2021", 1, "timeline-bar"),
+    ]
 
 
 @pytest.mark.django_db
