@@ -5,7 +5,7 @@ import dataclasses
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, Func, IntegerField
+from django.db.models import CharField, Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from releases.filters import categories_on_record
@@ -128,16 +128,36 @@ def counts_by(queryset, part):
     return dict(rows)
 
 
+class YearMonth(Func):
+    """The year and month of a date column as text ("2021-03"), computed in SQL: one
+    expression to group a list's releases by, where a year and a month were two."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"to_char({column}, 'YYYY-MM')", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"substr({column}, 1, 7)", params
+
+
+def year_and_month(text):
+    """Return (year, month) of a YearMonth's "2021-03"."""
+    return int(text[:4]), int(text[5:7])
+
+
 def month_counts(queryset):
     """Return {(year, month): count} of *queryset*'s releases."""
     rows = (
         queryset.order_by()
-        .annotate(year=DatePart("date", "year"), month=DatePart("date", "month"))
-        .values_list("year", "month")
+        .annotate(month=YearMonth("date"))
+        .values_list("month")
         .annotate(count=Count("pk"))
         .order_by()
     )
-    return {(year, month): count for year, month, count in rows}
+    return {year_and_month(month): count for month, count in rows}
 
 
 def by_year(months):
@@ -159,34 +179,41 @@ class CategoryMonthCounts:
     A list's facets each leave out their own filter. Without a date filter,
     both are sums over these counts of the list unfiltered by category, and
     so are the list's own count and its timeline: a search then reads its
-    matches once instead of three times.
+    matches once instead of three times. Grouped by the category's id, not
+    its name: the releases' listing index holds the id, and the names are
+    those of *categories* (the categories on record, every public release's).
     """
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, categories):
         rows = (
             queryset.order_by()
-            .annotate(year=DatePart("date", "year"), month=DatePart("date", "month"))
-            .values_list("category__slug", "category__name", "year", "month")
+            .annotate(month=YearMonth("date"))
+            .values_list("month", "category_id")
             .annotate(count=Count("pk"))
             .order_by()
         )
-        self.rows = list(rows)
+        self.rows = [(year_and_month(month), category, count) for month, category, count in rows]
+        self.categories = {category.pk: category for category in categories}
 
-    def in_category(self, slug=None):
-        """Return {(year, month): count} of the releases in the category *slug*, or in all."""
+    def in_category(self, category_id=None):
+        """Return {(year, month): count} of the releases in the category *category_id*,
+        or in all."""
         months = collections.Counter()
-        for category, _, year, month, count in self.rows:
-            if slug is None or category == slug:
-                months[year, month] += count
+        for month, category, count in self.rows:
+            if category_id is None or category == category_id:
+                months[month] += count
         return dict(months)
 
-    def categories(self):
+    def category_facet(self):
         """Return a FacetCount per category, largest first."""
-        totals, names = collections.Counter(), {}
-        for slug, name, _, _, count in self.rows:
-            totals[slug] += count
-            names[slug] = name
-        return largest_first(FacetCount(slug, names[slug], totals[slug]) for slug in totals)
+        totals = collections.Counter()
+        for _, category, count in self.rows:
+            totals[category] += count
+        return largest_first(
+            FacetCount(self.categories[pk].slug, self.categories[pk].name, total)
+            for pk, total in totals.items()
+            if pk in self.categories
+        )
 
 
 def counted(release_list):
@@ -203,13 +230,14 @@ def counted(release_list):
         return search_facets(release_list)
     if not release_list.date_filtered():
         counts = CategoryMonthCounts(
-            release_list.releases(release_list.criteria(without=["category"]))
+            release_list.releases(release_list.criteria(without=["category"])),
+            categories_on_record(release_list.request),
         )
         chosen = release_list.value("category")
-        months = counts.in_category(chosen and chosen.slug)
+        months = counts.in_category(chosen and chosen.pk)
         facets = {"year_facet": newest_first(by_year(months)), "month_counts": months}
         if release_list.category is None:
-            facets["category_facet"] = counts.categories()
+            facets["category_facet"] = counts.category_facet()
         return facets
     months = month_counts(release_list.releases(release_list.criteria(without=["dates"])))
     facets = {"year_facet": newest_first(by_year(months)), "month_counts": months}
