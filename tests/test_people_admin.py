@@ -158,3 +158,24 @@ def test_a_renamed_person_without_a_release_is_renamed_on_their_kept_page(publis
     data = person_form(harris) | {"name": "Kamala D. Harris"}
     assert publisher_client.post(f"{PEOPLE}{harris.pk}/change/", data).status_code == 302
     assert "<h1>Kamala D. Harris</h1>" in reader.get(address).content.decode()
+
+
+def test_an_alias_whose_term_ends_before_it_starts_is_refused_by_name(publisher_client):
+    psaki = Person.objects.get(slug="jen-psaki")
+    data = person_form(psaki, aliases=["PRESS SECRETARY JEN"])
+    row = f"aliases-{psaki.aliases.count()}-"
+    data |= {f"{row}starts_at_0": "2022-05-13", f"{row}starts_at_1": "12:00:00"}
+    data |= {f"{row}ends_at_0": "2021-01-20", f"{row}ends_at_1": "12:00:00"}
+    response = publisher_client.post(f"{PEOPLE}{psaki.pk}/change/", data)
+    assert response.status_code == 200
+    assert "A term ends after it starts." in response.content.decode()
+    assert not Alias.objects.filter(key="PRESS SECRETARY JEN").exists()
+
+
+def test_deleting_a_person_leaves_their_turns_to_no_one(publisher_client, make_release):
+    release = make_release(category="press-briefings", body=BRIEFING)
+    psaki = Person.objects.get(slug="jen-psaki")
+    response = publisher_client.post(f"{PEOPLE}{psaki.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert speakers_of(release)[0] == ("MS. PSAKI", None)
+    assert publisher_client.get("/briefing-room/speakers/jen-psaki/").status_code == 404
