@@ -5,7 +5,7 @@ import dataclasses
 import datetime
 from urllib.parse import urlencode
 
-from django.db.models import Count, Func, IntegerField
+from django.db.models import CharField, Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from releases.filters import categories_on_record
@@ -64,12 +64,16 @@ def linked(lines, query, narrowing):
 
 
 def linked_facets(facets, query):
-    """Return *facets* ({"year_facet": ..., "category_facet": ...}) as FacetLinks."""
+    """Return the year and category facets of *facets* (as ReleaseList.facets) as FacetLinks."""
     narrowing = {
         "year_facet": lambda line: {"date_after": line.first_day, "date_before": line.last_day},
         "category_facet": lambda line: {"category": line.value},
     }
-    return {name: linked(lines, query, narrowing[name]) for name, lines in facets.items()}
+    return {
+        name: linked(lines, query, narrowing[name])
+        for name, lines in facets.items()
+        if name in narrowing
+    }
 
 
 def category_counts(queryset):
@@ -124,9 +128,44 @@ def counts_by(queryset, part):
     return dict(rows)
 
 
-def year_counts(queryset):
-    """Return a FacetCount per year with releases in *queryset*, newest first."""
-    return newest_first(counts_by(queryset, "year"))
+class YearMonth(Func):
+    """The year and month of a date column as text ("2021-03"), computed in SQL: one
+    expression to group a list's releases by, where a year and a month were two."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"to_char({column}, 'YYYY-MM')", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"substr({column}, 1, 7)", params
+
+
+def year_and_month(text):
+    """Return (year, month) of a YearMonth's "2021-03"."""
+    return int(text[:4]), int(text[5:7])
+
+
+def month_counts(queryset):
+    """Return {(year, month): count} of *queryset*'s releases."""
+    rows = (
+        queryset.order_by()
+        .annotate(month=YearMonth("date"))
+        .values_list("month")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    return {year_and_month(month): count for month, count in rows}
+
+
+def by_year(months):
+    """Return {year: count} of *months* ({(year, month): count})."""
+    years = collections.Counter()
+    for (year, _), count in months.items():
+        years[year] += count
+    return dict(years)
 
 
 def newest_first(years):
@@ -134,64 +173,74 @@ def newest_first(years):
     return [YearCount(str(year), str(year), years[year]) for year in sorted(years, reverse=True)]
 
 
-class CategoryYearCounts:
-    """The releases of a queryset counted by category and year at once, in one query.
+class CategoryMonthCounts:
+    """The releases of a queryset counted by category and month at once, in one query.
 
     A list's facets each leave out their own filter. Without a date filter,
     both are sums over these counts of the list unfiltered by category, and
-    so is the list's own count: a search then reads its matches once instead
-    of three times.
+    so are the list's own count and its timeline: a search then reads its
+    matches once instead of three times. Grouped by the category's id, not
+    its name: the releases' listing index holds the id, and the names are
+    those of *categories* (the categories on record, every public release's).
     """
 
-    def __init__(self, queryset):
+    def __init__(self, queryset, categories):
         rows = (
             queryset.order_by()
-            .annotate(year=DatePart("date", "year"))
-            .values_list("category__slug", "category__name", "year")
+            .annotate(month=YearMonth("date"))
+            .values_list("month", "category_id")
             .annotate(count=Count("pk"))
             .order_by()
         )
-        self.rows = list(rows)
+        self.rows = [(year_and_month(month), category, count) for month, category, count in rows]
+        self.categories = {category.pk: category for category in categories}
 
-    def in_category(self, slug=None):
-        """Return {year: count} of the releases in the category *slug*, or in all."""
-        years = collections.Counter()
-        for category, _, year, count in self.rows:
-            if slug is None or category == slug:
-                years[year] += count
-        return dict(years)
+    def in_category(self, category_id=None):
+        """Return {(year, month): count} of the releases in the category *category_id*,
+        or in all."""
+        months = collections.Counter()
+        for month, category, count in self.rows:
+            if category_id is None or category == category_id:
+                months[month] += count
+        return dict(months)
 
-    def categories(self):
+    def category_facet(self):
         """Return a FacetCount per category, largest first."""
-        totals, names = collections.Counter(), {}
-        for slug, name, _, count in self.rows:
-            totals[slug] += count
-            names[slug] = name
-        return largest_first(FacetCount(slug, names[slug], totals[slug]) for slug in totals)
+        totals = collections.Counter()
+        for _, category, count in self.rows:
+            totals[category] += count
+        return largest_first(
+            FacetCount(self.categories[pk].slug, self.categories[pk].name, total)
+            for pk, total in totals.items()
+            if pk in self.categories
+        )
 
 
 def counted(release_list):
-    """Return the facets of *release_list*: {"year_facet": [...], "category_facet": [...]},
-    the category facet only where the address chooses no category.
+    """Return the facets of *release_list*: {"year_facet": [...], "category_facet": [...],
+    "month_counts": {(year, month): count}}, the category facet only where the address
+    chooses no category.
 
     Each facet counts the list as filtered by everything but its own filter,
-    so that the reader sees where else the search would lead. A search's
+    so that the reader sees where else the search would lead; the month counts
+    (the list's timeline) are the year facet's, a month at a time. A search's
     counts come from the search index, the rest from the database.
     """
     if release_list.search is not None:
         return search_facets(release_list)
     if not release_list.date_filtered():
-        counts = CategoryYearCounts(
-            release_list.releases(release_list.criteria(without=["category"]))
+        counts = CategoryMonthCounts(
+            release_list.releases(release_list.criteria(without=["category"])),
+            categories_on_record(release_list.request),
         )
         chosen = release_list.value("category")
-        facets = {"year_facet": newest_first(counts.in_category(chosen and chosen.slug))}
+        months = counts.in_category(chosen and chosen.pk)
+        facets = {"year_facet": newest_first(by_year(months)), "month_counts": months}
         if release_list.category is None:
-            facets["category_facet"] = counts.categories()
+            facets["category_facet"] = counts.category_facet()
         return facets
-    facets = {
-        "year_facet": year_counts(release_list.releases(release_list.criteria(without=["dates"])))
-    }
+    months = month_counts(release_list.releases(release_list.criteria(without=["dates"])))
+    facets = {"year_facet": newest_first(by_year(months)), "month_counts": months}
     if release_list.category is None:
         without_category = release_list.criteria(without=["category"])
         facets["category_facet"] = category_counts(release_list.releases(without_category))
@@ -200,23 +249,24 @@ def counted(release_list):
 
 def search_facets(release_list):
     """The facets of a search, counted by the search index: in one pass over its
-    matches by category and year, as CategoryYearCounts does, unless dates are
+    matches by category and month, as CategoryMonthCounts does, unless dates are
     filtered (then the year facet leaves them out, and the category facet not)."""
     search = search_for(release_list.request)
     if release_list.date_filtered():
-        years = search.counts_by(release_list.criteria(without=["dates"]), "year")
+        months = search.counts_by_fields(release_list.criteria(without=["dates"]), "year", "month")
         by_category = search.counts_by(release_list.criteria(without=["category"]), "category")
     else:
-        pairs = search.counts_by_pair(
-            release_list.criteria(without=["category"]), "category", "year"
+        found = search.counts_by_fields(
+            release_list.criteria(without=["category"]), "category", "year", "month"
         )
         chosen = release_list.value("category")
-        years, by_category = collections.Counter(), collections.Counter()
-        for (category, year), count in pairs.items():
+        months, by_category = collections.Counter(), collections.Counter()
+        for (category, year, month), count in found.items():
             by_category[category] += count
             if chosen is None or category == chosen.pk:
-                years[year] += count
-    facets = {"year_facet": newest_first(years)}
+                months[year, month] += count
+        months = dict(months)
+    facets = {"year_facet": newest_first(by_year(months)), "month_counts": months}
     if release_list.category is None:
         # The index's matches are public releases, whose categories are on record.
         categories = categories_on_record(release_list.request)

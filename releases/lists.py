@@ -176,8 +176,9 @@ class ReleaseList:
 
     @cached_property
     def facets(self):
-        """{"year_facet": [...], "category_facet": [...]}, computed once per content version."""
-        return self.kept("facets", lambda: facets.counted(self))
+        """{"year_facet": [...], "category_facet": [...], "month_counts": {...}}, computed
+        once per content version."""
+        return self.kept("facets-by-month", lambda: facets.counted(self))
 
     def month_facet(self, year):
         """A FacetCount per month of *year* with releases in the list, kept per content version."""

@@ -6,6 +6,7 @@ from releases import views
 from releases.caching.pages import cached_page
 from releases.converters import FixedWidthNumberConverter, YearConverter
 from releases.lists import cached_list
+from releases.transcripts.views import SpeakerIndexView, SpeakerView
 
 register_converter(YearConverter, "yyyy")
 register_converter(FixedWidthNumberConverter, "nn")
@@ -28,11 +29,14 @@ def list_path(route, view_class, name):
 
 urlpatterns = [
     list_path("", views.ReleaseListView, "list"),
+    # Speakers come before categories: "speakers" would otherwise read as a category.
+    cached_path("speakers/", SpeakerIndexView, "speakers"),
+    path(
+        "speakers/<slug:slug>/", cached_page(SpeakerView.as_view(), reads=("page",)), name="speaker"
+    ),
     # Years come before categories: "2021" would otherwise read as a category.
     list_path("<yyyy:year>/", views.ArchiveListView, "year"),
     list_path("<yyyy:year>/<nn:month>/", views.ArchiveListView, "month"),
-    # Before categories: "speakers" would otherwise read as a category.
-    path("speakers/<slug:slug>/", views.SpeakerView.as_view(), name="speaker"),
     list_path("<slug:category>/", views.CategoryReleaseListView, "category"),
     list_path("<slug:category>/<yyyy:year>/", views.CategoryArchiveListView, "category_year"),
     list_path(

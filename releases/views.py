@@ -23,7 +23,7 @@ from releases.search.engine import search_for
 from releases.search.highlights import add_highlights, with_openings
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
-from releases.transcripts.models import Person
+from releases.timeline import timeline
 
 
 class NoSuchPage(Exception):
@@ -140,6 +140,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
             self.add_search_context(context)
         if self.list.usable:
             context.update(linked_facets(self.list.facets, self.request.GET))
+            context["timeline"] = timeline(self.list.facets["month_counts"], self.request.GET)
         return context
 
     def add_search_context(self, context):
@@ -311,10 +312,3 @@ class ReleaseChangeView(ReleaseAddressMixin, DetailView):
             comparison=revisions.compare(revision.prev_record, revision), **kwargs
         )
 
-
-class SpeakerView(DetailView):
-    """A person who speaks in the archive's transcripts: their name and role."""
-
-    model = Person
-    template_name = "releases/speaker_detail.html"
-    context_object_name = "person"

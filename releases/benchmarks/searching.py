@@ -101,7 +101,7 @@ ENGINE_CALLS = [
     ("count", engine.Search, "count"),
     ("page", engine.Search, "ids"),
     ("facets", engine.Search, "counts_by"),
-    ("facets", engine.Search, "counts_by_pair"),
+    ("facets", engine.Search, "counts_by_fields"),
     ("snippets", views, "add_highlights"),
 ]
 ENGINE_PARTS = list(dict.fromkeys(part for part, *_ in ENGINE_CALLS))

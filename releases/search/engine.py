@@ -67,18 +67,32 @@ class Search:
         found = self.searcher.aggregate(self.query(criteria), aggregation)
         return {int(bucket["key"]): bucket["doc_count"] for bucket in found["counts"]["buckets"]}
 
-    def counts_by_pair(self, criteria, outer, inner):
-        """Return {(value of *outer*, value of *inner*): number of matches}, in one pass
-        over the matches, for two fast fields of the index."""
+    def counts_by_fields(self, criteria, *fields):
+        """Return {(value of each of *fields*): number of matches}, in one pass over the
+        matches, for fast fields of the index (category, year, month)."""
         if self.searcher is None:
             return {}
-        aggregation = {"counts": {**terms(outer), "aggs": {"inner": terms(inner)}}}
-        found = self.searcher.aggregate(self.query(criteria), aggregation)
-        return {
-            (int(bucket["key"]), int(sub["key"])): sub["doc_count"]
-            for bucket in found["counts"]["buckets"]
-            for sub in bucket["inner"]["buckets"]
-        }
+        found = self.searcher.aggregate(self.query(criteria), {"counts": nested_terms(fields)})
+        return dict(bucket_counts(found["counts"], len(fields)))
+
+
+def nested_terms(fields):
+    """The aggregation that counts the matches by *fields*, each within the one before."""
+    aggregation = terms(fields[0])
+    if len(fields) > 1:
+        aggregation["aggs"] = {"inner": nested_terms(fields[1:])}
+    return aggregation
+
+
+def bucket_counts(aggregated, depth):
+    """Yield ((value, ...), count) for each innermost bucket of a nested_terms result."""
+    for bucket in aggregated["buckets"]:
+        key = int(bucket["key"])
+        if depth == 1:
+            yield (key,), bucket["doc_count"]
+        else:
+            for inner, count in bucket_counts(bucket["inner"], depth - 1):
+                yield (key, *inner), count
 
 
 def terms(field):

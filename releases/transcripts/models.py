@@ -1,5 +1,6 @@
 """People who speak in the archive, the labels they are printed under, and their turns."""
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
@@ -50,6 +51,10 @@ class Alias(models.Model):
     def save(self, *args, **kwargs):
         self.key = normalized(self.label)
         super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "A term ends after it starts."})
 
     def covers(self, moment):
         """Whether the label names this person at *moment*."""

@@ -1,0 +1,112 @@
+"""Staff editing of the people transcripts name: their aliases, and merging two into one.
+
+Every save, deletion or merge re-resolves the turns of the releases it
+touches (``transcripts/following.py``), so that each release, its page and
+every speaker's page follow at once.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import Count
+from django.template.response import TemplateResponse
+
+from releases.admin.change_lists import RangeChecked
+from releases.transcripts.following import (
+    alias_keys,
+    follow_people,
+    merge_people,
+    releases_naming,
+)
+from releases.transcripts.models import Alias, Person
+
+
+class AliasInline(admin.TabularInline):
+    model = Alias
+    fields = ["label", "starts_at", "ends_at"]
+    extra = 1
+
+
+@admin.register(Person)
+class PersonAdmin(RangeChecked, admin.ModelAdmin):
+    list_display = ["name", "role", "slug", "turn_count"]
+    search_fields = ["name", "slug", "role", "aliases__label"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [AliasInline]
+    actions = ["merge"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(turn_count=Count("turns", distinct=True))
+
+    @admin.display(description="turns", ordering="turn_count")
+    def turn_count(self, person):
+        return person.turn_count
+
+    def save_related(self, request, form, formsets, change):
+        """Save the aliases, then have the releases they named before or name now follow."""
+        person = form.instance
+        keys_before = alias_keys([person.pk])
+        super().save_related(request, form, formsets, change)
+        follow_people(releases_naming(keys_before | alias_keys([person.pk]), [person.pk]))
+
+    def delete_model(self, request, obj):
+        release_ids = releases_naming(people=[obj.pk])
+        super().delete_model(request, obj)
+        follow_people(release_ids)
+
+    def delete_queryset(self, request, queryset):
+        release_ids = releases_naming(people=list(queryset.values_list("pk", flat=True)))
+        super().delete_queryset(request, queryset)
+        follow_people(release_ids)
+
+    @admin.action(permissions=["change", "delete"], description="Merge into…")
+    def merge(self, request, queryset):
+        """Ask which of the selected people to keep; on confirmation, merge the others
+        into them."""
+        people = list(queryset.order_by("name"))
+        if len(people) < 2:
+            self.message_user(request, "Select two or more people to merge.", messages.ERROR)
+            return None
+        form = MergeForm(people, request.POST if request.POST.get("post") == "yes" else None)
+        if not form.is_valid():
+            return self.merge_confirmation(request, people, form)
+        kept = form.cleaned_data["kept"]
+        release_ids = merge_people(kept, people)
+        self.message_user(
+            request,
+            f"Merged {len(people) - 1} into {kept}: {len(release_ids)} release(s) follow.",
+            messages.SUCCESS,
+        )
+        return None
+
+    def merge_confirmation(self, request, people, form):
+        """The page that asks whom to keep, as Django's delete confirmation asks first."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge these people?",
+            "opts": self.opts,
+            "people": people,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/transcripts/person/merge_confirmation.html", context
+        )
+
+
+class MergeForm(forms.Form):
+    """Which of the people selected to keep."""
+
+    kept = forms.ModelChoiceField(
+        queryset=Person.objects.none(),
+        widget=forms.RadioSelect,
+        label="Keep",
+        error_messages={
+            "required": "Choose the person to keep.",
+            "invalid_choice": "Choose one of the people selected.",
+        },
+    )
+
+    def __init__(self, people, data=None):
+        super().__init__(data)
+        self.fields["kept"].queryset = Person.objects.filter(pk__in=[p.pk for p in people])

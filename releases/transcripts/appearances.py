@@ -1,0 +1,73 @@
+"""How often each person speaks in the public record: releases, turns, first and last.
+
+What a speaker's page, the index of speakers and ``/api/speakers/`` show.
+Only published releases count: a draft's turns are stored beside it, but a
+reader must not learn of a draft from a count.
+"""
+
+import dataclasses
+
+from django.db.models import Count, Max, Min
+
+from releases.caching.version import computed_once
+from releases.models import Release
+from releases.transcripts.models import Person, Turn
+
+
+@dataclasses.dataclass(frozen=True)
+class Appearances:
+    """A person, and how often and when they speak in published releases."""
+
+    name: str
+    slug: str
+    role: str
+    releases: int
+    turns: int
+    first: object  # the date of their first release, or None
+    last: object  # the date of their last release, or None
+
+
+def spoken_by(person):
+    """Return the published releases in which *person* has a turn, as a queryset."""
+    turns = Turn.objects.filter(person=person).values("release_id")
+    return Release.objects.published().filter(pk__in=turns)
+
+
+def public_turns():
+    """Return the turns of published releases."""
+    return Turn.objects.filter(release__in=Release.objects.published().values("pk"))
+
+
+def of_person(person):
+    """Return the Appearances of *person*."""
+    dates = spoken_by(person).aggregate(releases=Count("pk"), first=Min("date"), last=Max("date"))
+    turns = public_turns().filter(person=person).count()
+    return Appearances(person.name, person.slug, person.role, turns=turns, **dates)
+
+
+def everyone(version=None):
+    """Return the Appearances of every person, most releases first, then by name;
+    counted once per content version (*version*, or the current one)."""
+    return computed_once("appearances", "everyone", counted_everyone, version)
+
+
+def counted_everyone():
+    rows = (
+        public_turns()
+        .filter(person__isnull=False)
+        .values("person")
+        .annotate(
+            releases=Count("release", distinct=True),
+            turns=Count("pk"),
+            first=Min("release__date"),
+            last=Max("release__date"),
+        )
+        .order_by()
+    )
+    counts = {row.pop("person"): row for row in rows}
+    nobody = {"releases": 0, "turns": 0, "first": None, "last": None}
+    people = [
+        Appearances(person.name, person.slug, person.role, **counts.get(person.pk, nobody))
+        for person in Person.objects.all()
+    ]
+    return sorted(people, key=lambda person: (-person.releases, person.name))

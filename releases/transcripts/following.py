@@ -1,0 +1,64 @@
+"""Releases following a change to the people: a person or an alias added, changed,
+deleted, or two people merged.
+
+A release's turns name people through aliases; when those change, the turns
+of the releases they touch are resolved again, their pages rendered again with
+their speakers' links as they are now, and the content version moves so that
+every page kept of them (a release, a list, a speaker's page) follows. Every
+such change ends in follow_people(), in the transaction that makes it.
+"""
+
+from django.db import transaction
+
+from releases.models import Release
+from releases.transcripts.models import Alias, Person, Turn
+from releases.transcripts.resolving import refresh_speakers
+
+
+def follow_people(release_ids):
+    """Resolve the turns of the releases *release_ids* again, under the aliases as they
+    are now, render their pages again with their speakers' links, and record the
+    change: their pages, and every list, follow.
+
+    The change is recorded even with no release to follow: a person renamed
+    is on the index of speakers and their own page.
+    """
+    refresh_speakers(Release.objects.filter(pk__in=set(release_ids)))
+
+
+def releases_naming(keys=(), people=()):
+    """Return the ids of the releases with a turn whose label is one of *keys*
+    (normalized) or that names one of *people* (ids)."""
+    by_key = Turn.objects.filter(key__in=list(keys)).values_list("release_id", flat=True)
+    by_person = Turn.objects.filter(person__in=list(people)).values_list("release_id", flat=True)
+    return set(by_key.distinct()) | set(by_person.distinct())
+
+
+def alias_keys(people):
+    """Return the keys of the aliases of *people* (ids)."""
+    return set(Alias.objects.filter(person__in=list(people)).values_list("key", flat=True))
+
+
+def merge_people(kept, others):
+    """Merge the people *others* into *kept*: their aliases and turns move to *kept*,
+    and they are deleted. Return the ids of the releases that followed."""
+    other_ids = [person.pk for person in others if person.pk != kept.pk]
+    with transaction.atomic():
+        release_ids = releases_naming(alias_keys(other_ids), other_ids)
+        move_aliases(kept, other_ids)
+        Turn.objects.filter(person__in=other_ids).update(person=kept)
+        Person.objects.filter(pk__in=other_ids).delete()
+        follow_people(release_ids)
+    return release_ids
+
+
+def move_aliases(kept, other_ids):
+    """Give *kept* the aliases of the people *other_ids*, less those it already has."""
+    has = set(kept.aliases.values_list("key", "starts_at", "ends_at"))
+    for alias in Alias.objects.filter(person__in=other_ids):
+        if (alias.key, alias.starts_at, alias.ends_at) in has:
+            alias.delete()
+        else:
+            alias.person = kept
+            alias.save()
+            has.add((alias.key, alias.starts_at, alias.ends_at))

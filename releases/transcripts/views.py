@@ -1,0 +1,56 @@
+"""Public pages of the people who speak: a page for each, and an index of them all."""
+
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import ListView, TemplateView
+
+from releases.caching.version import version_for
+from releases.facets import month_counts
+from releases.lists import LIST_FIELDS
+from releases.timeline import timeline
+from releases.transcripts.appearances import everyone, of_person, spoken_by
+from releases.transcripts.models import Person
+
+
+class SpeakerView(ListView):
+    """One person: who they are, how often and when they speak, and their releases,
+    newest first, 20 a page."""
+
+    paginate_by = 20
+    template_name = "releases/speaker.html"
+    context_object_name = "release_list"
+
+    def setup(self, request, *args, **kwargs):
+        super().setup(request, *args, **kwargs)
+        self.person = get_object_or_404(Person, slug=kwargs["slug"])
+
+    def get_queryset(self):
+        releases = spoken_by(self.person).select_related("category").only(*LIST_FIELDS)
+        return releases.newest_first()
+
+    def get_context_data(self, **kwargs):
+        # The list page narrowed to this person: where the search box and the bars lead.
+        in_list = QueryDict(mutable=True)
+        in_list["speaker"] = self.person.slug
+        list_address = reverse("releases:list")
+        return super().get_context_data(
+            person=self.person,
+            appearances=of_person(self.person),
+            timeline=timeline(month_counts(spoken_by(self.person)), in_list, list_address),
+            in_list=f"{list_address}?{in_list.urlencode()}",
+            feed=f"{list_address}?{in_list.urlencode()}&format=atom",
+            **kwargs,
+        )
+
+
+class SpeakerIndexView(TemplateView):
+    """Everyone who speaks in the public record, most releases first, with their counts."""
+
+    template_name = "releases/speaker_index.html"
+
+    def get_context_data(self, **kwargs):
+        people = everyone(version_for(self.request))
+        return super().get_context_data(
+            people=[person for person in people if person.releases], **kwargs
+        )

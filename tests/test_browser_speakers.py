@@ -1,0 +1,80 @@
+"""A speaker's page and a list's timeline in a real browser, on a laptop and a phone.
+
+Screenshots of each go to /tmp/shots/, for a person to look at.
+"""
+
+import importlib
+import re
+from pathlib import Path
+
+import pytest
+from django.apps import apps as django_apps
+from django.core.management import call_command
+
+from tests.release_files import ARCHIVE_SAMPLE
+from tests.test_browser import PHONE, WIDE, browser, new_page  # noqa: F401
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = Path("/tmp/shots")
+PAGES = {"speaker": "/briefing-room/speakers/jen-psaki/", "list": "/briefing-room/press-briefings/"}
+
+
+@pytest.fixture
+def sample_imported():
+    """The archive sample, its speakers resolved to the people their migration seeds (an
+    earlier test's flush removes them)."""
+    migration = importlib.import_module("releases.transcripts.migrations.0002_seed_people")
+    migration.seed(django_apps, schema_editor=None)
+    call_command("import_release", str(ARCHIVE_SAMPLE), verbosity=0, jobs=0)
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["wide", "phone"])
+@pytest.mark.parametrize("name", list(PAGES))
+def test_the_chart_fits_the_screen_leads_to_its_month_and_passes_an_audit(
+    browser,  # noqa: F811
+    live_server,
+    sample_imported,
+    name,
+    viewport,
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page(browser, live_server, viewport)
+    refused = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.goto(PAGES[name])
+    chart = page.locator("svg.timeline-chart")
+    box = chart.bounding_box()
+    assert box["width"] > viewport["width"] / 2, "the chart spans the column"
+    assert box["x"] + box["width"] <= viewport["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / f"timeline-{name}-{viewport['width']}.png", full_page=True)
+    results = Axe().run(page)
+    assert len(results.response["passes"]) > 10, "axe-core did not run its rules"
+    assert results.violations_count == 0, results.generate_report()
+
+    february = page.get_by_role("link", name=re.compile(r"^February 2021: \d+ releases?$"))
+    assert february.count() == 1, "the bar (the table's row is folded away)"
+    february.first.click()
+    page.wait_for_url(re.compile(r"date_after=2021-02-01&date_before=2021-02-28"))
+    page.context.close()
+    assert refused == []
+
+
+def test_the_counts_table_opens_without_a_script(browser, live_server, sample_imported):  # noqa: F811
+    page = new_page(browser, live_server, PHONE)
+    page.goto(PAGES["speaker"])
+    table = page.locator(".timeline-table table")
+    assert not table.is_visible()
+    page.get_by_text("The counts as a table").click()
+    assert table.is_visible()
+    rows = table.locator("tbody tr")
+    assert rows.count() == 3
+    page.context.close()

@@ -1,0 +1,181 @@
+"""Publishers keeping the people transcripts name: aliases, new people and merges, each
+followed by every release in which they speak."""
+
+import re
+
+import pytest
+from django.test import Client
+
+from releases.transcripts.models import Alias, Person, Turn
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = "/admin/transcripts/person/"
+BRIEFING = "MS. PSAKI:  Hello.\n\nQ  A question.\n\nMR. NEWCOMB:  Thank you.\n"
+
+
+def person_form(person=None, *, name="", slug="", role="", aliases=(), deleted=()):
+    """Return the person form's data: *person*'s aliases as they are, less the labels
+    *deleted*, and the new labels *aliases*."""
+    kept = list(person.aliases.all()) if person else []
+    data = {
+        "name": person.name if person else name,
+        "slug": person.slug if person else slug,
+        "role": person.role if person else role,
+        "aliases-TOTAL_FORMS": str(len(kept) + len(aliases)),
+        "aliases-INITIAL_FORMS": str(len(kept)),
+        "aliases-MIN_NUM_FORMS": "0",
+        "aliases-MAX_NUM_FORMS": "1000",
+    }
+    rows = [(alias.pk, alias.label) for alias in kept] + [("", label) for label in aliases]
+    for number, (pk, label) in enumerate(rows):
+        prefix = f"aliases-{number}-"
+        data |= {f"{prefix}id": pk, f"{prefix}label": label}
+        data |= {
+            f"{prefix}{field}_{part}": "" for field in ("starts_at", "ends_at") for part in (0, 1)
+        }
+        if person is not None:
+            data[f"{prefix}person"] = person.pk
+        if label in deleted:
+            data[f"{prefix}DELETE"] = "on"
+    return data
+
+
+def speakers_of(release):
+    return list(release.turns.values_list("label", "person__slug"))
+
+
+@pytest.fixture
+def publisher_client(client, publisher):
+    client.force_login(publisher)
+    return client
+
+
+def test_adding_an_alias_resolves_the_turns_printed_under_it(publisher_client, make_release):
+    release = make_release(category="press-briefings", body=BRIEFING)
+    psaki = Person.objects.get(slug="jen-psaki")
+    assert ("MR. NEWCOMB", None) in speakers_of(release)
+    data = person_form(psaki, aliases=["MR. NEWCOMB"])
+    assert publisher_client.post(f"{PEOPLE}{psaki.pk}/change/", data).status_code == 302
+    assert speakers_of(release) == [
+        ("MS. PSAKI", "jen-psaki"),
+        ("Q", None),
+        ("MR. NEWCOMB", "jen-psaki"),
+    ]
+
+
+def test_removing_an_alias_leaves_its_turns_to_no_one(publisher_client, make_release):
+    release = make_release(category="press-briefings", body=BRIEFING)
+    psaki = Person.objects.get(slug="jen-psaki")
+    data = person_form(psaki, deleted=["MS. PSAKI"])
+    assert publisher_client.post(f"{PEOPLE}{psaki.pk}/change/", data).status_code == 302
+    assert speakers_of(release)[0] == ("MS. PSAKI", None)
+
+
+def test_a_new_person_with_an_alias_gets_their_turns_and_a_page(publisher_client, make_release):
+    release = make_release(category="press-briefings", body=BRIEFING)
+    data = person_form(
+        name="Ned Newcomb", slug="ned-newcomb", role="Guest", aliases=["MR. NEWCOMB"]
+    )
+    assert publisher_client.post(f"{PEOPLE}add/", data).status_code == 302
+    assert speakers_of(release)[2] == ("MR. NEWCOMB", "ned-newcomb")
+    page = publisher_client.get("/briefing-room/speakers/ned-newcomb/").content.decode()
+    assert "<dt>Turns</dt><dd>1</dd>" in page
+
+
+def test_the_people_list_counts_each_persons_turns(publisher_client, make_release):
+    make_release(category="press-briefings", body=BRIEFING)
+    make_release(category="press-briefings", body=BRIEFING)
+    page = publisher_client.get(f"{PEOPLE}?q=psaki").content.decode()
+    assert re.search(r'<td class="field-turn_count">2</td>', page)
+
+
+def merge(client, people, kept=None):
+    data = {"action": "merge", "_selected_action": [person.pk for person in people]}
+    if kept is not None:
+        data |= {"post": "yes", "kept": kept.pk}
+    return client.post(PEOPLE, data, follow=True)
+
+
+@pytest.fixture
+def two_psakis(make_release):
+    """Jen Psaki, and a second person made for her by mistake, each with a release."""
+    twin = Person.objects.create(name="Jennifer Psaki", slug="jennifer-psaki")
+    Alias.objects.create(person=twin, label="MR. NEWCOMB")
+    make_release(category="press-briefings", body="MS. PSAKI:  One.\n")
+    make_release(category="press-briefings", body="MR. NEWCOMB:  Two.\n\nQ  Three?\n")
+    return Person.objects.get(slug="jen-psaki"), twin
+
+
+def test_merging_asks_whom_to_keep_first(publisher_client, two_psakis):
+    response = merge(publisher_client, two_psakis)
+    page = response.content.decode()
+    assert "Keep which of them?" in page
+    assert f'value="{two_psakis[1].pk}"' in page
+    assert Person.objects.filter(slug="jennifer-psaki").exists()
+
+
+def test_merging_moves_turns_and_aliases_and_deletes_the_others(publisher_client, two_psakis):
+    kept, twin = two_psakis
+    page_before = publisher_client.get("/briefing-room/speakers/jen-psaki/").content.decode()
+    assert "<dt>Releases</dt><dd>1</dd>" in page_before
+    response = merge(publisher_client, two_psakis, kept=kept)
+    assert "Merged 1 into Jen Psaki" in response.content.decode()
+    assert not Person.objects.filter(pk=twin.pk).exists()
+    assert Turn.objects.filter(person=kept).count() == 2
+    assert kept.aliases.filter(key="MR NEWCOMB").exists()
+    page_after = publisher_client.get("/briefing-room/speakers/jen-psaki/").content.decode()
+    assert "<dt>Releases</dt><dd>2</dd>" in page_after
+    assert publisher_client.get("/briefing-room/speakers/jennifer-psaki/").status_code == 404
+
+
+def test_merging_refuses_to_keep_someone_not_selected(publisher_client, two_psakis):
+    stranger = Person.objects.get(slug="joe-biden")
+    response = merge(publisher_client, two_psakis, kept=stranger)
+    assert "Choose one of the people selected." in response.content.decode()
+    assert Person.objects.filter(slug="jennifer-psaki").exists()
+
+
+def test_merging_one_person_is_refused_with_a_message(publisher_client, two_psakis):
+    response = merge(publisher_client, two_psakis[:1])
+    assert "Select two or more people to merge." in response.content.decode()
+
+
+def test_editors_see_people_but_cannot_merge_them(client, editor, two_psakis):
+    client.force_login(editor)
+    page = client.get(PEOPLE)
+    assert page.status_code == 200
+    assert 'value="merge"' not in page.content.decode()
+    merge(client, two_psakis, kept=two_psakis[0])
+    assert Person.objects.filter(slug="jennifer-psaki").exists()
+
+
+def test_a_renamed_person_without_a_release_is_renamed_on_their_kept_page(publisher_client):
+    reader = Client()
+    address = "/briefing-room/speakers/kamala-harris/"
+    assert "<h1>Kamala Harris</h1>" in reader.get(address).content.decode()
+    harris = Person.objects.get(slug="kamala-harris")
+    data = person_form(harris) | {"name": "Kamala D. Harris"}
+    assert publisher_client.post(f"{PEOPLE}{harris.pk}/change/", data).status_code == 302
+    assert "<h1>Kamala D. Harris</h1>" in reader.get(address).content.decode()
+
+
+def test_an_alias_whose_term_ends_before_it_starts_is_refused_by_name(publisher_client):
+    psaki = Person.objects.get(slug="jen-psaki")
+    data = person_form(psaki, aliases=["PRESS SECRETARY JEN"])
+    row = f"aliases-{psaki.aliases.count()}-"
+    data |= {f"{row}starts_at_0": "2022-05-13", f"{row}starts_at_1": "12:00:00"}
+    data |= {f"{row}ends_at_0": "2021-01-20", f"{row}ends_at_1": "12:00:00"}
+    response = publisher_client.post(f"{PEOPLE}{psaki.pk}/change/", data)
+    assert response.status_code == 200
+    assert "A term ends after it starts." in response.content.decode()
+    assert not Alias.objects.filter(key="PRESS SECRETARY JEN").exists()
+
+
+def test_deleting_a_person_leaves_their_turns_to_no_one(publisher_client, make_release):
+    release = make_release(category="press-briefings", body=BRIEFING)
+    psaki = Person.objects.get(slug="jen-psaki")
+    response = publisher_client.post(f"{PEOPLE}{psaki.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert speakers_of(release)[0] == ("MS. PSAKI", None)
+    assert publisher_client.get("/briefing-room/speakers/jen-psaki/").status_code == 404
