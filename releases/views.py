@@ -311,4 +311,3 @@ class ReleaseChangeView(ReleaseAddressMixin, DetailView):
         return super().get_context_data(
             comparison=revisions.compare(revision.prev_record, revision), **kwargs
         )
-
