@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client
 
+from releases.models import Release
 from releases.transcripts.models import Alias, Person, Turn
 
 pytestmark = pytest.mark.django_db
@@ -127,6 +128,20 @@ def test_merging_moves_turns_and_aliases_and_deletes_the_others(publisher_client
     page_after = publisher_client.get("/briefing-room/speakers/jen-psaki/").content.decode()
     assert "<dt>Releases</dt><dd>2</dd>" in page_after
     assert publisher_client.get("/briefing-room/speakers/jennifer-psaki/").status_code == 404
+
+
+def test_a_merge_links_each_release_page_to_the_person_kept(publisher_client, two_psakis):
+    kept, twin = two_psakis
+    release = Release.objects.get(body__startswith="MR. NEWCOMB")
+    assert twin.get_absolute_url() in client_page(publisher_client, release)
+    merge(publisher_client, two_psakis, kept=kept)
+    page = client_page(publisher_client, release)
+    assert f'href="{kept.get_absolute_url()}">MR. NEWCOMB</a>' in page
+    assert twin.get_absolute_url() not in page
+
+
+def client_page(client, release):
+    return client.get(release.get_absolute_url()).content.decode()
 
 
 def test_merging_refuses_to_keep_someone_not_selected(publisher_client, two_psakis):
