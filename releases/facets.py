@@ -1,4 +1,5 @@
-"""Counts beside a list: how many of its releases fall in each category and each year."""
+"""Counts beside a list: how many of its releases fall in each category and each year,
+and for a search, how many each speaker said it in."""
 
 import collections
 import dataclasses
@@ -10,6 +11,10 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 
 from releases.filters import categories_on_record
 from releases.search.engine import search_for
+from releases.transcripts.models import Person
+
+# Speakers a search's facet shows: the people who said it in the most releases.
+MOST_SPEAKERS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +73,7 @@ def linked_facets(facets, query):
     narrowing = {
         "year_facet": lambda line: {"date_after": line.first_day, "date_before": line.last_day},
         "category_facet": lambda line: {"category": line.value},
+        "speaker_facet": lambda line: {"speaker": line.value},
     }
     return {name: linked(lines, query, narrowing[name]) for name, lines in facets.items()}
 
@@ -217,6 +223,8 @@ def search_facets(release_list):
             if chosen is None or category == chosen.pk:
                 years[year] += count
     facets = {"year_facet": newest_first(years)}
+    if speakers := speaker_counts(search, release_list.criteria(without=["speaker"])):
+        facets["speaker_facet"] = speakers
     if release_list.category is None:
         # The index's matches are public releases, whose categories are on record.
         categories = categories_on_record(release_list.request)
@@ -226,6 +234,19 @@ def search_facets(release_list):
             if category.pk in by_category
         )
     return facets
+
+
+def speaker_counts(search, criteria):
+    """Return a FacetCount per person (their slug and name) who said *criteria*'s search,
+    the MOST_SPEAKERS who said it in the most releases, largest first; none for a
+    search no one said (no query then)."""
+    counts = search.counts_by_speaker(criteria)
+    if not counts:
+        return []
+    people = Person.objects.filter(pk__in=list(counts)).values_list("pk", "slug", "name")
+    return largest_first(FacetCount(slug, name, counts[pk]) for pk, slug, name in people)[
+        :MOST_SPEAKERS
+    ]
 
 
 def months(release_list, year):

@@ -4,6 +4,10 @@ Every term must match, in the title or the body; a title match is boosted
 over a body match, so BM25 ranks it higher. A phrase is found in the body
 through its word pairs (schema.py). Filters (status, publication time,
 category, dates) are read from fast fields and add nothing to the score.
+
+A search scoped to a speaker asks the speakers' documents instead: every
+term must be in what that person said (``spoken``), a phrase within one turn,
+and not in the title or anywhere else in the release.
 """
 
 import dataclasses
@@ -37,7 +41,8 @@ class Criteria:
     *categories* are category ids (None: any); *first_day* and *last_day*
     bound the listing date; *public* keeps the releases readers see (published,
     their time come), as ReleaseQuerySet.published() does, or with False every
-    release (the admin's search).
+    release (the admin's search). *speaker* is a Person's id: the search is of
+    what they said (asked of a list with a search only).
     """
 
     search: object
@@ -45,13 +50,41 @@ class Criteria:
     first_day: datetime.date | None = None
     last_day: datetime.date | None = None
     public: bool = True
+    speaker: int | None = None
 
 
 def compiled(criteria, now=None):
     """Return the tantivy Query for *criteria*, as of *now*."""
+    if criteria.speaker is not None:
+        return spoken_query(criteria, now)
     return tantivy.Query.boolean_query(
         [(Occur.Must, text_query(criteria.search)), *filter_clauses(criteria, now)]
     )
+
+
+def spoken_query(criteria, now=None):
+    """*criteria*'s search in what its speaker said: their document of each release."""
+    terms = [(Occur.Must, field_query(term, "spoken")) for term in criteria.search.terms]
+    return tantivy.Query.boolean_query(
+        [
+            *terms,
+            (Occur.Must, speaker_filter(criteria.speaker)),
+            *filter_clauses(criteria, now),
+        ]
+    )
+
+
+def spoken_by_anyone(criteria, now=None):
+    """*criteria*'s search in what anyone said, a document per speaker and release: its
+    matches counted by speaker are the releases each person said it in."""
+    terms = [(Occur.Must, field_query(term, "spoken")) for term in criteria.search.terms]
+    return tantivy.Query.boolean_query([*terms, *filter_clauses(criteria, now)])
+
+
+def speaker_filter(person_id):
+    """The documents of what the person *person_id* said, adding nothing to the score."""
+    said = tantivy.Query.term_query(SCHEMA, "speaker", person_id)
+    return tantivy.Query.const_score_query(said, 0.0)
 
 
 def filter_query(criteria, now=None):

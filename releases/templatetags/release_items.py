@@ -28,6 +28,7 @@ def release_item(release):
             release.slug,
             title_html,
             getattr(release, "snippet_html", ""),
+            getattr(release, "snippet_anchor", ""),
         )
     return kept_item(category.slug, category.name, release.date, release.slug, release.title)
 
@@ -44,8 +45,11 @@ def kept_item(category_slug, category_name, date, slug, title):
     return render_item(category_slug, category_name, date, slug, title)
 
 
-def render_item(category_slug, category_name, date, slug, title, snippet_html=""):
-    """Render the list entry of the release with these values."""
+def render_item(
+    category_slug, category_name, date, slug, title, snippet_html="", snippet_anchor=""
+):
+    """Render the list entry of the release with these values; a snippet with an anchor
+    (a speaker's turn) links to it."""
     context = {
         "url": kept_release_path(category_slug, date, slug),
         "title": title,
@@ -53,6 +57,7 @@ def render_item(category_slug, category_name, date, slug, title, snippet_html=""
         "category_name": category_name,
         "date": date,
         "snippet_html": snippet_html,
+        "snippet_anchor": snippet_anchor,
     }
     return render_to_string(ITEM_TEMPLATE, context)
 
