@@ -2,8 +2,10 @@
 
 import collections
 
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 
+from releases.changes import content_changed
 from releases.models import Release
 from releases.transcripts.labels import is_anonymous, normalized
 from releases.transcripts.models import Alias, Turn
@@ -61,5 +63,14 @@ def connect():
 
 
 def body_saved(sender, instance, update_fields=None, **signal_arguments):
-    if update_fields is None or "body" in update_fields:
+    if update_fields is not None and "body" not in update_fields:
+        return
+    if connection.in_atomic_block:
+        # The turns commit with the save and its search journal entry.
         store_turns([instance])
+        return
+    with transaction.atomic():
+        store_turns([instance])
+        # A save outside a transaction (a shell) committed its journal entry before
+        # these turns: a search index may have read the release without them.
+        content_changed([instance.pk])
