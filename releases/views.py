@@ -130,6 +130,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
             category=self.category,
             categories=categories_on_record(self.request),
             search=self.list.search,
+            speaker=self.list.value("speaker") if self.list.usable else None,
             alternate_links=[
                 (format, self.list.address_with(format=format.key, page=None))
                 for format in FORMATS.values()

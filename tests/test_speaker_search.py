@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 import feedparser
 import pytest
@@ -64,6 +65,7 @@ def briefings(make_release):
 
 def test_a_speaker_alone_lists_the_releases_they_speak_in(client, briefings):
     psaki = page(client, speaker="jen-psaki")
+    assert "Releases where Jen Psaki speaks" in psaki.text
     assert found_titles(psaki) == ["Briefing split", "Briefing with the border"]
     assert count(psaki) == 2
     assert found_titles(page(client, speaker="joe-biden")) == found_titles(psaki)
@@ -72,6 +74,7 @@ def test_a_speaker_alone_lists_the_releases_they_speak_in(client, briefings):
 
 def test_a_phrase_is_found_only_within_one_turn_of_that_speaker(client, briefings):
     psaki = page(client, q='"border security"', speaker="jen-psaki")
+    assert 'Results for &quot;border security&quot; said by Jen Psaki' in psaki.text
     assert found_titles(psaki) == ["Briefing with the border"]
     assert count(psaki) == 1
     # Biden said it in the second, and in the first only with Psaki's words before his.
@@ -108,6 +111,7 @@ def test_feeds_csv_json_and_the_api_hold_the_same_releases(client, briefings):
     query = {"q": '"border security"', "speaker": "joe-biden"}
     atom = feedparser.parse(client.get("/briefing-room/", {**query, "format": "atom"}).content)
     assert [entry.title for entry in atom.entries] == ["Briefing split"]
+    assert atom.feed.title == 'Briefing Room: "border security": said by Joseph R. Biden Jr.'
     rows = list(
         csv.reader(
             io.StringIO(
@@ -144,6 +148,11 @@ def test_a_search_shows_who_said_it_with_counts(client, briefings):
     assert '>Jen Psaki</a> <span class="count">2</span>' in facet
     assert '>Joseph R. Biden Jr.</a> <span class="count">2</span>' in facet
     assert "?q=security&amp;speaker=jen-psaki" in facet
+    for address, shown in re.findall(
+        r'href="(\?[^"]+)">[^<]+</a> <span class="count">(\d+)', facet
+    ):
+        followed = client.get("/briefing-room/" + address.replace("&amp;", "&"))
+        assert count(followed) == int(shown), address
     narrowed = page(client, q="inflation", category="press-briefings")
     facet = narrowed.text.split('id="speaker-facet-heading"')[1].split("</nav>")[0]
     assert "?q=inflation&amp;category=press-briefings&amp;speaker=joe-biden" in facet
