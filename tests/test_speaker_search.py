@@ -163,3 +163,22 @@ def test_a_search_shows_who_said_it_with_counts(client, briefings):
 
 def test_a_search_no_one_said_has_no_speaker_facet(client, briefings):
     assert 'id="speaker-facet-heading"' not in page(client, q="statement").text
+
+
+def test_a_changed_body_changes_who_said_it_in_the_index(client, make_release):
+    release = make_release(title="Briefing", body="MS. PSAKI:  Inflation is falling.\n")
+    assert count(page(client, q="inflation", speaker="jen-psaki")) == 1
+    release.body = "MS. PSAKI:  Good afternoon.\n\nTHE PRESIDENT:  Inflation is falling.\n"
+    release.save()
+    assert count(page(client, q="inflation", speaker="jen-psaki")) == 0
+    assert count(page(client, q="inflation", speaker="joe-biden")) == 1
+    assert count(page(client, speaker="jen-psaki")) == 1, "she still speaks in it"
+    release.delete()
+    assert count(page(client, q="inflation", speaker="joe-biden")) == 0
+
+
+def test_an_import_indexes_what_its_speakers_said(run_import, write_release, client):
+    path = write_release(body="MS. PSAKI:  The harvest is in.\n\nQ  And the ports?\n")
+    run_import(path)
+    assert count(page(client, q="harvest", speaker="jen-psaki")) == 1
+    assert count(page(client, q="ports", speaker="jen-psaki")) == 0, "a reporter asked"
