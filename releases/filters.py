@@ -83,7 +83,7 @@ class ReleaseFilter(django_filters.FilterSet):
     """
 
     q = SearchFilter(method="applied_by_the_list", label="Search")
-    speaker = SpeakerFilter(method="applied_by_the_list", label="Said by (a speaker's slug)")
+    speaker = SpeakerFilter(method="applied_by_the_list", label="Speaker")
     sort = django_filters.ChoiceFilter(
         choices=ORDERINGS, method="applied_by_the_list", label="Order", empty_label=None
     )
