@@ -244,9 +244,8 @@ def speaker_counts(search, criteria):
     if not counts:
         return []
     people = Person.objects.filter(pk__in=list(counts)).values_list("pk", "slug", "name")
-    return largest_first(FacetCount(slug, name, counts[pk]) for pk, slug, name in people)[
-        :MOST_SPEAKERS
-    ]
+    lines = largest_first(FacetCount(slug, name, counts[pk]) for pk, slug, name in people)
+    return lines[:MOST_SPEAKERS]
 
 
 def months(release_list, year):

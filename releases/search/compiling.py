@@ -63,22 +63,13 @@ def compiled(criteria, now=None):
 
 
 def spoken_query(criteria, now=None):
-    """*criteria*'s search in what its speaker said: their document of each release."""
-    terms = [(Occur.Must, field_query(term, "spoken")) for term in criteria.search.terms]
-    return tantivy.Query.boolean_query(
-        [
-            *terms,
-            (Occur.Must, speaker_filter(criteria.speaker)),
-            *filter_clauses(criteria, now),
-        ]
-    )
-
-
-def spoken_by_anyone(criteria, now=None):
-    """*criteria*'s search in what anyone said, a document per speaker and release: its
-    matches counted by speaker are the releases each person said it in."""
-    terms = [(Occur.Must, field_query(term, "spoken")) for term in criteria.search.terms]
-    return tantivy.Query.boolean_query([*terms, *filter_clauses(criteria, now)])
+    """*criteria*'s search in what its speaker said, or with none in what anyone said:
+    one document per speaker and release, so its matches counted by speaker are the
+    releases each person said it in."""
+    clauses = [(Occur.Must, field_query(term, "spoken")) for term in criteria.search.terms]
+    if criteria.speaker is not None:
+        clauses.append((Occur.Must, speaker_filter(criteria.speaker)))
+    return tantivy.Query.boolean_query([*clauses, *filter_clauses(criteria, now)])
 
 
 def speaker_filter(person_id):

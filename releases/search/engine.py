@@ -7,7 +7,7 @@ page and its facets agree. Open one per request with search_for(request).
 from django.utils import timezone
 
 from releases.search import updating
-from releases.search.compiling import compiled, spoken_by_anyone
+from releases.search.compiling import compiled, spoken_query
 
 # Facet values a list can have: categories, years or months.
 MOST_FACET_VALUES = 10_000
@@ -68,12 +68,12 @@ class Search:
         return {int(bucket["key"]): bucket["doc_count"] for bucket in found["counts"]["buckets"]}
 
     def counts_by_speaker(self, criteria):
-        """Return {person id: number of matches} of *criteria*'s search in what each person
-        said: the releases the list would hold with that speaker chosen."""
+        """Return {person id: number of matches} of *criteria*'s search (with no speaker) in
+        what each person said: the releases the list would hold with that speaker chosen."""
         if self.searcher is None:
             return {}
         found = self.searcher.aggregate(
-            spoken_by_anyone(criteria, self.now), {"counts": terms("speaker")}
+            spoken_query(criteria, self.now), {"counts": terms("speaker")}
         )
         return {int(bucket["key"]): bucket["doc_count"] for bucket in found["counts"]["buckets"]}
 
