@@ -6,8 +6,9 @@ through its word pairs (schema.py). Filters (status, publication time,
 category, dates) are read from fast fields and add nothing to the score.
 
 A search scoped to a speaker asks the speakers' documents instead: every
-term must be in what that person said (``spoken``), a phrase within one turn,
-and not in the title or anywhere else in the release.
+term must be in what that person said (``spoken``, its phrases through its
+word pairs as the body's), a phrase within one turn, and not in the title or
+anywhere else in the release.
 """
 
 import dataclasses
@@ -30,6 +31,8 @@ from releases.search.schema import (
 )
 
 TEXT_FIELDS = ("title", "body")
+# The fields whose word pairs are indexed, and the field that holds them.
+PAIRS = {"body": "pairs", "spoken": "spoken_pairs"}
 Occur = tantivy.Occur
 Integer = tantivy.FieldType.Integer
 
@@ -160,20 +163,20 @@ def field_query(term, field):
         literal = [(place, re.escape(stem)) for place, stem in stems]
         patterns = [*literal, (len(term.words) - 1, pattern)]
         # The pairs' joiner stands for itself in a regular expression.
-        if field == "body" and (pairs := paired(patterns)):
+        if field in PAIRS and (pairs := paired(patterns)):
             if len(pairs) == 1:
-                return tantivy.Query.regex_query(SCHEMA, "pairs", pairs[0][1])
-            return tantivy.Query.regex_phrase_query(SCHEMA, "pairs", pairs)
+                return tantivy.Query.regex_query(SCHEMA, PAIRS[field], pairs[0][1])
+            return tantivy.Query.regex_phrase_query(SCHEMA, PAIRS[field], pairs)
         return tantivy.Query.regex_phrase_query(SCHEMA, field, patterns)
     if not stems:
         # A word the analyzer drops (too long to be indexed) matches nothing.
         return tantivy.Query.empty_query()
     if len(stems) == 1:
         return tantivy.Query.term_query(SCHEMA, field, stems[0][1])
-    if field == "body" and (pairs := paired(stems)):
+    if field in PAIRS and (pairs := paired(stems)):
         if len(pairs) == 1:
-            return tantivy.Query.term_query(SCHEMA, "pairs", pairs[0][1])
-        return tantivy.Query.phrase_query(SCHEMA, "pairs", pairs)
+            return tantivy.Query.term_query(SCHEMA, PAIRS[field], pairs[0][1])
+        return tantivy.Query.phrase_query(SCHEMA, PAIRS[field], pairs)
     return tantivy.Query.phrase_query(SCHEMA, field, stems)
 
 

@@ -156,6 +156,9 @@ def build_schema():
     # A speaker's document only: who speaks (a Person's id), and the turns they said.
     builder.add_integer_field("speaker", indexed=True, fast=True)
     builder.add_text_field("spoken", tokenizer_name=ANALYZER_NAME, index_option="position")
+    builder.add_text_field(
+        "spoken_pairs", tokenizer_name=PAIRS_ANALYZER_NAME, index_option="position"
+    )
     for name in ("category", "status"):
         builder.add_integer_field(name, indexed=True, fast=True)
     for name in ("published", "day", "year", "month", "newest", "journal"):
@@ -250,16 +253,19 @@ def speaker_documents(pk, category_id, date, published_at, status, turns):
     words, apart (TURN_GAP), under the release's id and filter fields.
 
     *turns* are the release's (person id, plain text) in order, people only: a
-    reporter's question and an anonymous role speak for no one.
+    reporter's question and an anonymous role speak for no one. Their word pairs
+    are indexed as the body's: none across TURN_GAP, whose words are dropped.
     """
     said = {}
     for person_id, text in turns:
         said.setdefault(person_id, []).append(text)
+    spoken = {person_id: f" {TURN_GAP} ".join(texts) for person_id, texts in said.items()}
     return [
         tantivy.Document(
             id=pk,
             speaker=person_id,
-            spoken=f" {TURN_GAP} ".join(texts),
+            spoken=text,
+            spoken_pairs=word_pairs(text),
             category=category_id,
             status=STATUS_CODES[status],
             published=instant(published_at),
@@ -268,7 +274,7 @@ def speaker_documents(pk, category_id, date, published_at, status, turns):
             month=date.month,
             newest=newest_key(date, published_at, pk),
         )
-        for person_id, texts in said.items()
+        for person_id, text in spoken.items()
     ]
 
 
