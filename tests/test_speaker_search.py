@@ -74,7 +74,7 @@ def test_a_speaker_alone_lists_the_releases_they_speak_in(client, briefings):
 
 def test_a_phrase_is_found_only_within_one_turn_of_that_speaker(client, briefings):
     psaki = page(client, q='"border security"', speaker="jen-psaki")
-    assert 'Results for &quot;border security&quot; said by Jen Psaki' in psaki.text
+    assert "Results for &quot;border security&quot; said by Jen Psaki" in psaki.text
     assert found_titles(psaki) == ["Briefing with the border"]
     assert count(psaki) == 1
     # Biden said it in the second, and in the first only with Psaki's words before his.
