@@ -184,7 +184,7 @@ def counted(release_list):
     so that the reader sees where else the search would lead. A search's
     counts come from the search index, the rest from the database.
     """
-    if release_list.search is not None:
+    if release_list.indexed:
         return search_facets(release_list)
     if not release_list.date_filtered():
         counts = CategoryYearCounts(
@@ -205,7 +205,8 @@ def counted(release_list):
 
 
 def search_facets(release_list):
-    """The facets of a search, counted by the search index: in one pass over its
+    """The facets of a search (or a speaker's releases), counted by the search index,
+    with who said it for a search: in one pass over its
     matches by category and year, as CategoryYearCounts does, unless dates are
     filtered (then the year facet leaves them out, and the category facet not)."""
     search = search_for(release_list.request)
@@ -223,7 +224,9 @@ def search_facets(release_list):
             if chosen is None or category == chosen.pk:
                 years[year] += count
     facets = {"year_facet": newest_first(years)}
-    if speakers := speaker_counts(search, release_list.criteria(without=["speaker"])):
+    if release_list.search is not None and (
+        speakers := speaker_counts(search, release_list.criteria(without=["speaker"]))
+    ):
         facets["speaker_facet"] = speakers
     if release_list.category is None:
         # The index's matches are public releases, whose categories are on record.
@@ -253,7 +256,7 @@ def months(release_list, year):
 
     The value is the month's number, for its archive's address.
     """
-    if release_list.search is None:
+    if not release_list.indexed:
         counts = counts_by(release_list.releases().filter(date__year=year), "month")
     else:
         counts = search_for(release_list.request).counts_by(release_list.criteria(), "month")

@@ -148,13 +148,22 @@ class ReleaseList:
         if criteria.search is not None:
             releases = search_releases(releases, criteria, self.index_search())
         elif criteria.speaker is not None:
+            # Read whole (feeds, CSV, alerts): the rows of the person's turns, not
+            # thousands of ids from the index.
             releases = releases.filter(pk__in=spoken_in(criteria.speaker))
         return releases.newest_first()
 
+    @property
+    def indexed(self):
+        """Whether the list's pages, counts and facets are read from the search index:
+        a search, or a speaker's releases (their documents there, one a release)."""
+        return self.search is not None or self.value("speaker") is not None
+
     def results(self):
         """The list's releases as its pages read them: a search's from the index,
-        best match first unless the reader asked for the newest."""
-        if self.search is None:
+        best match first unless the reader asked for the newest (a speaker's releases
+        from the index too, newest first)."""
+        if not self.indexed:
             return self.releases()
         return SearchResults(
             self.index_search(), self.criteria(), newest_first=not self.ranked_by_relevance
@@ -165,9 +174,9 @@ class ReleaseList:
         return search_for(self.request) if self.request is not None else None
 
     def catching_up(self):
-        """Whether this list is a search answered by an index still catching up: what it
-        finds is not yet all, and not an answer to keep."""
-        return self.search is not None and bool(search_for(self.request).releases_to_go)
+        """Whether this list is answered by an index still catching up: what it finds
+        is not yet all, and not an answer to keep."""
+        return self.indexed and bool(search_for(self.request).releases_to_go)
 
     def count(self):
         """How many releases the list holds: a sum of its facets' counts where they hold it.

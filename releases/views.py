@@ -140,6 +140,8 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         )
         if context["search"]:
             self.add_search_context(context)
+        elif self.list.usable and self.list.indexed:
+            context["search_releases_to_go"] = search_for(self.request).releases_to_go
         if self.list.usable:
             context.update(linked_facets(self.list.facets, self.request.GET))
         return context

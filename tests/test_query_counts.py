@@ -109,3 +109,8 @@ def test_a_search_of_what_a_speaker_said_asks_each_fact_once(
     # the version, the journal's last entry, the speaker, the rows and the turns.
     address = f"{LIST}?q=jobs&speaker=jen-psaki"
     assert_first_and_kept_renders(client, address, 7, 5, django_assert_num_queries)
+    # Their releases: the content version, the categories on record, the person, the
+    # journal's head and the page's rows; the counts, facets and the page's ids come
+    # from the index. Kept: all but the categories.
+    address = f"{LIST}?speaker=jen-psaki"
+    assert_first_and_kept_renders(client, address, 5, 4, django_assert_num_queries)

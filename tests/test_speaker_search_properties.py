@@ -78,6 +78,9 @@ def check(search, texts, people):
     """Compare each search of *texts* by each of *people* with a scan of their turns;
     return the ids each text finds said by anyone of them."""
     turns = spoken(people)
+    for person in people:
+        alone = Criteria(search=None, speaker=person.pk)
+        assert set(search.all_ids(alone)) == set(turns[person.pk]), person.slug
     said = {}
     for text in texts:
         query = parse_search(text)

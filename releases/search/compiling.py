@@ -45,7 +45,7 @@ class Criteria:
     bound the listing date; *public* keeps the releases readers see (published,
     their time come), as ReleaseQuerySet.published() does, or with False every
     release (the admin's search). *speaker* is a Person's id: the search is of
-    what they said (asked of a list with a search only).
+    what they said; without a search, the releases where they speak.
     """
 
     search: object
@@ -66,10 +66,11 @@ def compiled(criteria, now=None):
 
 
 def spoken_query(criteria, now=None):
-    """*criteria*'s search in what its speaker said, or with none in what anyone said:
-    one document per speaker and release, so its matches counted by speaker are the
-    releases each person said it in."""
-    clauses = [(Occur.Must, field_query(term, "spoken")) for term in criteria.search.terms]
+    """*criteria*'s search in what its speaker said, or with none in what anyone said
+    (without a search, every release where they speak): one document per speaker and
+    release, so its matches counted by speaker are the releases each person said it in."""
+    terms = criteria.search.terms if criteria.search is not None else ()
+    clauses = [(Occur.Must, field_query(term, "spoken")) for term in terms]
     if criteria.speaker is not None:
         clauses.append((Occur.Must, speaker_filter(criteria.speaker)))
     return tantivy.Query.boolean_query([*clauses, *filter_clauses(criteria, now)])
