@@ -1,4 +1,5 @@
-"""Counts beside a list: how many of its releases fall in each category and each year."""
+"""Counts beside a list: how many of its releases fall in each category and each year,
+and for a search, how many each speaker said it in."""
 
 import collections
 import dataclasses
@@ -10,6 +11,10 @@ from django.db.models.functions import ExtractMonth, ExtractYear
 
 from releases.filters import categories_on_record
 from releases.search.engine import search_for
+from releases.transcripts.models import Person
+
+# Speakers a search's facet shows: the people who said it in the most releases.
+MOST_SPEAKERS = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +73,7 @@ def linked_facets(facets, query):
     narrowing = {
         "year_facet": lambda line: {"date_after": line.first_day, "date_before": line.last_day},
         "category_facet": lambda line: {"category": line.value},
+        "speaker_facet": lambda line: {"speaker": line.value},
     }
     return {
         name: linked(lines, query, narrowing[name])
@@ -226,7 +232,7 @@ def counted(release_list):
     (the list's timeline) are the year facet's, a month at a time. A search's
     counts come from the search index, the rest from the database.
     """
-    if release_list.search is not None:
+    if release_list.indexed:
         return search_facets(release_list)
     if not release_list.date_filtered():
         counts = CategoryMonthCounts(
@@ -248,8 +254,9 @@ def counted(release_list):
 
 
 def search_facets(release_list):
-    """The facets of a search, counted by the search index: in one pass over its
-    matches by category and month, as CategoryMonthCounts does, unless dates are
+    """The facets of a search (or a speaker's releases), counted by the search index,
+    with who said it for a search: in one pass over its matches by category and month,
+    as CategoryMonthCounts does, unless dates are
     filtered (then the year facet leaves them out, and the category facet not)."""
     search = search_for(release_list.request)
     if release_list.date_filtered():
@@ -267,6 +274,10 @@ def search_facets(release_list):
                 months[year, month] += count
         months = dict(months)
     facets = {"year_facet": newest_first(by_year(months)), "month_counts": months}
+    if release_list.search is not None and (
+        speakers := speaker_counts(search, release_list.criteria(without=["speaker"]))
+    ):
+        facets["speaker_facet"] = speakers
     if release_list.category is None:
         # The index's matches are public releases, whose categories are on record.
         categories = categories_on_record(release_list.request)
@@ -278,12 +289,24 @@ def search_facets(release_list):
     return facets
 
 
+def speaker_counts(search, criteria):
+    """Return a FacetCount per person (their slug and name) who said *criteria*'s search,
+    the MOST_SPEAKERS who said it in the most releases, largest first; none for a
+    search no one said (no query then)."""
+    counts = search.counts_by_speaker(criteria)
+    if not counts:
+        return []
+    people = Person.objects.filter(pk__in=list(counts)).values_list("pk", "slug", "name")
+    lines = largest_first(FacetCount(slug, name, counts[pk]) for pk, slug, name in people)
+    return lines[:MOST_SPEAKERS]
+
+
 def months(release_list, year):
     """A FacetCount per month of *year* with releases in *release_list*, in calendar order.
 
     The value is the month's number, for its archive's address.
     """
-    if release_list.search is None:
+    if not release_list.indexed:
         counts = counts_by(release_list.releases().filter(date__year=year), "month")
     else:
         counts = search_for(release_list.request).counts_by(release_list.criteria(), "month")

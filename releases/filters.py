@@ -11,6 +11,7 @@ from django import forms
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.transcripts.models import Person
 from releases.widgets import PlainDateInput, PlainSelect, PlainTextInput
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
@@ -37,6 +38,25 @@ class SearchField(forms.CharField):
             raise forms.ValidationError(str(exc)) from None
 
 
+class SpeakerField(forms.CharField):
+    """A person chosen by their slug (``speaker=``), cleaned into the Person, or None."""
+
+    widget = PlainTextInput
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return None
+        person = Person.objects.filter(slug=value).first()
+        if person is None:
+            raise forms.ValidationError(f"No speaker is known as “{value}”.")
+        return person
+
+
+class SpeakerFilter(django_filters.Filter):
+    field_class = SpeakerField
+
+
 class DateRangeForm(forms.Form):
     """The filters' form: a range of dates must not end before it starts."""
 
@@ -53,7 +73,8 @@ class SearchFilter(django_filters.Filter):
 
 
 class ReleaseFilter(django_filters.FilterSet):
-    """Search releases (``q``) and narrow them to a range of listing dates.
+    """Search releases (``q``), narrow them to a speaker's (``speaker``, a Person's slug)
+    and to a range of listing dates.
 
     Two date filters (``date_after``, ``date_before``) rather than one
     DateFromToRangeFilter, so that each input has its own label and a bad
@@ -62,6 +83,7 @@ class ReleaseFilter(django_filters.FilterSet):
     """
 
     q = SearchFilter(method="applied_by_the_list", label="Search")
+    speaker = SpeakerFilter(method="applied_by_the_list", label="Speaker")
     sort = django_filters.ChoiceFilter(
         choices=ORDERINGS, method="applied_by_the_list", label="Order", empty_label=None
     )

@@ -168,6 +168,8 @@ class ListFormatsMixin:
             parts.append(self.archive_title())
         if search := self.list.search:
             parts.append(search.quoted)
+        if self.list.usable and (speaker := self.list.value("speaker")):
+            parts.append(f"said by {speaker.name}" if search else speaker.name)
         return ": ".join(parts)
 
 

@@ -27,6 +27,7 @@ from releases.pagination import MAX_PAGE_DIGITS
 from releases.search.compiling import Criteria
 from releases.search.engine import SearchResults, search_for
 from releases.search.lookups import search_releases
+from releases.transcripts.models import Turn
 
 # The columns a list reads: never the body, which a list page does not show.
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
@@ -37,7 +38,7 @@ PAGING = ("page", "cursor", "format")
 # Parameters that choose how a list is shown, not which releases it holds.
 SHOWING = {"sort", *PAGING}
 # The parameters that choose a list's releases, which an email alert follows.
-CHOOSING = ("q", "category", *DATE_FILTERS)
+CHOOSING = ("q", "speaker", "category", *DATE_FILTERS)
 
 # A list page, filed in the page cache under its whole query: the list views
 # redirect any query not written the canonical way, so only canonical queries
@@ -115,8 +116,8 @@ class ReleaseList:
 
     def criteria(self, *, without=()):
         """The list's search and filters as Criteria, less the filters *without*
-        ("category", "dates"): a facet leaves out its own. The category and
-        period in the address always hold."""
+        ("category", "dates", "speaker"): a facet leaves out its own. The category
+        and period in the address always hold."""
         categories = None
         if self.category is not None:
             categories = (self.category.pk,)
@@ -128,7 +129,10 @@ class ReleaseList:
         if self.period is not None:
             first_day = max(first_day or self.period.first_day, self.period.first_day)
             last_day = min(last_day or self.period.last_day, self.period.last_day)
-        return Criteria(self.search, categories, first_day, last_day)
+        speaker = None
+        if "speaker" not in without and (person := self.value("speaker")):
+            speaker = person.pk
+        return Criteria(self.search, categories, first_day, last_day, speaker=speaker)
 
     def releases(self, criteria=None):
         """Every release of the list (or of *criteria*), newest first, as a queryset:
@@ -143,12 +147,23 @@ class ReleaseList:
             releases = releases.filter(date__lte=criteria.last_day)
         if criteria.search is not None:
             releases = search_releases(releases, criteria, self.index_search())
+        elif criteria.speaker is not None:
+            # Read whole (feeds, CSV, alerts): the rows of the person's turns, not
+            # thousands of ids from the index.
+            releases = releases.filter(pk__in=spoken_in(criteria.speaker))
         return releases.newest_first()
+
+    @property
+    def indexed(self):
+        """Whether the list's pages, counts and facets are read from the search index:
+        a search, or a speaker's releases (their documents there, one a release)."""
+        return self.search is not None or self.value("speaker") is not None
 
     def results(self):
         """The list's releases as its pages read them: a search's from the index,
-        best match first unless the reader asked for the newest."""
-        if self.search is None:
+        best match first unless the reader asked for the newest (a speaker's releases
+        from the index too, newest first)."""
+        if not self.indexed:
             return self.releases()
         return SearchResults(
             self.index_search(), self.criteria(), newest_first=not self.ranked_by_relevance
@@ -159,9 +174,9 @@ class ReleaseList:
         return search_for(self.request) if self.request is not None else None
 
     def catching_up(self):
-        """Whether this list is a search answered by an index still catching up: what it
-        finds is not yet all, and not an answer to keep."""
-        return self.search is not None and bool(search_for(self.request).releases_to_go)
+        """Whether this list is answered by an index still catching up: what it finds
+        is not yet all, and not an answer to keep."""
+        return self.indexed and bool(search_for(self.request).releases_to_go)
 
     def count(self):
         """How many releases the list holds: a sum of its facets' counts where they hold it.
@@ -243,6 +258,11 @@ class ReleaseList:
                 query[key] = value
         suffix = f"?{query.urlencode()}" if query else ""
         return self.request.build_absolute_uri(f"{self.request.path}{suffix}")
+
+
+def spoken_in(person_id):
+    """The ids of the releases where the person *person_id* has a turn, as a subquery."""
+    return Turn.objects.filter(person_id=person_id).values("release_id")
 
 
 def page_number(raw):

@@ -23,6 +23,7 @@ from releases.search.engine import search_for
 from releases.search.highlights import add_highlights, with_openings
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
+from releases.search.turn_snippets import add_turn_snippets
 from releases.timeline import timeline
 
 
@@ -105,11 +106,12 @@ class ReleaseListView(ListFormatsMixin, FilterView):
 
         A search index still catching up may name releases since deleted,
         withdrawn or made drafts: they are left out here, as the database has them.
-        A search's page reads its bodies' openings with them, for its snippets.
+        A search's page reads its bodies' openings with them, for its snippets (one
+        scoped to a speaker reads that person's turns instead).
         """
         releases = Release.objects.flagged_published().select_related("category")
         releases = releases.only(*LIST_FIELDS)
-        if self.list.search is not None:
+        if self.list.search is not None and self.list.value("speaker") is None:
             releases = with_openings(releases)
         return {pk: row for pk, row in releases.in_bulk(ids).items() if row.is_published}
 
@@ -129,6 +131,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
             category=self.category,
             categories=categories_on_record(self.request),
             search=self.list.search,
+            speaker=self.list.value("speaker") if self.list.usable else None,
             alternate_links=[
                 (format, self.list.address_with(format=format.key, page=None))
                 for format in FORMATS.values()
@@ -138,6 +141,8 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         )
         if context["search"]:
             self.add_search_context(context)
+        elif self.list.usable and self.list.indexed:
+            context["search_releases_to_go"] = search_for(self.request).releases_to_go
         if self.list.usable:
             context.update(linked_facets(self.list.facets, self.request.GET))
             context["timeline"] = timeline(self.list.facets["month_counts"], self.request.GET)
@@ -147,7 +152,10 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         """Mark the page's matches, say whether search is catching up, and offer a
         correction where the search finds a handful."""
         search = search_for(self.request)
-        add_highlights(search, context["object_list"], context["search"])
+        if speaker := self.list.value("speaker"):
+            add_turn_snippets(context["object_list"], context["search"], speaker.pk)
+        else:
+            add_highlights(search, context["object_list"], context["search"])
         context["search_releases_to_go"] = search.releases_to_go
         # A search is only there when the filters are valid, and so counted.
         found = context["paginator"].count

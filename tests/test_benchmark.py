@@ -66,6 +66,9 @@ def test_search_benchmark_prints_median_and_p95_for_each_search():
     assert matches["rare word (10 releases)"] == 10
     assert matches["absent word"] == 0
     assert matches["common word"] == 40
+    # The generated transcripts' speakers are found, and only in what they said.
+    assert "4 fresh searches, each by a speaker" in labels
+    assert 0 < matches["common word, said by"] <= matches["a speaker's releases"] < 40
     parts = re.search(r"^  search +open +count +page +facets +snippets$", out, re.M)
     assert parts, f"no engine share by part:\n{out}"
     for _, _, median, p95, engine_median, engine_p95 in rows:

@@ -169,6 +169,7 @@ def subscription_link(action, confirmed=False):
     [
         "/briefing-room/",
         "/briefing-room/?q=vaccine&category=press-briefings",
+        "/briefing-room/?q=vaccine&speaker=jen-psaki",
         "/briefing-room/?q=the",
         "/briefing-room/2021/",
         "/briefing-room/press-briefings/2021/03/",
@@ -183,6 +184,7 @@ def subscription_link(action, confirmed=False):
     ids=[
         "list",
         "search",
+        "speaker-search",
         "bad-search",
         "year",
         "category-month",

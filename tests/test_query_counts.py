@@ -95,3 +95,22 @@ def test_a_release_page_asks_each_fact_once(
     # the categories' slugs. Kept: the first five.
     address = archive.get_absolute_url()
     assert_first_and_kept_renders(client, address, 7, 5, django_assert_num_queries)
+
+
+def test_a_search_of_what_a_speaker_said_asks_each_fact_once(
+    client, make_release, pages_rendered, django_assert_num_queries
+):
+    for day in range(1, 26):
+        body = f"MS. PSAKI:  The jobs report of day {day}.\n\nQ  And jobs?\n\nTHE PRESIDENT:  Jobs."
+        make_release(title=f"Briefing {day}", category="press-briefings", body=body)
+    client.get(LIST, {"q": "jobs"})  # the index built
+    # A search's facts, less the bodies' openings, and: the speaker named, the page's
+    # turns of theirs (for the snippets), and the people of the speaker facet. Kept:
+    # the version, the journal's last entry, the speaker, the rows and the turns.
+    address = f"{LIST}?q=jobs&speaker=jen-psaki"
+    assert_first_and_kept_renders(client, address, 7, 5, django_assert_num_queries)
+    # Their releases: the content version, the categories on record, the person, the
+    # journal's head and the page's rows; the counts, facets and the page's ids come
+    # from the index. Kept: all but the categories.
+    address = f"{LIST}?speaker=jen-psaki"
+    assert_first_and_kept_renders(client, address, 5, 4, django_assert_num_queries)

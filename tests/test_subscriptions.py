@@ -7,6 +7,7 @@ import socket
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import CommandError, call_command
+from django.http import QueryDict
 from django.test import Client
 from django.utils import timezone
 from pytest_django.asserts import assertInHTML
@@ -388,3 +389,29 @@ def test_an_invalid_address_shows_the_form_again_with_the_error_beside_it(
     assert Subscription.objects.get().list_path() == (
         "/briefing-room/press-briefings/?q=trade&date_before=2021-03-31"
     )
+
+
+def test_an_alert_follows_what_a_speaker_said_and_names_them(client, mailbox, make_release):
+    subscription = subscribe(client, mailbox, q="inflation", speaker="jen-psaki")
+    assert QueryDict(subscription.query) == QueryDict("q=inflation&speaker=jen-psaki")
+    page = client.get(f"/subscriptions/{subscription.token}/confirm/")
+    assertInHTML(
+        "<dl><dt>Search</dt><dd>“inflation”</dd><dt>Said by</dt><dd>Jen Psaki</dd></dl>", page.text
+    )
+    call_command("send_alerts")
+    assert mailbox.take() == []
+
+    body = "MS. PSAKI:  Inflation is falling.\n\nQ  And the border?\n"
+    make_release(title="Psaki on prices", category="press-briefings", body=body)
+    make_release(title="Biden on prices", body="THE PRESIDENT:  Inflation is falling.\n")
+    call_command("send_alerts")
+    (alert,) = mailbox.take()
+    assert "Psaki on prices" in alert.get_content()
+    assert "Biden on prices" not in alert.get_content()
+
+
+def test_an_alert_for_an_unknown_speaker_is_refused(client, mailbox):
+    response = client.post("/subscriptions/", {"email": "a@example.org", "speaker": "nobody"})
+    assert response.status_code == 400
+    assert "not valid" in response.text
+    assert mailbox.take() == []

@@ -4,7 +4,9 @@ The files look like the real archive's: PyYAML's dump style (escaped unicode
 titles, quoted dates, timestamps with UTC offsets), the four main categories
 and a few rare ones, dates from 2009 to 2025, bodies of 1 to 30 KB with
 paragraphs, lists, emphasis and accented names, a third without
-``modified_time``.
+``modified_time``. Press briefings and remarks are transcripts: their
+paragraphs said in turns by two of a few people the archive names and by
+reporters, each turn opening with its speaker's label.
 """
 
 import datetime
@@ -58,6 +60,13 @@ TITLE_FORMS = [
     "Executive Order on {topic}",
     "Fact Sheet: The Administration’s Plan for {topic}",
 ]
+# The categories whose releases are transcripts, and the labels of their speakers
+# (each transcript has two of them, and reporters).
+TRANSCRIPTS = {"press-briefings", "speeches-remarks"}
+SPEAKERS = ["MS. PSAKI", "MS. JEAN-PIERRE", "MR. KIRBY", "MR. SULLIVAN", "DR. FAUCI", "MR. ZIENTS"]
+REPORTER_SHARE = 0.4
+# How often a paragraph goes on with the turn before it.
+TURN_GOES_ON = 0.3
 PROSE = (
     "the administration will continue to work with partners across the country to deliver "
     "results for working families and to strengthen our economy while protecting public "
@@ -111,7 +120,10 @@ class ArchiveGenerator:
             fields["modified_time"] = published + datetime.timedelta(
                 seconds=self.random.randrange(60, 400 * 86400)
             )
-        return fields, self.body(self.random.randrange(1_000, 30_000))
+        body = self.body(self.random.randrange(1_000, 30_000))
+        if category in TRANSCRIPTS:
+            body = transcript(body, random.Random(number))
+        return fields, body
 
     def published_time(self):
         start = datetime.datetime(2009, 1, 20, tzinfo=OFFICE_ZONE)
@@ -145,6 +157,21 @@ class ArchiveGenerator:
     def list_block(self):
         items = [f"- {self.sentence()}" for _ in range(self.random.randrange(2, 6))]
         return "\n".join(items) + "\n\n"
+
+
+def transcript(body, chooser):
+    """Return *body* as a transcript: its paragraphs said in turns by two SPEAKERS and
+    reporters, drawn by *chooser* (of its own: the other releases stay as they were)."""
+    hosts = chooser.sample(SPEAKERS, 2)
+    parts = ["The James S. Brady Press Briefing Room"]
+    for paragraph in filter(None, (part.strip() for part in body.split("\n\n"))):
+        if paragraph.startswith("- ") or (len(parts) > 1 and chooser.random() < TURN_GOES_ON):
+            parts.append(paragraph)
+        elif chooser.random() < REPORTER_SHARE:
+            parts.append(f"Q  {paragraph}")
+        else:
+            parts.append(f"{chooser.choice(hosts)}:  {paragraph}")
+    return "\n\n".join([*parts, "END"]) + "\n"
 
 
 def format_release(fields, body):

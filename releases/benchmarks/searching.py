@@ -6,7 +6,8 @@ reported as its median and 95th percentile in milliseconds; and, apart, the
 search engine's own share of each request: bringing the index up to the
 journal, the count, the page of ids, the facets and the snippets. Then
 searches nobody asked before: varied queries, each asked once, with no
-count, facet or page kept for any of them.
+count, facet or page kept for any of them, and as many again each scoped to
+a speaker of the generated transcripts.
 """
 
 import contextlib
@@ -45,6 +46,17 @@ SEARCHES = [
     ("common word, page 50", {"q": "community", "page": "50"}),
     (f"rare word ({RARE_RELEASES} releases)", {"q": RARE_WORD}),
     ("absent word", {"q": ABSENT_WORD}),
+    ("a speaker's releases", {"speaker": "jen-psaki"}),
+    ("common word, said by", {"q": "community", "speaker": "jen-psaki"}),
+    ("common phrase, said by", {"q": '"working families"', "speaker": "jen-psaki"}),
+    ("common prefix, said by, newest first", {"q": "econ*", "speaker": "john-kirby",
+                                               "sort": "newest"}),
+    ("title word, said by", {"q": "Reykjavík", "speaker": "anthony-fauci"}),
+]  # fmt: skip
+# The people who speak in the generated transcripts (generator.SPEAKERS), by slug.
+SPEAKER_SLUGS = [
+    "jen-psaki", "karine-jean-pierre", "john-kirby", "jake-sullivan", "anthony-fauci",
+    "jeff-zients",
 ]  # fmt: skip
 
 
@@ -54,14 +66,16 @@ RESULT_COUNT = re.compile(r'<p class="result-count">([\d,]+) release')
 FRESH_SEED = 22
 
 
-def fresh_searches(count):
+def fresh_searches(count, *, by_speaker=False):
     """Return *count* different searches (query parameters) of the generated archive's
     words: words, pairs of words, phrases, prefixes and names, some in a category or
-    a range of years, some newest first."""
-    chooser = random.Random(FRESH_SEED)
+    a range of years, some newest first; each scoped to a speaker, if *by_speaker*."""
+    chooser = random.Random(FRESH_SEED + by_speaker)
     searches = {}
     while len(searches) < count:
         params = {"q": fresh_query(chooser)}
+        if by_speaker:
+            params["speaker"] = chooser.choice(SPEAKER_SLUGS)
         if chooser.random() < 0.3:
             params["category"] = chooser.choice(CATEGORIES[:4])[0]
         if chooser.random() < 0.2:
@@ -102,7 +116,9 @@ ENGINE_CALLS = [
     ("page", engine.Search, "ids"),
     ("facets", engine.Search, "counts_by"),
     ("facets", engine.Search, "counts_by_fields"),
+    ("facets", engine.Search, "counts_by_speaker"),
     ("snippets", views, "add_highlights"),
+    ("snippets", views, "add_turn_snippets"),
 ]
 ENGINE_PARTS = list(dict.fromkeys(part for part, *_ in ENGINE_CALLS))
 
@@ -263,6 +279,7 @@ def time_searches(repeats, fresh):
             timing.matches = matches(response)
             timings.append(timing)
         timings.append(time_fresh_searches(client, clock, fresh))
+        timings.append(time_fresh_searches(client, clock, fresh, by_speaker=True))
     return timings
 
 
@@ -273,12 +290,14 @@ def forget_lists():
     categories_on_record(None)
 
 
-def time_fresh_searches(client, clock, count):
-    """Return the Timing of *count* searches nobody asked before, each asked once: what
-    the site keeps for every list (the categories on record) is kept, as in production."""
-    timing = Timing(f"{count} fresh searches, once each", 0, [], [])
+def time_fresh_searches(client, clock, count, *, by_speaker=False):
+    """Return the Timing of *count* searches nobody asked before, each asked once (each
+    scoped to a speaker, if *by_speaker*): what the site keeps for every list (the
+    categories on record) is kept, as in production."""
+    label = f"{count} fresh searches, " + ("each by a speaker" if by_speaker else "once each")
+    timing = Timing(label, 0, [], [])
     found = 0
-    for params in fresh_searches(count):
+    for params in fresh_searches(count, by_speaker=by_speaker):
         found += matches(timed_request(client, clock, timing, params))
     timing.matches = found // count
     return timing

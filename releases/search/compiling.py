@@ -4,6 +4,11 @@ Every term must match, in the title or the body; a title match is boosted
 over a body match, so BM25 ranks it higher. A phrase is found in the body
 through its word pairs (schema.py). Filters (status, publication time,
 category, dates) are read from fast fields and add nothing to the score.
+
+A search scoped to a speaker asks the speakers' documents instead: every
+term must be in what that person said (``spoken``, its phrases through its
+word pairs as the body's), a phrase within one turn, and not in the title or
+anywhere else in the release.
 """
 
 import dataclasses
@@ -26,6 +31,8 @@ from releases.search.schema import (
 )
 
 TEXT_FIELDS = ("title", "body")
+# The fields whose word pairs are indexed, and the field that holds them.
+PAIRS = {"body": "pairs", "spoken": "spoken_pairs"}
 Occur = tantivy.Occur
 Integer = tantivy.FieldType.Integer
 
@@ -37,7 +44,8 @@ class Criteria:
     *categories* are category ids (None: any); *first_day* and *last_day*
     bound the listing date; *public* keeps the releases readers see (published,
     their time come), as ReleaseQuerySet.published() does, or with False every
-    release (the admin's search).
+    release (the admin's search). *speaker* is a Person's id: the search is of
+    what they said; without a search, the releases where they speak.
     """
 
     search: object
@@ -45,13 +53,33 @@ class Criteria:
     first_day: datetime.date | None = None
     last_day: datetime.date | None = None
     public: bool = True
+    speaker: int | None = None
 
 
 def compiled(criteria, now=None):
     """Return the tantivy Query for *criteria*, as of *now*."""
+    if criteria.speaker is not None:
+        return spoken_query(criteria, now)
     return tantivy.Query.boolean_query(
         [(Occur.Must, text_query(criteria.search)), *filter_clauses(criteria, now)]
     )
+
+
+def spoken_query(criteria, now=None):
+    """*criteria*'s search in what its speaker said, or with none in what anyone said
+    (without a search, every release where they speak): one document per speaker and
+    release, so its matches counted by speaker are the releases each person said it in."""
+    terms = criteria.search.terms if criteria.search is not None else ()
+    clauses = [(Occur.Must, field_query(term, "spoken")) for term in terms]
+    if criteria.speaker is not None:
+        clauses.append((Occur.Must, speaker_filter(criteria.speaker)))
+    return tantivy.Query.boolean_query([*clauses, *filter_clauses(criteria, now)])
+
+
+def speaker_filter(person_id):
+    """The documents of what the person *person_id* said, adding nothing to the score."""
+    said = tantivy.Query.term_query(SCHEMA, "speaker", person_id)
+    return tantivy.Query.const_score_query(said, 0.0)
 
 
 def filter_query(criteria, now=None):
@@ -136,20 +164,20 @@ def field_query(term, field):
         literal = [(place, re.escape(stem)) for place, stem in stems]
         patterns = [*literal, (len(term.words) - 1, pattern)]
         # The pairs' joiner stands for itself in a regular expression.
-        if field == "body" and (pairs := paired(patterns)):
+        if field in PAIRS and (pairs := paired(patterns)):
             if len(pairs) == 1:
-                return tantivy.Query.regex_query(SCHEMA, "pairs", pairs[0][1])
-            return tantivy.Query.regex_phrase_query(SCHEMA, "pairs", pairs)
+                return tantivy.Query.regex_query(SCHEMA, PAIRS[field], pairs[0][1])
+            return tantivy.Query.regex_phrase_query(SCHEMA, PAIRS[field], pairs)
         return tantivy.Query.regex_phrase_query(SCHEMA, field, patterns)
     if not stems:
         # A word the analyzer drops (too long to be indexed) matches nothing.
         return tantivy.Query.empty_query()
     if len(stems) == 1:
         return tantivy.Query.term_query(SCHEMA, field, stems[0][1])
-    if field == "body" and (pairs := paired(stems)):
+    if field in PAIRS and (pairs := paired(stems)):
         if len(pairs) == 1:
-            return tantivy.Query.term_query(SCHEMA, "pairs", pairs[0][1])
-        return tantivy.Query.phrase_query(SCHEMA, "pairs", pairs)
+            return tantivy.Query.term_query(SCHEMA, PAIRS[field], pairs[0][1])
+        return tantivy.Query.phrase_query(SCHEMA, PAIRS[field], pairs)
     return tantivy.Query.phrase_query(SCHEMA, field, stems)
 
 

@@ -147,6 +147,13 @@ def current_searcher():
     return searcher, held >= head
 
 
+def releases_held(searcher):
+    """How many releases the index holds: its documents less the speakers' (schema.py),
+    which hold no title or body for a word to be counted in."""
+    speakers = tantivy.Query.exists_query("speaker")
+    return searcher.num_docs - searcher.search(speakers, 1, count=True).count
+
+
 def similar(searcher, release):
     """Return the addresses of the public releases most like *release*, best first:
     more than are shown, in case the index still holds one no longer public, or
@@ -159,7 +166,7 @@ def similar(searcher, release):
         # but not yet merged away, and the library panics on one above them.
         max_doc_frequency=min(
             searcher.num_docs,
-            max(searcher.num_docs // MOST_COMMON_SHARE, MOST_COMMON_AT_LEAST),
+            max(releases_held(searcher) // MOST_COMMON_SHARE, MOST_COMMON_AT_LEAST),
         ),
         min_term_frequency=MIN_TERM_FREQUENCY,
     )

@@ -15,6 +15,13 @@ stems joined into one term, at the place of the first. A phrase of the body
 is then a phrase of pairs, or for two words a single term: "working families"
 reads the postings of one rare pair rather than those of two common words
 with all their positions, and finds exactly the same releases.
+
+A transcript's speakers have documents of their own: one for each person
+who speaks in a release, holding what they said there (``spoken``: their
+turns, each apart from the next by more places than a search's longest
+phrase spans, so no phrase matches across two turns), with the release's id
+and filter fields. A search scoped to a speaker is a search of these, and
+counts each release once, as it holds one such document per person.
 """
 
 import datetime
@@ -23,15 +30,22 @@ import itertools
 import tantivy
 
 from releases.models import Release
-from releases.rendering import RENDERER_VERSION, render_body, renderer_settings, searchable_text
-from releases.search.query import STOP_WORDS
+from releases.rendering import (
+    RENDERER_VERSION,
+    plain_text,
+    render_body,
+    renderer_settings,
+    searchable_text,
+)
+from releases.search.query import MAX_QUERY_LENGTH, STOP_WORDS
+from releases.transcripts.models import Turn
 
 # Part of the analyzers' names, which the schema holds: raise it when the analyzers
 # or the text they are given change, and every index built before differs from
 # SCHEMA, and is rebuilt (directory.open_index). 2: bodies as readers read them,
 # which the renderer's rules decide too: its version is in the names as well.
-# 3: the body's word pairs.
-INDEX_VERSION = 3
+# 3: the body's word pairs. 4: what each person said, a document per speaker and release.
+INDEX_VERSION = 4
 ANALYZER_NAME = f"briefing-{INDEX_VERSION}.{RENDERER_VERSION}"
 WORDS_ANALYZER_NAME = f"briefing-words-{INDEX_VERSION}.{RENDERER_VERSION}"
 PAIRS_ANALYZER_NAME = f"briefing-pairs-{INDEX_VERSION}.{RENDERER_VERSION}"
@@ -48,6 +62,9 @@ MOST_STEMS_KEPT = 50_000
 WORDS_CHARACTERS = 2000
 # Longer tokens are noise (URLs, hashes) and would bloat the term dictionary.
 LONGEST_TERM = 100
+# Places left empty between two turns of one speaker: more than the words of the
+# longest search (one letter and a space each), so that no phrase spans two turns.
+TURN_GAP = " ".join(["a"] * (MAX_QUERY_LENGTH // 2 + 1))
 # A match in the title counts this many times one in the body.
 TITLE_BOOST = 3.0
 # The document that records the last journal entry the index holds (see
@@ -136,6 +153,12 @@ def build_schema():
     builder.add_text_field("pairs", tokenizer_name=PAIRS_ANALYZER_NAME, index_option="position")
     # Which releases hold a word, no more: the smallest postings there are.
     builder.add_text_field("words", tokenizer_name=WORDS_ANALYZER_NAME, index_option="basic")
+    # A speaker's document only: who speaks (a Person's id), and the turns they said.
+    builder.add_integer_field("speaker", indexed=True, fast=True)
+    builder.add_text_field("spoken", tokenizer_name=ANALYZER_NAME, index_option="position")
+    builder.add_text_field(
+        "spoken_pairs", tokenizer_name=PAIRS_ANALYZER_NAME, index_option="position"
+    )
     for name in ("category", "status"):
         builder.add_integer_field(name, indexed=True, fast=True)
     for name in ("published", "day", "year", "month", "newest", "journal"):
@@ -225,6 +248,36 @@ def release_document(pk, title, text, category_id, date, published_at, status, s
     )
 
 
+def speaker_documents(pk, category_id, date, published_at, status, turns):
+    """Return a document for each person who speaks in the release *pk*: their turns'
+    words, apart (TURN_GAP), under the release's id and filter fields.
+
+    *turns* are the release's (person id, plain text) in order, people only: a
+    reporter's question and an anonymous role speak for no one. Their word pairs
+    are indexed as the body's: none across TURN_GAP, whose words are dropped.
+    """
+    said = {}
+    for person_id, text in turns:
+        said.setdefault(person_id, []).append(text)
+    spoken = {person_id: f" {TURN_GAP} ".join(texts) for person_id, texts in said.items()}
+    return [
+        tantivy.Document(
+            id=pk,
+            speaker=person_id,
+            spoken=text,
+            spoken_pairs=word_pairs(text),
+            category=category_id,
+            status=STATUS_CODES[status],
+            published=instant(published_at),
+            day=day_number(date),
+            year=date.year,
+            month=date.month,
+            newest=newest_key(date, published_at, pk),
+        )
+        for person_id, text in spoken.items()
+    ]
+
+
 def position_document(journal_entry):
     """Return the document that says the index holds the journal up to *journal_entry*."""
     return tantivy.Document(id=POSITION_DOCUMENT_ID, journal=journal_entry)
@@ -241,6 +294,32 @@ INDEXED_COLUMNS = (
     "status",
     "slug",
 )
+
+
+def indexed_documents(releases, chunk_size):
+    """Yield, for each of *releases*, the list of its index documents: its own, and
+    its speakers' (speaker_documents), read *chunk_size* releases at a time."""
+    rows = indexed_rows(releases, chunk_size)
+    while chunk := list(itertools.islice(rows, chunk_size)):
+        turns = spoken_turns([row[0] for row in chunk])
+        for pk, title, text, category_id, date, published_at, status, slug in chunk:
+            own = release_document(pk, title, text, category_id, date, published_at, status, slug)
+            spoken = turns.get(pk, ())
+            yield [own, *speaker_documents(pk, category_id, date, published_at, status, spoken)]
+
+
+def spoken_turns(release_ids):
+    """Return {release id: [(person id, plain text)]} of the turns of *release_ids*
+    that a person said, in order, in one query."""
+    turns = {}
+    rows = (
+        Turn.objects.filter(release_id__in=release_ids, person__isnull=False)
+        .order_by("release_id", "position")
+        .values_list("release_id", "person_id", "text")
+    )
+    for release_id, person_id, text in rows:
+        turns.setdefault(release_id, []).append((person_id, plain_text(text)))
+    return turns
 
 
 def indexed_rows(releases, chunk_size):

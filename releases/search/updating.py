@@ -18,9 +18,8 @@ from releases.search import directory, freed_memory, journal
 from releases.search.schema import (
     POSITION_DOCUMENT_ID,
     SCHEMA,
-    indexed_rows,
+    indexed_documents,
     position_document,
-    release_document,
 )
 
 logger = logging.getLogger(__name__)
@@ -148,8 +147,9 @@ def apply(index, entries):
     ids = sorted({release_id for _, release_id in entries})
     writer = index.writer(WRITER_HEAP, 1)
     writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
-    for row in indexed_rows(Release.objects.filter(pk__in=ids), READ_ROWS):
-        writer.add_document(release_document(*row))
+    for documents in indexed_documents(Release.objects.filter(pk__in=ids), READ_ROWS):
+        for document in documents:
+            writer.add_document(document)
     commit_and_merge(writer, entries[-1][0])
 
 
@@ -189,8 +189,9 @@ def build_generation(on_progress=None):
     path, index = directory.new_generation()
     writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
     count = 0
-    for row in indexed_rows(Release.objects.order_by("pk"), READ_ROWS):
-        writer.add_document(release_document(*row))
+    for documents in indexed_documents(Release.objects.order_by("pk"), READ_ROWS):
+        for document in documents:
+            writer.add_document(document)
         count += 1
         if on_progress and count % READ_ROWS == 0:
             on_progress(READ_ROWS)

@@ -1,4 +1,5 @@
-"""The list a subscription follows, in words: its category, its search and its dates."""
+"""The list a subscription follows, in words: its category, its search, its speaker and
+its dates."""
 
 from django.http import QueryDict
 from django.utils.formats import date_format
@@ -21,6 +22,10 @@ def list_description(subscription):
         lines.append(("Category", subscription.category.name))
     if written.get("q"):
         lines.append(("Search", f"“{written['q']}”"))
+    if person := cleaned.get("speaker"):
+        lines.append(("Said by" if written.get("q") else "Speaker", person.name))
+    elif written.get("speaker"):
+        lines.append(("Speaker", written["speaker"]))
     for name, what in (("date_after", "From"), ("date_before", "To")):
         if value := cleaned.get(name):
             lines.append((what, date_format(value, "F j, Y")))

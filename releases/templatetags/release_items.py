@@ -46,8 +46,9 @@ def kept_item(category_slug, category_name, date, slug, title):
 
 
 def render_item(category_slug, category_name, date, slug, title, snippet_html="", anchor=""):
-    """Render the list entry of the release with these values, linked to the paragraph
-    *anchor* of its page if given."""
+    """Render the list entry of the release with these values; with *anchor* (the
+    paragraph or the speaker's turn that holds the match), its title and snippet link
+    to that place of its page."""
     url = kept_release_path(category_slug, date, slug)
     context = {
         "url": f"{url}#{anchor}" if anchor else url,
@@ -56,6 +57,7 @@ def render_item(category_slug, category_name, date, slug, title, snippet_html=""
         "category_name": category_name,
         "date": date,
         "snippet_html": snippet_html,
+        "anchored": bool(anchor),
     }
     return render_to_string(ITEM_TEMPLATE, context)
 

@@ -1,6 +1,6 @@
 """Turns derived from bodies and stored, each label resolved to a person where it can be."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.signals import post_save
 
 from releases.changes import content_changed
@@ -65,5 +65,14 @@ def connect():
 
 
 def body_saved(sender, instance, update_fields=None, **signal_arguments):
-    if update_fields is None or "body" in update_fields:
+    if update_fields is not None and "body" not in update_fields:
+        return
+    if connection.in_atomic_block:
+        # The turns commit with the save and its search journal entry.
         store_turns([instance])
+        return
+    with transaction.atomic():
+        store_turns([instance])
+        # A save outside a transaction (a shell) committed its journal entry before
+        # these turns: a search index may have read the release without them.
+        content_changed([instance.pk])
