@@ -84,8 +84,8 @@ def fixtures_imported(settings):
 def test_reader_filters_by_category_and_dates_then_opens_a_release(page, fixtures_imported):
     page.goto("/briefing-room/")
     page.get_by_label("Category", exact=True).select_option(label="Press Briefings")
-    page.get_by_label("From").fill("2021-02-01")
-    page.get_by_label("To").fill("2021-03-31")
+    page.get_by_label("From", exact=True).fill("2021-02-01")
+    page.get_by_label("To", exact=True).fill("2021-03-31")
     page.get_by_role("button", name="Search").click()
 
     page.wait_for_url(re.compile(r"category=press-briefings"))
