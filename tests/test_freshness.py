@@ -1,5 +1,6 @@
 """What a reader may be served after a change: the copy from just before it, for a few
-seconds at most, while one request renders the new one; staff see the change at once."""
+seconds at most, rendered again by one request once it is half that old; staff see the
+change at once."""
 
 import json
 import time
@@ -31,13 +32,25 @@ def retitle(release, title):
     release.save()
 
 
+def test_a_copy_younger_than_half_the_bound_is_served_without_a_render(client, make_release):
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(path)
+    assert "Before the change" in page.text
+    assert len(queries) == 1, "the content version alone: no render"
+
+
 def test_while_another_request_renders_a_reader_gets_the_copy_from_before_at_once(
-    client, make_release
+    client, make_release, later
 ):
     release = make_release(title="Before the change")
     path = release.get_absolute_url()
     client.get(path)
     retitle(release, "After the change")
+    later()
     rendering_elsewhere(path)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(path)
@@ -45,10 +58,13 @@ def test_while_another_request_renders_a_reader_gets_the_copy_from_before_at_onc
     assert len(queries) == 1, "the content version alone: no render, no session looked up"
 
 
-def test_with_no_render_under_way_the_reader_renders_the_change(client, make_release):
+def test_once_the_copy_is_half_the_bound_old_a_reader_renders_the_change(
+    client, make_release, later
+):
     release = make_release(title="Before the change")
     client.get(release.get_absolute_url())
     retitle(release, "After the change")
+    later()
     assert "After the change" in client.get(release.get_absolute_url()).text
 
 
@@ -66,7 +82,36 @@ def test_a_copy_further_behind_than_the_bound_is_never_served(
         assert "After the change" in client.get(path).text
 
 
+def test_a_copy_past_the_bound_is_never_served_however_recent_its_render(
+    client, make_release, settings, monkeypatch
+):
+    """A server whose clock runs ahead labels its copies as rendered later than they were:
+    the bound, counted from the change, still holds."""
+    settings.BRIEFING_STALE_SECONDS = 5
+    monkeypatch.setattr(pages, "RENDER_WAIT_SECONDS", 0.1)
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    with time_machine.travel(time.time() + 60):
+        client.get(path)
+    retitle(release, "After the change")
+    rendering_elsewhere(path)
+    with time_machine.travel(time.time() + 6):
+        assert "After the change" in client.get(path).text
+
+
+def test_after_a_quiet_spell_the_first_reader_renders_a_change(client, make_release, later):
+    """A copy rendered long before the change is due at once: a lone save shows to the
+    first reader after it, as before there was a bound."""
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    later()
+    retitle(release, "After the change")
+    assert "After the change" in client.get(path).text
+
+
 def test_the_staff_member_who_saved_sees_the_change_at_once(client, publisher, make_release):
+    """However young the readers' copy, and while another request renders the page."""
     release = make_release(title="Before the change")
     path = release.get_absolute_url()
     client.get(path)
@@ -79,11 +124,12 @@ def test_the_staff_member_who_saved_sees_the_change_at_once(client, publisher, m
     assert "After the change" in client.get(path).text
 
 
-def test_a_304_answers_only_for_the_copy_served(client, make_release):
+def test_a_304_answers_only_for_the_copy_served(client, make_release, later):
     release = make_release(title="Before the change")
     path = release.get_absolute_url()
     before = client.get(path)["ETag"]
     retitle(release, "After the change")
+    later()
     rendering_elsewhere(path)
     assert client.get(path, HTTP_IF_NONE_MATCH=before).status_code == 304
     assert client.get(path)["ETag"] == before
@@ -154,8 +200,8 @@ def test_with_the_database_down_the_page_kept_under_an_older_version_is_served_s
     assert client.get("/briefing-room/?q=never+asked").status_code == 503
 
 
-def test_with_redis_down_a_reader_sees_a_change_at_once(
-    client, make_release, settings, monkeypatch
+def test_with_redis_down_a_reader_renders_a_change_once_their_copy_is_due(
+    client, make_release, settings, monkeypatch, later
 ):
     """The cache answers as an empty one: a page's render lock is free, not taken."""
     # The outage this test finds is this test's: the tests after it use a Redis that is up.
@@ -169,4 +215,5 @@ def test_with_redis_down_a_reader_sees_a_change_at_once(
     release = make_release(title="Before the change")
     assert "Before the change" in client.get(release.get_absolute_url()).text
     retitle(release, "After the change")
+    later()
     assert "After the change" in client.get(release.get_absolute_url()).text

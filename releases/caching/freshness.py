@@ -8,6 +8,11 @@ waits for that render. The ContentVersion row remembers when each recent
 version was superseded (``superseded``, written by ``releases/changes.py``)
 and is read with the current token, in the one query a request costs.
 
+A copy of a version gone by is rendered again only once it is half the bound
+old: a page changed every second (an import's batches, an editor's saves) is
+then rendered every half bound rather than at every change, and its render
+has the other half to finish before the copy may no longer be served.
+
 The staff member who made a change must see it at once: a signed-in staff
 member is never served a copy of a version gone by.
 """
@@ -23,6 +28,10 @@ from django.conf import settings
 # releases) must not make the row every request reads grow without end. A
 # version forgotten sooner only makes its copies wait for a render.
 VERSIONS_REMEMBERED = 32
+
+# The share of BRIEFING_STALE_SECONDS a copy of a version gone by is served
+# before a request renders it again (see the module's docstring).
+RENDER_AGAIN_AFTER = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +52,12 @@ class Versions:
     def servable(self, version):
         """Whether a copy kept under *version* may be served to a reader now."""
         return self.behind(version) <= settings.BRIEFING_STALE_SECONDS
+
+
+def due_for_render(rendered_at):
+    """Whether a copy of a version gone by, rendered at *rendered_at* (a Unix time),
+    is old enough to be rendered again rather than served as it is."""
+    return time.time() - rendered_at >= settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER
 
 
 def read_superseded(text):

@@ -3,9 +3,10 @@
 Each page is kept under its address, with the content version it was
 rendered under (``caching/version.py``). A copy of the current version is
 served as it is. A copy of a version gone by is served while it is at most
-BRIEFING_STALE_SECONDS behind the change that superseded it, and meanwhile
-one request, the first to take the page's lock, renders the new copy: no
-other reader waits for it (stale-while-revalidate, ``caching/freshness.py``).
+BRIEFING_STALE_SECONDS behind the change that superseded it; once the copy
+is half that old, one request, the first to take the page's lock, renders
+the new copy, and no other reader waits for it (stale-while-revalidate,
+``caching/freshness.py``).
 A signed-in staff member is never served a copy of a version gone by.
 """
 
@@ -21,7 +22,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 
-from releases.caching.freshness import sees_changes_at_once
+from releases.caching.freshness import due_for_render, sees_changes_at_once
 from releases.caching.version import KEEP_SECONDS, current_versions
 from releases.rendering import renderer_settings
 
@@ -33,8 +34,10 @@ RENDER_POLL_SECONDS = 0.02
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 
-# A kept page: the content version it was rendered under, and its response.
-Copy = collections.namedtuple("Copy", "version status headers content")
+# A kept page: the content version it was rendered under, its response, and
+# when it was rendered (a Unix time, taken with the version). A copy kept
+# without that time counts as rendered long ago.
+Copy = collections.namedtuple("Copy", "version status headers content rendered_at", defaults=(0.0,))
 
 
 class LocalPages:
@@ -103,6 +106,8 @@ def cached_page(view, reads=()):
             return view(request, *args, **kwargs)
         # Noted first, for stale_copy, should the database not answer next.
         request.page_reads = reads
+        # Taken before the version is read: a copy is never younger than its label.
+        started = time.time()
         versions = current_versions()
         request.content_version = versions.current
         address = page_address(request, reads)
@@ -110,7 +115,7 @@ def cached_page(view, reads=()):
         if not_modified is not None:
             return not_modified
         render = functools.partial(
-            render_and_keep, address, versions.current, view, request, args, kwargs
+            render_and_keep, address, (versions.current, started), view, request, args, kwargs
         )
         copy = copy_to_serve(request, address, versions, render)
         if isinstance(copy, HttpResponseBase):
@@ -123,9 +128,10 @@ def cached_page(view, reads=()):
 def copy_to_serve(request, address, versions, render):
     """Return the copy of the page at *address* to serve *request*: kept, or rendered.
 
-    A copy of a version gone by is served while a render of the new one is
-    under way elsewhere; if none is, this request renders it. Staff never get
-    one: they render the page themselves rather than wait for another's render.
+    A copy of a version gone by is served as it is while it is younger than
+    half the bound, or while a render of the new one is under way elsewhere;
+    if none is, this request renders it. Staff never get one: they render the
+    page themselves rather than wait for another's render.
     A response that is not a page to keep is returned as it is.
     """
     copy = servable_copy(address, versions)
@@ -135,6 +141,8 @@ def copy_to_serve(request, address, versions, render):
         return render()
     if copy is None:
         return rendered_once(address, versions, render)
+    if not due_for_render(copy.rendered_at):
+        return copy
     rendered = rendered_if_first(address, render)
     return copy if rendered is None else rendered
 
@@ -154,7 +162,7 @@ def servable_copy(address, versions):
     ]
     if not copies:
         return None
-    freshest = min(copies, key=lambda copy: versions.behind(copy.version))
+    freshest = min(copies, key=lambda copy: (versions.behind(copy.version), -copy.rendered_at))
     LOCAL_PAGES.put(address, freshest)
     return freshest
 
@@ -169,13 +177,14 @@ def page_key(address):
     return f"page:{address}"
 
 
-def render_and_keep(address, version, view, request, args, kwargs):
-    """Render the page; return it as kept at *address* under *version*, or the response
-    if it is not kept."""
+def render_and_keep(address, label, view, request, args, kwargs):
+    """Render the page; return it as kept at *address* under *label* (the version and
+    the time it was read), or the response if it is not kept."""
     response = view(request, *args, **kwargs)
     if not cacheable(response):
         return response
-    copy = Copy(version, *freeze(response))
+    version, rendered_at = label
+    copy = Copy(version, *freeze(response), rendered_at)
     cache.set(page_key(address), tuple(copy), KEEP_SECONDS)
     LOCAL_PAGES.put(address, copy)
     return copy
