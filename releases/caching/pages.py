@@ -150,10 +150,16 @@ def copy_to_serve(request, address, versions, render):
 def servable_copy(address, versions):
     """Return the freshest copy of the page at *address* that *versions* let be served, or None.
 
-    This process's copy first: of the current version, it spares a trip to the cache.
+    This process's copy first: while it is current, or of a version gone by
+    but not yet due for a render, it spares a trip to the cache. (While the
+    content changes every second, no copy is current for long, and every
+    request would otherwise fetch the shared copy.)
     """
     local = LOCAL_PAGES.get(address)
-    if local is not None and local.version == versions.current:
+    if local is not None and (
+        local.version == versions.current
+        or (versions.servable(local.version) and not due_for_render(local.rendered_at))
+    ):
         return local
     copies = [
         copy
