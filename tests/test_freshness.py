@@ -58,6 +58,21 @@ def test_while_another_request_renders_a_reader_gets_the_copy_from_before_at_onc
     assert len(queries) == 1, "the content version alone: no render, no session looked up"
 
 
+def test_while_the_server_renders_another_page_a_due_copy_waits_its_turn_until_overdue(
+    client, make_release, settings
+):
+    settings.BRIEFING_STALE_SECONDS = 5
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    cache.add(pages.EARLY_RENDER, 1, 60)  # another page rendering early on this server
+    with time_machine.travel(time.time() + 3):  # due (2.5 s old), not overdue (3.75 s behind)
+        assert "Before the change" in client.get(path).text
+    with time_machine.travel(time.time() + 4):
+        assert "After the change" in client.get(path).text
+
+
 def test_once_the_copy_is_half_the_bound_old_a_reader_renders_the_change(
     client, make_release, later
 ):

@@ -11,7 +11,10 @@ and is read with the current token, in the one query a request costs.
 A copy of a version gone by is rendered again only once it is half the bound
 old: a page changed every second (an import's batches, an editor's saves) is
 then rendered every half bound rather than at every change, and its render
-has the other half to finish before the copy may no longer be served.
+has the other half to finish before the copy may no longer be served. Such a
+render waits its turn: a server renders one of them at a time, while its
+other workers serve copies, until the copy is three quarters of the bound
+behind its change; then the first reader free to render it does.
 
 The staff member who made a change must see it at once: a signed-in staff
 member is never served a copy of a version gone by.
@@ -30,8 +33,10 @@ from django.conf import settings
 VERSIONS_REMEMBERED = 32
 
 # The share of BRIEFING_STALE_SECONDS a copy of a version gone by is served
-# before a request renders it again (see the module's docstring).
+# before a request renders it again, and the share behind its change after
+# which that render no longer waits its turn (see the module's docstring).
 RENDER_AGAIN_AFTER = 0.5
+RENDER_AT_ONCE_AFTER = 0.75
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,6 +57,11 @@ class Versions:
     def servable(self, version):
         """Whether a copy kept under *version* may be served to a reader now."""
         return self.behind(version) <= settings.BRIEFING_STALE_SECONDS
+
+    def overdue(self, version):
+        """Whether a copy kept under *version* is so far behind that its render must
+        not wait its turn."""
+        return self.behind(version) >= settings.BRIEFING_STALE_SECONDS * RENDER_AT_ONCE_AFTER
 
 
 def due_for_render(rendered_at):

@@ -11,8 +11,10 @@ A signed-in staff member is never served a copy of a version gone by.
 """
 
 import collections
+import contextlib
 import functools
 import hashlib
+import socket
 import threading
 import time
 from urllib.parse import urlencode
@@ -31,6 +33,10 @@ from releases.rendering import renderer_settings
 RENDER_LOCK_SECONDS = 10
 RENDER_WAIT_SECONDS = 5.0
 RENDER_POLL_SECONDS = 0.02
+# Held by the one render on this server of a copy due for it but not overdue
+# (caching/freshness.py): after a change every page falls due at once, and
+# their renders together held every worker while readers queued.
+EARLY_RENDER = f"rendering-early:{socket.gethostname()}"
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 
@@ -129,8 +135,9 @@ def copy_to_serve(request, address, versions, render):
     """Return the copy of the page at *address* to serve *request*: kept, or rendered.
 
     A copy of a version gone by is served as it is while it is younger than
-    half the bound, or while a render of the new one is under way elsewhere;
-    if none is, this request renders it. Staff never get one: they render the
+    half the bound, or while a render of the new one is under way elsewhere,
+    or, until it is overdue, while the server renders another such page; if
+    none is, this request renders it. Staff never get one: they render the
     page themselves rather than wait for another's render.
     A response that is not a page to keep is returned as it is.
     """
@@ -143,7 +150,7 @@ def copy_to_serve(request, address, versions, render):
         return rendered_once(address, versions, render)
     if not due_for_render(copy.rendered_at):
         return copy
-    rendered = rendered_if_first(address, render)
+    rendered = rendered_if_first(address, render, in_turn=not versions.overdue(copy.version))
     return copy if rendered is None else rendered
 
 
@@ -196,15 +203,26 @@ def render_and_keep(address, label, view, request, args, kwargs):
     return copy
 
 
-def rendered_if_first(address, render):
-    """Return *render*() if no other request is rendering the page at *address*, or None."""
-    lock = f"rendering:{address}"
-    if not cache.add(lock, 1, RENDER_LOCK_SECONDS):
-        return None
-    try:
+def rendered_if_first(address, render, in_turn=False):
+    """Return *render*() if no other request is rendering the page at *address*, and,
+    *in_turn*, no other early render is under way on this server; or None."""
+    locks = [f"rendering:{address}", *([EARLY_RENDER] if in_turn else [])]
+    with contextlib.ExitStack() as held:
+        if not all(held.enter_context(taken(lock)) for lock in locks):
+            return None
         return render()
+
+
+@contextlib.contextmanager
+def taken(lock):
+    """Take *lock* in the cache for at most RENDER_LOCK_SECONDS; yield whether this
+    request holds it, and give it back after."""
+    holds = cache.add(lock, 1, RENDER_LOCK_SECONDS)
+    try:
+        yield holds
     finally:
-        cache.delete(lock)
+        if holds:
+            cache.delete(lock)
 
 
 def rendered_once(address, versions, render):
