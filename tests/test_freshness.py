@@ -16,6 +16,8 @@ from releases.caching import backends, pages, version
 from releases.caching.freshness import VERSIONS_REMEMBERED, Versions, superseded_record
 from releases.caching.pages import page_address
 from releases.caching.version import read_version
+from releases.search import directory, journal
+from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 from tests.own_services import free_port
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +83,32 @@ def test_once_the_copy_is_half_the_bound_old_a_reader_renders_the_change(
     retitle(release, "After the change")
     later()
     assert "After the change" in client.get(release.get_absolute_url()).text
+
+
+def test_a_search_the_index_is_behind_on_leaves_the_copy_from_before_for_another_half_bound(
+    client, make_release, later
+):
+    """A search rendered while its index catches up is not kept: without this, every
+    reader would render it again until the index caught up."""
+    make_release(title="Harbour Dredging Resumes")
+    path = "/briefing-room/?q=harbour"
+    assert "Dredging Resumes" in client.get(path).text
+    make_release(title="Harbour Fees Rise")
+    # More changes than a search takes in itself (to releases never stored).
+    journal.append(range(10**6, 10**6 + CAUGHT_UP_IN_REQUEST))
+    later()
+    try:
+        with directory.writer_lock():  # the catching up a search starts waits for it
+            assert "Search is catching up" in client.get(path).text, "whose turn it was"
+            with CaptureQueriesContext(connection) as queries:
+                again = client.get(path).text
+    finally:
+        Background.finish()
+    assert "Fees Rise" not in again
+    assert "Search is catching up" not in again
+    assert len(queries) == 1, "the content version alone: no render"
+    later()  # the bound past the change: the copy from before is never served again
+    assert client.get(path).context is not None, "rendered, not the copy from before"
 
 
 def test_a_copy_further_behind_than_the_bound_is_never_served(

@@ -41,8 +41,9 @@ EARLY_RENDER = f"rendering-early:{socket.gethostname()}"
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 
 # A kept page: the content version it was rendered under, its response, and
-# when it was rendered (a Unix time, taken with the version). A copy kept
-# without that time counts as rendered long ago.
+# when it was rendered (a Unix time, taken with the version), or when a render
+# in its place last gave nothing to keep. A copy kept without that time counts
+# as rendered long ago.
 Copy = collections.namedtuple("Copy", "version status headers content rendered_at", defaults=(0.0,))
 
 
@@ -139,7 +140,10 @@ def copy_to_serve(request, address, versions, render):
     or, until it is overdue, while the server renders another such page; if
     none is, this request renders it. Staff never get one: they render the
     page themselves rather than wait for another's render.
-    A response that is not a page to keep is returned as it is.
+    A response that is not a page to keep is returned as it is; the copy
+    from before then stands for another half bound (while its version lets
+    it be served): a search rendered while the index catches up is not kept,
+    and would otherwise be rendered again by every reader.
     """
     copy = servable_copy(address, versions)
     if copy is not None and copy.version == versions.current:
@@ -151,6 +155,8 @@ def copy_to_serve(request, address, versions, render):
     if not due_for_render(copy.rendered_at):
         return copy
     rendered = rendered_if_first(address, render, in_turn=not versions.overdue(copy.version))
+    if isinstance(rendered, HttpResponseBase):
+        keep(address, copy._replace(rendered_at=time.time()))
     return copy if rendered is None else rendered
 
 
@@ -197,7 +203,11 @@ def render_and_keep(address, label, view, request, args, kwargs):
     if not cacheable(response):
         return response
     version, rendered_at = label
-    copy = Copy(version, *freeze(response), rendered_at)
+    return keep(address, Copy(version, *freeze(response), rendered_at))
+
+
+def keep(address, copy):
+    """Keep *copy* as the page at *address*, in the cache and in this process; return it."""
     cache.set(page_key(address), tuple(copy), KEEP_SECONDS)
     LOCAL_PAGES.put(address, copy)
     return copy
