@@ -167,6 +167,25 @@ def test_the_staff_member_who_saved_sees_the_change_at_once(client, publisher, m
     assert "After the change" in client.get(path).text
 
 
+def test_a_copy_kept_before_copies_carried_their_render_time_counts_as_rendered_long_ago(
+    client, make_release
+):
+    """Copies a server kept before an upgrade are read, not a 500: of the current version
+    they are served, and of a version gone by they are due for a render at once."""
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    key = pages.page_key(page_address(RequestFactory().get(path), ()))
+    version, status, headers, content, _ = cache.get(key)
+    cache.set(key, (version, status, headers, content))
+    pages.LOCAL_PAGES.clear()
+    assert "Before the change" in client.get(path).text
+    retitle(release, "After the change")
+    pages.LOCAL_PAGES.clear()
+    cache.set(key, (version, status, headers, content))
+    assert "After the change" in client.get(path).text
+
+
 def test_a_304_answers_only_for_the_copy_served(client, make_release, later):
     release = make_release(title="Before the change")
     path = release.get_absolute_url()

@@ -189,7 +189,7 @@ def servable_copy(address, versions):
 def shared_copy(address):
     """Return the copy of the page at *address* in the shared cache, or None."""
     stored = cache.get(page_key(address))
-    return None if stored is None else Copy._make(stored)
+    return None if stored is None else Copy(*stored)
 
 
 def page_key(address):
