@@ -154,10 +154,23 @@ def copy_to_serve(request, address, versions, render):
         return rendered_once(address, versions, render)
     if not due_for_render(copy.rendered_at):
         return copy
-    rendered = rendered_if_first(address, render, in_turn=not versions.overdue(copy.version))
+    rendered = rendered_if_first(
+        address,
+        functools.partial(rendered_or_standing, address, copy, render),
+        in_turn=not versions.overdue(copy.version),
+    )
+    return copy if rendered is None else rendered
+
+
+def rendered_or_standing(address, copy, render):
+    """Return *render*(); if it gives nothing to keep, keep *copy* as rendered now.
+
+    Called under the page's lock: no other render's copy is overwritten.
+    """
+    rendered = render()
     if isinstance(rendered, HttpResponseBase):
         keep(address, copy._replace(rendered_at=time.time()))
-    return copy if rendered is None else rendered
+    return rendered
 
 
 def servable_copy(address, versions):
