@@ -8,13 +8,16 @@ import datetime
 import multiprocessing.process
 import os
 import subprocess
+import time
 import uuid
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.cache import cache
 from django.core.management import CommandError, call_command
 
+from releases.caching.freshness import RENDER_AGAIN_AFTER
 from releases.caching.pages import LOCAL_PAGES
 from releases.models import Category, Release
 from releases.search import directory
@@ -221,3 +224,16 @@ def editor(db):
 @pytest.fixture
 def publisher(db):
     return staff_member("percy", "Publishers")
+
+
+@pytest.fixture
+def later():
+    """Return a function that moves the clock on until a reader's copy of a page kept
+    before a change is rendered again for them: RENDER_AGAIN_AFTER of the bound.
+
+    Until then a reader may be served the copy from before the change
+    (``caching/freshness.py``): what a reader sees a moment after a change is
+    the copy from before it; what they see this long after is the change.
+    """
+    with time_machine.travel(time.time()) as clock:
+        yield lambda: clock.shift(settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER)

@@ -147,7 +147,7 @@ def test_facets_and_count_agree_with_the_releases(client, releases, params):
     }
 
 
-def test_facets_take_a_fixed_number_of_queries(client, make_release):
+def test_facets_take_a_fixed_number_of_queries(client, make_release, later):
     make_release(date=datetime.date(2020, 1, 1))
     # Counted with the search index up to date: catching it up has queries of its own.
     client.get(LIST, {"q": "number"})
@@ -155,6 +155,7 @@ def test_facets_take_a_fixed_number_of_queries(client, make_release):
         client.get(LIST, {"q": "body"})
     for year in range(2010, 2020):
         make_release(category=f"category-{year}", date=datetime.date(year, 1, 1))
+    later()
     client.get(LIST, {"q": "number"})
     with CaptureQueriesContext(connection) as many:
         response = client.get(LIST, {"q": "body"})
@@ -185,12 +186,13 @@ def test_the_count_shown_is_the_lists(client, releases, params):
 
 
 @pytest.mark.parametrize("path", ["/briefing-room/2021/", "/briefing-room/press-briefings/2021/"])
-def test_archive_pages_take_a_fixed_number_of_queries(client, make_release, path):
+def test_archive_pages_take_a_fixed_number_of_queries(client, make_release, path, later):
     make_release(category="press-briefings", date=datetime.date(2021, 1, 1))
     with CaptureQueriesContext(connection) as few:
         client.get(path)
     for month in range(1, 13):
         make_release(category="press-briefings", date=datetime.date(2021, month, 2))
+    later()
     with CaptureQueriesContext(connection) as many:
         response = client.get(path)
     assert len(response.context["month_facet"]) == 12

@@ -1,5 +1,6 @@
 """What a reader may be served after a change: the copy from just before it, for a few
-seconds at most, while one request renders the new one; staff see the change at once."""
+seconds at most, rendered again by one request once it is half that old; staff see the
+change at once."""
 
 import json
 import time
@@ -15,6 +16,8 @@ from releases.caching import backends, pages, version
 from releases.caching.freshness import VERSIONS_REMEMBERED, Versions, superseded_record
 from releases.caching.pages import page_address
 from releases.caching.version import read_version
+from releases.search import directory, journal
+from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 from tests.own_services import free_port
 
 pytestmark = pytest.mark.django_db
@@ -31,13 +34,25 @@ def retitle(release, title):
     release.save()
 
 
+def test_a_copy_younger_than_half_the_bound_is_served_without_a_render(client, make_release):
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(path)
+    assert "Before the change" in page.text
+    assert len(queries) == 1, "the content version alone: no render"
+
+
 def test_while_another_request_renders_a_reader_gets_the_copy_from_before_at_once(
-    client, make_release
+    client, make_release, later
 ):
     release = make_release(title="Before the change")
     path = release.get_absolute_url()
     client.get(path)
     retitle(release, "After the change")
+    later()
     rendering_elsewhere(path)
     with CaptureQueriesContext(connection) as queries:
         page = client.get(path)
@@ -45,11 +60,55 @@ def test_while_another_request_renders_a_reader_gets_the_copy_from_before_at_onc
     assert len(queries) == 1, "the content version alone: no render, no session looked up"
 
 
-def test_with_no_render_under_way_the_reader_renders_the_change(client, make_release):
+def test_while_the_server_renders_another_page_a_due_copy_waits_its_turn_until_overdue(
+    client, make_release, settings
+):
+    settings.BRIEFING_STALE_SECONDS = 5
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    retitle(release, "After the change")
+    cache.add(pages.EARLY_RENDER, 1, 60)  # another page rendering early on this server
+    with time_machine.travel(time.time() + 3):  # due (2.5 s old), not overdue (3.75 s behind)
+        assert "Before the change" in client.get(path).text
+    with time_machine.travel(time.time() + 4):
+        assert "After the change" in client.get(path).text
+
+
+def test_once_the_copy_is_half_the_bound_old_a_reader_renders_the_change(
+    client, make_release, later
+):
     release = make_release(title="Before the change")
     client.get(release.get_absolute_url())
     retitle(release, "After the change")
+    later()
     assert "After the change" in client.get(release.get_absolute_url()).text
+
+
+def test_a_search_the_index_is_behind_on_leaves_the_copy_from_before_for_another_half_bound(
+    client, make_release, later
+):
+    """A search rendered while its index catches up is not kept: without this, every
+    reader would render it again until the index caught up."""
+    make_release(title="Harbour Dredging Resumes")
+    path = "/briefing-room/?q=harbour"
+    assert "Dredging Resumes" in client.get(path).text
+    make_release(title="Harbour Fees Rise")
+    # More changes than a search takes in itself (to releases never stored).
+    journal.append(range(10**6, 10**6 + CAUGHT_UP_IN_REQUEST))
+    later()
+    try:
+        with directory.writer_lock():  # the catching up a search starts waits for it
+            assert "Search is catching up" in client.get(path).text, "whose turn it was"
+            with CaptureQueriesContext(connection) as queries:
+                again = client.get(path).text
+    finally:
+        Background.finish()
+    assert "Fees Rise" not in again
+    assert "Search is catching up" not in again
+    assert len(queries) == 1, "the content version alone: no render"
+    later()  # the bound past the change: the copy from before is never served again
+    assert client.get(path).context is not None, "rendered, not the copy from before"
 
 
 def test_a_copy_further_behind_than_the_bound_is_never_served(
@@ -66,7 +125,36 @@ def test_a_copy_further_behind_than_the_bound_is_never_served(
         assert "After the change" in client.get(path).text
 
 
+def test_a_copy_past_the_bound_is_never_served_however_recent_its_render(
+    client, make_release, settings, monkeypatch
+):
+    """A server whose clock runs ahead labels its copies as rendered later than they were:
+    the bound, counted from the change, still holds."""
+    settings.BRIEFING_STALE_SECONDS = 5
+    monkeypatch.setattr(pages, "RENDER_WAIT_SECONDS", 0.1)
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    with time_machine.travel(time.time() + 60):
+        client.get(path)
+    retitle(release, "After the change")
+    rendering_elsewhere(path)
+    with time_machine.travel(time.time() + 6):
+        assert "After the change" in client.get(path).text
+
+
+def test_after_a_quiet_spell_the_first_reader_renders_a_change(client, make_release, later):
+    """A copy rendered long before the change is due at once: a lone save shows to the
+    first reader after it, as before there was a bound."""
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    later()
+    retitle(release, "After the change")
+    assert "After the change" in client.get(path).text
+
+
 def test_the_staff_member_who_saved_sees_the_change_at_once(client, publisher, make_release):
+    """However young the readers' copy, and while another request renders the page."""
     release = make_release(title="Before the change")
     path = release.get_absolute_url()
     client.get(path)
@@ -79,11 +167,31 @@ def test_the_staff_member_who_saved_sees_the_change_at_once(client, publisher, m
     assert "After the change" in client.get(path).text
 
 
-def test_a_304_answers_only_for_the_copy_served(client, make_release):
+def test_a_copy_kept_before_copies_carried_their_render_time_counts_as_rendered_long_ago(
+    client, make_release
+):
+    """Copies a server kept before an upgrade are read, not a 500: of the current version
+    they are served, and of a version gone by they are due for a render at once."""
+    release = make_release(title="Before the change")
+    path = release.get_absolute_url()
+    client.get(path)
+    key = pages.page_key(page_address(RequestFactory().get(path), ()))
+    version, status, headers, content, _ = cache.get(key)
+    cache.set(key, (version, status, headers, content))
+    pages.LOCAL_PAGES.clear()
+    assert "Before the change" in client.get(path).text
+    retitle(release, "After the change")
+    pages.LOCAL_PAGES.clear()
+    cache.set(key, (version, status, headers, content))
+    assert "After the change" in client.get(path).text
+
+
+def test_a_304_answers_only_for_the_copy_served(client, make_release, later):
     release = make_release(title="Before the change")
     path = release.get_absolute_url()
     before = client.get(path)["ETag"]
     retitle(release, "After the change")
+    later()
     rendering_elsewhere(path)
     assert client.get(path, HTTP_IF_NONE_MATCH=before).status_code == 304
     assert client.get(path)["ETag"] == before
@@ -154,8 +262,8 @@ def test_with_the_database_down_the_page_kept_under_an_older_version_is_served_s
     assert client.get("/briefing-room/?q=never+asked").status_code == 503
 
 
-def test_with_redis_down_a_reader_sees_a_change_at_once(
-    client, make_release, settings, monkeypatch
+def test_with_redis_down_a_reader_renders_a_change_once_their_copy_is_due(
+    client, make_release, settings, monkeypatch, later
 ):
     """The cache answers as an empty one: a page's render lock is free, not taken."""
     # The outage this test finds is this test's: the tests after it use a Redis that is up.
@@ -169,4 +277,5 @@ def test_with_redis_down_a_reader_sees_a_change_at_once(
     release = make_release(title="Before the change")
     assert "Before the change" in client.get(release.get_absolute_url()).text
     retitle(release, "After the change")
+    later()
     assert "After the change" in client.get(release.get_absolute_url()).text

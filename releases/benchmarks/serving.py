@@ -9,6 +9,7 @@ these machines are shared and their speed drifts.
 import dataclasses
 import http.cookiejar
 import re
+import resource
 import shutil
 import signal
 import statistics
@@ -141,25 +142,55 @@ def mix_beside(command, environment, base, paths, seconds, connections, director
     return (its Load, a note on how the command went).
 
     A command still running when the load ends is waited for, or stopped if it
-    never ends by itself (the busy loop).
+    never ends by itself (the busy loop). The note gives the cores it kept busy,
+    on average from its start to its end: what it took from the readers.
     """
     if command is None:
         return drive_mix(base, paths, seconds, connections, directory), ""
+    started = time.monotonic()
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, text=True)
     try:
         load = drive_mix(base, paths, seconds, connections, directory)
         running = process.poll() is None
+        # wrk is reaped by now: what the children use from here on is the command's.
+        before = children_cpu_seconds()
     finally:
         if command[-1] == BUSY_LOOP:
             process.terminate()
         output, _ = process.communicate()
+    cores = (children_cpu_seconds() - before) / (time.monotonic() - started)
+    note = f"  ({cores:.2f} cores"
     if process.returncode not in (0, -signal.SIGTERM):
-        return load, f"  (it failed: exit status {process.returncode})"
-    if command[-1] == BUSY_LOOP:
-        return load, ""
+        return load, f"{note}; it failed: exit status {process.returncode})"
     if output.strip().isdecimal():
-        return load, f"  ({int(output)} saves)"
-    return load, "" if running else "  (it ended before the load did)"
+        return load, f"{note}; {int(output)} saves)"
+    if command[-1] == BUSY_LOOP or running:
+        return load, f"{note})"
+    return load, f"{note}; it ended before the load did)"
+
+
+def children_cpu_seconds():
+    """Return the CPU time, user and system, of this process's children reaped so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# gunicorn's access log line ends with the request's time in the worker:
+# briefing/gunicorn.conf.py.
+ACCESS_TIME = re.compile(rb" (\d+)ms$", re.M)
+# A page served from a kept copy takes a few milliseconds in the worker; one
+# rendered, tens of milliseconds.
+RENDER_MS = 20
+
+
+def slow_requests(log, offset):
+    """Return (how many, their milliseconds in all) of the requests logged in *log*
+    after *offset* (bytes) that took a worker RENDER_MS or more: mostly renders."""
+    with open(log, "rb") as lines:
+        lines.seek(offset)
+        times = [int(ms) for ms in ACCESS_TIME.findall(lines.read())]
+    slow = [ms for ms in times if ms >= RENDER_MS]
+    return len(slow), sum(slow)
 
 
 def changed_copies(archive, directory, count):

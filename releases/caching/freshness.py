@@ -8,6 +8,14 @@ waits for that render. The ContentVersion row remembers when each recent
 version was superseded (``superseded``, written by ``releases/changes.py``)
 and is read with the current token, in the one query a request costs.
 
+A copy of a version gone by is rendered again only once it is half the bound
+old: a page changed every second (an import's batches, an editor's saves) is
+then rendered every half bound rather than at every change, and its render
+has the other half to finish before the copy may no longer be served. Such a
+render waits its turn: a server renders one of them at a time, while its
+other workers serve copies, until the copy is three quarters of the bound
+behind its change; then the first reader free to render it does.
+
 The staff member who made a change must see it at once: a signed-in staff
 member is never served a copy of a version gone by.
 """
@@ -23,6 +31,12 @@ from django.conf import settings
 # releases) must not make the row every request reads grow without end. A
 # version forgotten sooner only makes its copies wait for a render.
 VERSIONS_REMEMBERED = 32
+
+# The share of BRIEFING_STALE_SECONDS a copy of a version gone by is served
+# before a request renders it again, and the share behind its change after
+# which that render no longer waits its turn (see the module's docstring).
+RENDER_AGAIN_AFTER = 0.5
+RENDER_AT_ONCE_AFTER = 0.75
 
 
 @dataclasses.dataclass(frozen=True)
@@ -43,6 +57,17 @@ class Versions:
     def servable(self, version):
         """Whether a copy kept under *version* may be served to a reader now."""
         return self.behind(version) <= settings.BRIEFING_STALE_SECONDS
+
+    def overdue(self, version):
+        """Whether a copy kept under *version* is so far behind that its render must
+        not wait its turn."""
+        return self.behind(version) >= settings.BRIEFING_STALE_SECONDS * RENDER_AT_ONCE_AFTER
+
+
+def due_for_render(rendered_at):
+    """Whether a copy of a version gone by, rendered at *rendered_at* (a Unix time),
+    is old enough to be rendered again rather than served as it is."""
+    return time.time() - rendered_at >= settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER
 
 
 def read_superseded(text):

@@ -3,15 +3,18 @@
 Each page is kept under its address, with the content version it was
 rendered under (``caching/version.py``). A copy of the current version is
 served as it is. A copy of a version gone by is served while it is at most
-BRIEFING_STALE_SECONDS behind the change that superseded it, and meanwhile
-one request, the first to take the page's lock, renders the new copy: no
-other reader waits for it (stale-while-revalidate, ``caching/freshness.py``).
+BRIEFING_STALE_SECONDS behind the change that superseded it; once the copy
+is half that old, one request, the first to take the page's lock, renders
+the new copy, and no other reader waits for it (stale-while-revalidate,
+``caching/freshness.py``).
 A signed-in staff member is never served a copy of a version gone by.
 """
 
 import collections
+import contextlib
 import functools
 import hashlib
+import socket
 import threading
 import time
 from urllib.parse import urlencode
@@ -21,7 +24,7 @@ from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseBase
 from django.utils.cache import get_conditional_response
 
-from releases.caching.freshness import sees_changes_at_once
+from releases.caching.freshness import due_for_render, sees_changes_at_once
 from releases.caching.version import KEEP_SECONDS, current_versions
 from releases.rendering import renderer_settings
 
@@ -30,11 +33,18 @@ from releases.rendering import renderer_settings
 RENDER_LOCK_SECONDS = 10
 RENDER_WAIT_SECONDS = 5.0
 RENDER_POLL_SECONDS = 0.02
+# Held by the one render on this server of a copy due for it but not overdue
+# (caching/freshness.py): after a change every page falls due at once, and
+# their renders together held every worker while readers queued.
+EARLY_RENDER = f"rendering-early:{socket.gethostname()}"
 # Headers that belong to one response, never to a copy served to someone else.
 PRIVATE_HEADERS = {"set-cookie", "vary"}
 
-# A kept page: the content version it was rendered under, and its response.
-Copy = collections.namedtuple("Copy", "version status headers content")
+# A kept page: the content version it was rendered under, its response, and
+# when it was rendered (a Unix time, taken with the version), or when a render
+# in its place last gave nothing to keep. A copy kept without that time counts
+# as rendered long ago.
+Copy = collections.namedtuple("Copy", "version status headers content rendered_at", defaults=(0.0,))
 
 
 class LocalPages:
@@ -103,6 +113,8 @@ def cached_page(view, reads=()):
             return view(request, *args, **kwargs)
         # Noted first, for stale_copy, should the database not answer next.
         request.page_reads = reads
+        # Taken before the version is read: a copy is never younger than its label.
+        started = time.time()
         versions = current_versions()
         request.content_version = versions.current
         address = page_address(request, reads)
@@ -110,7 +122,7 @@ def cached_page(view, reads=()):
         if not_modified is not None:
             return not_modified
         render = functools.partial(
-            render_and_keep, address, versions.current, view, request, args, kwargs
+            render_and_keep, address, (versions.current, started), view, request, args, kwargs
         )
         copy = copy_to_serve(request, address, versions, render)
         if isinstance(copy, HttpResponseBase):
@@ -123,10 +135,15 @@ def cached_page(view, reads=()):
 def copy_to_serve(request, address, versions, render):
     """Return the copy of the page at *address* to serve *request*: kept, or rendered.
 
-    A copy of a version gone by is served while a render of the new one is
-    under way elsewhere; if none is, this request renders it. Staff never get
-    one: they render the page themselves rather than wait for another's render.
-    A response that is not a page to keep is returned as it is.
+    A copy of a version gone by is served as it is while it is younger than
+    half the bound, or while a render of the new one is under way elsewhere,
+    or, until it is overdue, while the server renders another such page; if
+    none is, this request renders it. Staff never get one: they render the
+    page themselves rather than wait for another's render.
+    A response that is not a page to keep is returned as it is; the copy
+    from before then stands for another half bound (while its version lets
+    it be served): a search rendered while the index catches up is not kept,
+    and would otherwise be rendered again by every reader.
     """
     copy = servable_copy(address, versions)
     if copy is not None and copy.version == versions.current:
@@ -135,17 +152,40 @@ def copy_to_serve(request, address, versions, render):
         return render()
     if copy is None:
         return rendered_once(address, versions, render)
-    rendered = rendered_if_first(address, render)
+    if not due_for_render(copy.rendered_at):
+        return copy
+    rendered = rendered_if_first(
+        address,
+        functools.partial(rendered_or_standing, address, copy, render),
+        in_turn=not versions.overdue(copy.version),
+    )
     return copy if rendered is None else rendered
+
+
+def rendered_or_standing(address, copy, render):
+    """Return *render*(); if it gives nothing to keep, keep *copy* as rendered now.
+
+    Called under the page's lock: no other render's copy is overwritten.
+    """
+    rendered = render()
+    if isinstance(rendered, HttpResponseBase):
+        keep(address, copy._replace(rendered_at=time.time()))
+    return rendered
 
 
 def servable_copy(address, versions):
     """Return the freshest copy of the page at *address* that *versions* let be served, or None.
 
-    This process's copy first: of the current version, it spares a trip to the cache.
+    This process's copy first: while it is current, or of a version gone by
+    but not yet due for a render, it spares a trip to the cache. (While the
+    content changes every second, no copy is current for long, and every
+    request would otherwise fetch the shared copy.)
     """
     local = LOCAL_PAGES.get(address)
-    if local is not None and local.version == versions.current:
+    if local is not None and (
+        local.version == versions.current
+        or (versions.servable(local.version) and not due_for_render(local.rendered_at))
+    ):
         return local
     copies = [
         copy
@@ -154,7 +194,7 @@ def servable_copy(address, versions):
     ]
     if not copies:
         return None
-    freshest = min(copies, key=lambda copy: versions.behind(copy.version))
+    freshest = min(copies, key=lambda copy: (versions.behind(copy.version), -copy.rendered_at))
     LOCAL_PAGES.put(address, freshest)
     return freshest
 
@@ -162,34 +202,50 @@ def servable_copy(address, versions):
 def shared_copy(address):
     """Return the copy of the page at *address* in the shared cache, or None."""
     stored = cache.get(page_key(address))
-    return None if stored is None else Copy._make(stored)
+    return None if stored is None else Copy(*stored)
 
 
 def page_key(address):
     return f"page:{address}"
 
 
-def render_and_keep(address, version, view, request, args, kwargs):
-    """Render the page; return it as kept at *address* under *version*, or the response
-    if it is not kept."""
+def render_and_keep(address, label, view, request, args, kwargs):
+    """Render the page; return it as kept at *address* under *label* (the version and
+    the time it was read), or the response if it is not kept."""
     response = view(request, *args, **kwargs)
     if not cacheable(response):
         return response
-    copy = Copy(version, *freeze(response))
+    version, rendered_at = label
+    return keep(address, Copy(version, *freeze(response), rendered_at))
+
+
+def keep(address, copy):
+    """Keep *copy* as the page at *address*, in the cache and in this process; return it."""
     cache.set(page_key(address), tuple(copy), KEEP_SECONDS)
     LOCAL_PAGES.put(address, copy)
     return copy
 
 
-def rendered_if_first(address, render):
-    """Return *render*() if no other request is rendering the page at *address*, or None."""
-    lock = f"rendering:{address}"
-    if not cache.add(lock, 1, RENDER_LOCK_SECONDS):
-        return None
-    try:
+def rendered_if_first(address, render, in_turn=False):
+    """Return *render*() if no other request is rendering the page at *address*, and,
+    *in_turn*, no other early render is under way on this server; or None."""
+    locks = [f"rendering:{address}", *([EARLY_RENDER] if in_turn else [])]
+    with contextlib.ExitStack() as held:
+        if not all(held.enter_context(taken(lock)) for lock in locks):
+            return None
         return render()
+
+
+@contextlib.contextmanager
+def taken(lock):
+    """Take *lock* in the cache for at most RENDER_LOCK_SECONDS; yield whether this
+    request holds it, and give it back after."""
+    holds = cache.add(lock, 1, RENDER_LOCK_SECONDS)
+    try:
+        yield holds
     finally:
-        cache.delete(lock)
+        if holds:
+            cache.delete(lock)
 
 
 def rendered_once(address, versions, render):

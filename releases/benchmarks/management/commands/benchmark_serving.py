@@ -85,7 +85,7 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             with serving.running_gunicorn(url, log, **cache) as base:
                 self.pages("cached (pages in Redis)", base, count)
                 self.long_load(base)
-                self.churn(base, url, workdir)
+                self.churn(base, url, workdir, log)
         finally:
             store = redis.Redis.from_url(REDIS_URL)
             for key in store.scan_iter(f"{prefix}:*"):
@@ -135,9 +135,13 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             f"p50 {load.p50:.1f} ms, p99 {load.p99:.1f} ms, {load.errors} errors"
         )
 
-    def churn(self, base, url, workdir):
+    def churn(self, base, url, workdir, log):
         """The reader mix alone, beside a busy process, while ``import_release --jobs 1``
-        stores changed files, and while an editor saves a release every second."""
+        stores changed files, and while an editor saves a release every second.
+
+        Each row also counts the requests that held a worker for RENDER_MS or
+        more (*log* is gunicorn's access log): mostly the pages rendered again.
+        """
         seconds = self.options["churn_seconds"]
         connections = self.options["churn_connections"]
         paths = serving_benchmark.reader_mix(base)
@@ -155,16 +159,21 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         ]
         environment = serving.child_env(url, **self.cache_environment)
         self.say(f"  reader mix ({len(paths)} pages), {connections} connections, {seconds} s each:")
-        self.say(f"    {'beside':30}{'requests/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
+        self.say(
+            f"    {'beside':30}{'requests/s':>11}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+            f"{f'>={serving_benchmark.RENDER_MS} ms':>10}{'their s':>9}"
+        )
         loads = {}
         for label, command in beside:
+            offset = log.stat().st_size
             load, note = serving_benchmark.mix_beside(
                 command, environment, base, paths, seconds, connections, workdir
             )
+            slow, slow_ms = serving_benchmark.slow_requests(log, offset)
             loads[label] = load
             self.say(
                 f"    {label:30}{load.rate:11,.0f}{load.p50:9.1f}{load.p99:9.1f}{load.errors:8}"
-                f"{note}"
+                f"{slow:10}{slow_ms / 1000:9.1f}{note}"
             )
         busy = loads["a busy process"].p99
         self.say(
