@@ -211,8 +211,11 @@ def former_permalink_lookups(client, release):
     return sum("releases_formerpermalink" in query["sql"] for query in queries.captured_queries)
 
 
-def test_only_a_release_from_an_archive_host_looks_for_its_original_permalink(client, imported):
+def test_only_a_release_from_an_archive_host_looks_for_its_original_permalink(
+    client, imported, later
+):
     assert former_permalink_lookups(client, imported(briefing_text())) == 0
+    later()
     assert former_permalink_lookups(client, imported(as_archived(briefing_text()))) == 1
 
 

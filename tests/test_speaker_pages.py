@@ -124,11 +124,12 @@ def test_the_index_lists_people_by_appearances_with_their_counts(client, make_re
     ]
 
 
-def test_a_change_to_a_transcript_shows_on_the_speakers_cached_page(client, make_release):
+def test_a_change_to_a_transcript_shows_on_the_speakers_cached_page(client, make_release, later):
     release = make_release(category="press-briefings", body=GAGGLE)
     assert "<dt>Turns</dt><dd>2</dd>" in text_of(client.get(PSAKI))
     release.body = "MS. PSAKI:  Only one.\n"
     release.save()
+    later()
     assert "<dt>Turns</dt><dd>1</dd>" in text_of(client.get(PSAKI))
 
 

@@ -165,15 +165,17 @@ def test_a_search_no_one_said_has_no_speaker_facet(client, briefings):
     assert 'id="speaker-facet-heading"' not in page(client, q="statement").text
 
 
-def test_a_changed_body_changes_who_said_it_in_the_index(client, make_release):
+def test_a_changed_body_changes_who_said_it_in_the_index(client, make_release, later):
     release = make_release(title="Briefing", body="MS. PSAKI:  Inflation is falling.\n")
     assert count(page(client, q="inflation", speaker="jen-psaki")) == 1
     release.body = "MS. PSAKI:  Good afternoon.\n\nTHE PRESIDENT:  Inflation is falling.\n"
     release.save()
+    later()
     assert count(page(client, q="inflation", speaker="jen-psaki")) == 0
     assert count(page(client, q="inflation", speaker="joe-biden")) == 1
     assert count(page(client, speaker="jen-psaki")) == 1, "she still speaks in it"
     release.delete()
+    later()
     assert count(page(client, q="inflation", speaker="joe-biden")) == 0
 
 

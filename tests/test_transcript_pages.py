@@ -252,7 +252,7 @@ def test_the_api_gives_each_turn_its_speaker_person_text_and_anchor(client, run_
     assert [turn["anchor"] for turn in turns] == [f"t{n}" for n in range(1, len(turns) + 1)]
 
 
-def test_a_new_alias_links_its_turns_once_the_releases_are_refreshed(client, make_release):
+def test_a_new_alias_links_its_turns_once_the_releases_are_refreshed(client, make_release, later):
     release = make_release(
         category="press-briefings",
         body="MR. ROUSE-SMITH:  Thank you.\n\nQ  A question.\n\nMR. ROUSE-SMITH:  Next.\n",
@@ -261,6 +261,7 @@ def test_a_new_alias_links_its_turns_once_the_releases_are_refreshed(client, mak
     person = Person.objects.create(name="Cecil Rouse-Smith", slug="cecil-rouse-smith")
     Alias.objects.create(person=person, label="MR. ROUSE-SMITH")
     assert refresh_speakers(Release.objects.filter(turns__key="MR ROUSE-SMITH")) == 1
+    later()
     assert speaker_lines(page(client, release))[0] == (
         "t1",
         "MR. ROUSE-SMITH:",
