@@ -238,14 +238,21 @@ def release_document(pk, title, text, category_id, date, published_at, status, s
         body=text,
         pairs=word_pairs(text),
         words=[title, text[:WORDS_CHARACTERS]],
-        category=category_id,
-        status=STATUS_CODES[status],
-        published=instant(published_at),
-        day=day_number(date),
-        year=date.year,
-        month=date.month,
-        newest=newest_key(date, published_at, pk),
+        **filter_fields(pk, category_id, date, published_at, status),
     )
+
+
+def filter_fields(pk, category_id, date, published_at, status):
+    """Return the fields a release's documents are filtered, counted and ordered by."""
+    return {
+        "category": category_id,
+        "status": STATUS_CODES[status],
+        "published": instant(published_at),
+        "day": day_number(date),
+        "year": date.year,
+        "month": date.month,
+        "newest": newest_key(date, published_at, pk),
+    }
 
 
 def speaker_documents(pk, category_id, date, published_at, status, turns):
@@ -266,13 +273,7 @@ def speaker_documents(pk, category_id, date, published_at, status, turns):
             speaker=person_id,
             spoken=text,
             spoken_pairs=word_pairs(text),
-            category=category_id,
-            status=STATUS_CODES[status],
-            published=instant(published_at),
-            day=day_number(date),
-            year=date.year,
-            month=date.month,
-            newest=newest_key(date, published_at, pk),
+            **filter_fields(pk, category_id, date, published_at, status),
         )
         for person_id, text in spoken.items()
     ]
