@@ -202,10 +202,11 @@ def bibtex_url(url):
 
 
 def bibtex_key(source):
-    """Return a citation key in the usual form: office, year, the title's first word."""
+    """Return a citation key: the office, the date and the title's words. The usual
+    office, year and first word is not enough: an office issues many press
+    briefings a year, and one .bib file may cite several."""
     office = slugify(source.office).removeprefix("the-").replace("-", "")
-    first_word = slugify(source.title).partition("-")[0]
-    return f"{office}{source.date.year}{first_word}"
+    return f"{office}{source.date:%Y-%m-%d}-{slugify(source.title)}"
 
 
 def bibtex(source):

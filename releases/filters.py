@@ -7,10 +7,12 @@ database, under one set of Criteria. Its ``qs`` is never read.
 
 import django_filters
 from django import forms
+from django.db.models import Q
 
 from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
+from releases.transcripts.labels import normalized
 from releases.transcripts.models import Person
 from releases.widgets import PlainDateInput, PlainSelect, PlainTextInput
 
@@ -39,7 +41,11 @@ class SearchField(forms.CharField):
 
 
 class SpeakerField(forms.CharField):
-    """A person chosen by their slug (``speaker=``), cleaned into the Person, or None."""
+    """A person chosen by their slug (``speaker=``), cleaned into the Person, or None.
+
+    A reader who types a name (``Jen Psaki``) or a label as printed (``MS. PSAKI``)
+    rather than the slug finds the same person, where only one answers to it.
+    """
 
     widget = PlainTextInput
 
@@ -47,10 +53,24 @@ class SpeakerField(forms.CharField):
         value = super().clean(value)
         if not value:
             return None
-        person = Person.objects.filter(slug=value).first()
-        if person is None:
+        people = list(Person.objects.filter(slug=value)) or people_answering_to(value)
+        if not people:
             raise forms.ValidationError(f"No speaker is known as “{value}”.")
-        return person
+        if len(people) > 1:
+            slugs = ", ".join(sorted(person.slug for person in people))
+            raise forms.ValidationError(f"“{value}” names more than one speaker: {slugs}.")
+        return people[0]
+
+
+def people_answering_to(value):
+    """Return the people whose slug or name is *value* in any case, or else who are
+    printed under the label *value*."""
+    named = Q(slug__iexact=value) | Q(name__iexact=value)
+    found = list(Person.objects.filter(named)[:2])
+    if found:
+        return found
+    held = Person.objects.filter(aliases__key=normalized(value)).distinct()
+    return list(held[:2])
 
 
 class SpeakerFilter(django_filters.Filter):

@@ -52,7 +52,9 @@ def test_reader_opens_the_citations_and_copies_one_whole(browser, live_server, r
     selected = apa.evaluate("box => box.value.slice(box.selectionStart, box.selectionEnd)")
     assert selected == styles[0].text, "select-all in a box takes that citation alone"
     bibtex = page.get_by_role("textbox", name="BibTeX, plain text")
-    assert bibtex.input_value().startswith("@misc{whitehouse2021remarks,")
+    assert bibtex.input_value().startswith(
+        "@misc{whitehouse2021-03-01-remarks-on-the-american-rescue-plan-jobs,"
+    )
     assert r"\&" in bibtex.input_value()
 
     for box in page.locator(".citations textarea").all():

@@ -96,7 +96,7 @@ def test_mla_opens_with_the_title_and_gives_addresses_without_their_scheme(impor
 def test_bibtex_entry_without_and_with_an_archive_host(imported):
     original, archived = cited_before_and_after_archiving(imported)
     entry = (
-        "@misc{whitehouse2021press,\n"
+        "@misc{whitehouse2021-01-20-press-briefing-by-press-secretary-jen-psaki,\n"
         "  author = {{The White House}},\n"
         f"  title = {{{{{TITLE}}}}},\n"
         "  howpublished = {Press briefing},\n"

@@ -5,8 +5,10 @@ import re
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
-from releases.models import Release
+from releases.models import Release, Subscription
+from releases.transcripts.following import PeopleChanged, merge_people
 from releases.transcripts.models import Alias, Person, Turn
 
 pytestmark = pytest.mark.django_db
@@ -28,18 +30,26 @@ def person_form(person=None, *, name="", slug="", role="", aliases=(), deleted=(
         "aliases-MIN_NUM_FORMS": "0",
         "aliases-MAX_NUM_FORMS": "1000",
     }
-    rows = [(alias.pk, alias.label) for alias in kept] + [("", label) for label in aliases]
-    for number, (pk, label) in enumerate(rows):
+    rows = [(alias.pk, alias.label, alias) for alias in kept]
+    rows += [("", label, None) for label in aliases]
+    for number, (pk, label, alias) in enumerate(rows):
         prefix = f"aliases-{number}-"
         data |= {f"{prefix}id": pk, f"{prefix}label": label}
-        data |= {
-            f"{prefix}{field}_{part}": "" for field in ("starts_at", "ends_at") for part in (0, 1)
-        }
+        for field in ("starts_at", "ends_at"):
+            data |= term_fields(f"{prefix}{field}", alias and getattr(alias, field))
         if person is not None:
             data[f"{prefix}person"] = person.pk
         if label in deleted:
             data[f"{prefix}DELETE"] = "on"
     return data
+
+
+def term_fields(name, moment):
+    """Return the admin's date and time fields of *moment*, as a publisher sees them."""
+    if moment is None:
+        return {f"{name}_0": "", f"{name}_1": ""}
+    local = timezone.localtime(moment)
+    return {f"{name}_0": f"{local:%Y-%m-%d}", f"{name}_1": f"{local:%H:%M:%S}"}
 
 
 def speakers_of(release):
@@ -138,6 +148,65 @@ def test_a_merge_links_each_release_page_to_the_person_kept(publisher_client, tw
     page = client_page(publisher_client, release)
     assert f'href="{kept.get_absolute_url()}">MR. NEWCOMB</a>' in page
     assert twin.get_absolute_url() not in page
+
+
+def test_alerts_that_follow_a_person_merged_away_follow_the_person_kept(
+    publisher_client, two_psakis
+):
+    kept, _ = two_psakis
+    alert = Subscription.objects.create(
+        email="r@example.com", query="q=ports&speaker=jennifer-psaki"
+    )
+    merge(publisher_client, two_psakis, kept=kept)
+    alert.refresh_from_db()
+    assert alert.query == "q=ports&speaker=jen-psaki"
+
+
+def test_alerts_follow_a_persons_new_slug(publisher_client):
+    alert = Subscription.objects.create(email="r@example.com", query="speaker=kamala-harris")
+    harris = Person.objects.get(slug="kamala-harris")
+    data = person_form(harris) | {"slug": "vice-president-harris"}
+    assert publisher_client.post(f"{PEOPLE}{harris.pk}/change/", data).status_code == 302
+    alert.refresh_from_db()
+    assert alert.query == "speaker=vice-president-harris"
+
+
+def test_a_merge_of_someone_merged_away_meanwhile_is_refused_with_a_message(
+    publisher_client, two_psakis
+):
+    kept, twin = two_psakis
+    selected = {"action": "merge", "_selected_action": [kept.pk, twin.pk], "post": "yes"}
+    # Another publisher merged the twin into Jen Psaki a moment before.
+    merge_people(kept, [kept, twin])
+    response = publisher_client.post(PEOPLE, selected | {"kept": twin.pk}, follow=True)
+    assert response.status_code == 200
+    assert Person.objects.filter(pk=kept.pk).exists()
+
+
+def test_merging_people_someone_else_removed_meanwhile_changes_nothing(two_psakis):
+    kept, twin = two_psakis
+    Person.objects.filter(pk=twin.pk).delete()
+    with pytest.raises(PeopleChanged):
+        merge_people(kept, [kept, twin])
+    assert Person.objects.filter(pk=kept.pk).exists()
+
+
+@pytest.mark.parametrize(
+    ("label", "refusal"),
+    [
+        ("MS. PSAKI", "“MS. PSAKI” already names Jen Psaki for part of this term."),
+        ("Q", "“Q” is a reporter or a role that names no one."),
+        ("MODERATOR", "“MODERATOR” is a reporter or a role that names no one."),
+    ],
+)
+def test_an_alias_that_cannot_name_this_person_is_refused_by_name(publisher_client, label, refusal):
+    harris = Person.objects.get(slug="kamala-harris")
+    response = publisher_client.post(
+        f"{PEOPLE}{harris.pk}/change/", person_form(harris, aliases=[label])
+    )
+    assert response.status_code == 200
+    assert refusal in response.content.decode()
+    assert not harris.aliases.filter(label=label).exists()
 
 
 def client_page(client, release):

@@ -184,3 +184,18 @@ def test_an_import_indexes_what_its_speakers_said(run_import, write_release, cli
     run_import(path)
     assert count(page(client, q="harvest", speaker="jen-psaki")) == 1
     assert count(page(client, q="ports", speaker="jen-psaki")) == 0, "a reporter asked"
+
+
+@pytest.mark.parametrize("typed", ["Jen Psaki", "JEN-PSAKI", "ms. psaki", "Press Secretary Psaki"])
+def test_a_speaker_typed_by_name_or_as_printed_leads_to_that_persons_list(client, typed):
+    response = client.get("/briefing-room/", {"speaker": typed})
+    assert response.status_code == 302
+    assert response["Location"] == "/briefing-room/?speaker=jen-psaki"
+
+
+def test_a_label_several_people_are_printed_under_asks_which_one(client, briefings):
+    response = client.get("/briefing-room/", {"speaker": "The President"})
+    assert response.status_code == 400
+    assert "“The President” names more than one speaker: donald-trump, joe-biden." in (
+        response.text
+    )

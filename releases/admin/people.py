@@ -8,15 +8,18 @@ every speaker's page follow at once.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import IntegrityError
 from django.db.models import Count
 from django.template.response import TemplateResponse
 
 from releases.admin.change_lists import RangeChecked
 from releases.transcripts.following import (
+    PeopleChanged,
     alias_keys,
     follow_people,
     merge_people,
     releases_naming,
+    subscriptions_follow,
 )
 from releases.transcripts.models import Alias, Person
 
@@ -41,6 +44,12 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
     @admin.display(description="turns", ordering="turn_count")
     def turn_count(self, person):
         return person.turn_count
+
+    def save_model(self, request, obj, form, change):
+        """Save the person; alerts that follow them by a slug changed follow the new one."""
+        super().save_model(request, obj, form, change)
+        if change and "slug" in form.changed_data:
+            subscriptions_follow({form.initial["slug"]}, obj.slug)
 
     def save_related(self, request, form, formsets, change):
         """Save the aliases, then have the releases they named before or name now follow."""
@@ -71,7 +80,12 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
         if not form.is_valid():
             return self.merge_confirmation(request, people, form)
         kept = form.cleaned_data["kept"]
-        release_ids = merge_people(kept, people)
+        try:
+            release_ids = merge_people(kept, people)
+        except (PeopleChanged, IntegrityError):
+            changed = "Someone else changed these people meanwhile: nothing was merged."
+            self.message_user(request, f"{changed} Select them again.", messages.ERROR)
+            return None
         self.message_user(
             request,
             f"Merged {len(people) - 1} into {kept}: {len(release_ids)} release(s) follow.",

@@ -9,8 +9,9 @@ such change ends in follow_people(), in the transaction that makes it.
 """
 
 from django.db import transaction
+from django.http import QueryDict
 
-from releases.models import Release
+from releases.models import Release, Subscription
 from releases.transcripts.models import Alias, Person, Turn
 from releases.transcripts.resolving import refresh_speakers
 
@@ -44,12 +45,33 @@ def merge_people(kept, others):
     and they are deleted. Return the ids of the releases that followed."""
     other_ids = [person.pk for person in others if person.pk != kept.pk]
     with transaction.atomic():
+        # Another publisher may have merged or deleted one of them meanwhile.
+        chosen = Person.objects.select_for_update().filter(pk__in=[kept.pk, *other_ids])
+        if chosen.count() != len(other_ids) + 1:
+            raise PeopleChanged
         release_ids = releases_naming(alias_keys(other_ids), other_ids)
+        others_slugs = set(Person.objects.filter(pk__in=other_ids).values_list("slug", flat=True))
         move_aliases(kept, other_ids)
         Turn.objects.filter(person__in=other_ids).update(person=kept)
         Person.objects.filter(pk__in=other_ids).delete()
+        subscriptions_follow(others_slugs, kept.slug)
         follow_people(release_ids)
     return release_ids
+
+
+class PeopleChanged(Exception):
+    """One of the people to merge was merged or deleted by someone else meanwhile."""
+
+
+def subscriptions_follow(old_slugs, new_slug):
+    """Point the email alerts that follow a speaker by one of *old_slugs* (merged into
+    another person, or renamed) at *new_slug*, so that they keep mailing."""
+    for subscription in Subscription.objects.filter(query__contains="speaker="):
+        query = QueryDict(subscription.query, mutable=True)
+        if query.get("speaker") in old_slugs:
+            query["speaker"] = new_slug
+            subscription.query = query.urlencode()
+            subscription.save(update_fields=["query"])
 
 
 def move_aliases(kept, other_ids):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 
-from releases.transcripts.labels import normalized
+from releases.transcripts.labels import is_anonymous, normalized
 
 
 class Person(models.Model):
@@ -55,12 +55,39 @@ class Alias(models.Model):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "A term ends after it starts."})
+        if is_anonymous(self.label):
+            raise ValidationError(
+                {"label": f"“{self.label}” is a reporter or a role that names no one."}
+            )
+        if holder := self.held_by_another():
+            raise ValidationError(
+                {"label": f"“{self.label}” already names {holder} for part of this term."}
+            )
+
+    def held_by_another(self):
+        """Return the other person this label names for some of this alias's term, if any:
+        a label names one person at a time."""
+        others = Alias.objects.filter(key=normalized(self.label)).exclude(pk=self.pk)
+        if self.person_id:
+            others = others.exclude(person_id=self.person_id)
+        for other in others.select_related("person"):
+            if overlapping((self.starts_at, self.ends_at), (other.starts_at, other.ends_at)):
+                return other.person
+        return None
 
     def covers(self, moment):
         """Whether the label names this person at *moment*."""
         return (self.starts_at is None or self.starts_at <= moment) and (
             self.ends_at is None or moment < self.ends_at
         )
+
+
+def overlapping(first, second):
+    """Whether two terms (start, end; None for open) share a moment."""
+    (first_start, first_end), (second_start, second_end) = first, second
+    return (first_end is None or second_start is None or second_start < first_end) and (
+        second_end is None or first_start is None or first_start < second_end
+    )
 
 
 class Turn(models.Model):
