@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -44,6 +45,16 @@ def fetch(url, timeout=READER_TIMEOUT):
     except urllib.error.HTTPError as error:
         with error:
             return error.code, error.read().decode("utf-8", "replace")
+
+
+def within_the_bound(read, shows):
+    """Return read() once shows() holds of it, asking again until the freshness bound
+    (BRIEFING_STALE_SECONDS) has passed: until then a reader other than the staff
+    member who made a change may be served the copy from before it."""
+    deadline = time.monotonic() + settings.BRIEFING_STALE_SECONDS + 1
+    while not shows(result := read()) and time.monotonic() < deadline:
+        time.sleep(0.25)
+    return result
 
 
 def searched(base, text, **parameters):

@@ -15,10 +15,12 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from releases.caching.freshness import RENDER_AGAIN_AFTER
 from releases.models import Category, Release, Subscription
 from tests.services import CHROMIUM, require_chromium
 from tests.staff import staff_member
@@ -388,7 +390,7 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
     assert "Harbour Agreement" not in reader.content()
 
     clock = time_machine.travel(embargo + datetime.timedelta(minutes=1), tick=True)
-    clock.start()
+    moments = clock.start()
     try:
         reader.goto("/briefing-room/")
         reader.get_by_role("link", name="Statement on the Harbour Agreement").click()
@@ -402,6 +404,8 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
         editor.get_by_label("Change note").fill("Corrected the time of the signing.")
         save(editor)
 
+        # A reader sees the correction once their copy is half the bound old.
+        moments.shift(settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER)
         reader.goto(address)
         changes = reader.locator(".changes li")
         assert changes.count() == 1
@@ -418,6 +422,7 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
         publisher.get_by_label("Change note").fill("Restored the first text.")
         publisher.get_by_role("button", name="Revert").click()
         assert "was changed successfully" in publisher.locator(".messagelist").inner_text()
+        moments.shift(settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER)
         reader.goto(address)
         assert "signed at 10 a.m." in reader.locator(".release-body").inner_text()
         assert reader.locator(".changes li").count() == 2
@@ -426,6 +431,7 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
         publisher.locator("#id_status").select_option("withdrawn")
         publisher.locator("#id_withdrawal_reason").fill("Replaced by the joint statement.")
         save(publisher)
+        moments.shift(settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER)
         response = reader.goto(address)
         assert response.status == 200
         notice = reader.locator(".notice.withdrawn").inner_text()

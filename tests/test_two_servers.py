@@ -21,6 +21,7 @@ from tests.servers import (
     manage,
     running_gunicorn,
     set_up_site,
+    within_the_bound,
 )
 from tests.services import require_postgres
 from tests.staff_session import StaffBrowser
@@ -71,14 +72,20 @@ def test_an_edit_through_one_server_shows_through_the_other(shared_services, tmp
         )
         assert "was changed successfully" in saved
 
-        status, through_second = fetch(second + release_path)
+        status, through_second = within_the_bound(
+            lambda: fetch(second + release_path), lambda answer: "Corrected" in answer[1]
+        )
         assert status == 200
         assert "<h1>Corrected through the first server</h1>" in through_second
         assert "Retitled." in through_second
 
         manage(database_url, "import_release", new_release(tmp_path), "-v0", **environment)
         for base in (first, second):
-            assert "Statement on the Two Servers" in fetch(f"{base}/briefing-room/")[1]
+            _, page = within_the_bound(
+                lambda base=base: fetch(f"{base}/briefing-room/"),
+                lambda answer: "Statement on the Two Servers" in answer[1],
+            )
+            assert "Statement on the Two Servers" in page
 
     for log in (first_log, second_log):
         assert ACCESS_LINE.search(log.read_text()), log.read_text()[-2000:]
