@@ -67,16 +67,6 @@ class ReleaseQuerySet(models.QuerySet):
         """Return the releases readers see in lists: published, and their time come."""
         return self.filter(published_now())
 
-    def flagged_published(self):
-        """Return these releases, each with ``is_published``: whether published() would
-        keep it, worked out beside the row rather than in the query's conditions.
-
-        For a page's few ids, SQLite would rather walk the status index (every
-        release of a 100,000) than look the ids up, given published()'s conditions.
-        """
-        flag = models.ExpressionWrapper(published_now(), output_field=models.BooleanField())
-        return self.annotate(is_published=flag)
-
     def on_record(self):
         """Return the releases that answer at their address: published or withdrawn.
 
@@ -292,6 +282,10 @@ class Release(models.Model):
     def is_scheduled(self):
         """Whether the release is published for a time still to come."""
         return self.status == self.Status.PUBLISHED and self.published_at > timezone.now()
+
+    def public_at(self, moment):
+        """Whether ReleaseQuerySet.published() keeps the release at *moment*."""
+        return self.status == self.Status.PUBLISHED and self.published_at <= moment
 
     def is_on_record(self):
         """Whether the release answers at its address, as ReleaseQuerySet.on_record() says."""

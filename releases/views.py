@@ -7,6 +7,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -17,7 +18,7 @@ from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
 from releases.lists import LIST_FIELDS, Period, ReleaseList
-from releases.models import Release
+from releases.models import Category, Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
 from releases.search.highlights import add_highlights, with_openings
@@ -109,11 +110,21 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         A search's page reads its bodies' openings with them, for its snippets (one
         scoped to a speaker reads that person's turns instead).
         """
-        releases = Release.objects.flagged_published().select_related("category")
-        releases = releases.only(*LIST_FIELDS)
+        releases = Release.objects.only(*LIST_FIELDS, "status")
         if self.list.search is not None and self.list.value("speaker") is None:
             releases = with_openings(releases)
-        return {pk: row for pk, row in releases.in_bulk(ids).items() if row.is_published}
+        # Whether each is public, and its category, are worked out here rather than
+        # asked of the database: the query is Django's cost more than SQLite's, and a
+        # public release's category is among the categories on record, read already.
+        now = timezone.now()
+        rows = {pk: row for pk, row in releases.in_bulk(ids).items() if row.public_at(now)}
+        categories = {category.pk: category for category in self.categories()}
+        if missing := {row.category_id for row in rows.values()} - categories.keys():
+            # A category on record since this version of the list was kept.
+            categories.update(Category.objects.in_bulk(missing))
+        for row in rows.values():
+            row.category = categories[row.category_id]
+        return rows
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate the list's results like ListView; a page number the list lacks
@@ -129,7 +140,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(
             category=self.category,
-            categories=categories_on_record(self.request),
+            categories=self.categories(),
             search=self.list.search,
             speaker=self.list.value("speaker") if self.list.usable else None,
             alternate_links=[
@@ -163,6 +174,10 @@ class ReleaseListView(ListFormatsMixin, FilterView):
             context["suggestion"] = self.list.kept(
                 "suggested-search", lambda: suggested_search(search, self.list.criteria(), found)
             )
+
+    def categories(self):
+        """The categories on record, by name, read once for this request."""
+        return categories_on_record(self.request)
 
     def subscribe_fields(self):
         """The hidden fields that tell the subscribe form which list it is on."""

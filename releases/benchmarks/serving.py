@@ -46,6 +46,8 @@ def pages(base, count):
     html, _ = fetch(f"{base}/briefing-room/")
     detail = re.search(r'href="(/briefing-room/[a-z-]+/\d{4}/\d\d/\d\d/[^"/]+/)"', html)[1]
     stylesheet = re.search(r'href="(/static/releases/briefing\.[^"]+\.css)"', html)[1]
+    speakers, _ = fetch(f"{base}/briefing-room/speakers/")
+    speaker = re.search(r'href="(/briefing-room/speakers/[a-z0-9-]+/)"', speakers)[1]
     deep = max(1, min(DEEP_PAGE, count // PER_PAGE))
     feed = "/briefing-room/?format=atom"
     measured = [
@@ -55,6 +57,7 @@ def pages(base, count):
         (f"deep page ({deep:,})", f"/briefing-room/?page={deep}"),
         ("search", "/briefing-room/?q=climate"),
         ("detail", detail),
+        ("speaker page", speaker),
         ("feed", feed),
         ("stylesheet", stylesheet),
     ]

@@ -8,8 +8,10 @@ reader must not learn of a draft from a count.
 import dataclasses
 
 from django.db.models import Count, Max, Min
+from django.utils import timezone
 
 from releases.caching.version import computed_once
+from releases.facets import month_counts
 from releases.models import Release
 from releases.transcripts.models import Person, Turn
 
@@ -38,11 +40,34 @@ def public_turns():
     return Turn.objects.filter(release__in=Release.objects.published().values("pk"))
 
 
-def of_person(person):
-    """Return the Appearances of *person*."""
-    dates = spoken_by(person).aggregate(releases=Count("pk"), first=Min("date"), last=Max("date"))
-    turns = public_turns().filter(person=person).count()
-    return Appearances(person.name, person.slug, person.role, turns=turns, **dates)
+def of_person(person, version=None):
+    """Return the Appearances of *person*, counted once per content version
+    (*version*, or the current one)."""
+    return computed_once("appearances", person.slug, lambda: counted_of_person(person), version)
+
+
+def counted_of_person(person):
+    # Their turns joined to their releases, published() as a join's terms: one
+    # query, led by the turns' person index.
+    published = {
+        "release__status": Release.Status.PUBLISHED,
+        "release__published_at__lte": timezone.now(),
+    }
+    counts = Turn.objects.filter(person=person, **published).aggregate(
+        releases=Count("release", distinct=True),
+        turns=Count("pk"),
+        first=Min("release__date"),
+        last=Max("release__date"),
+    )
+    return Appearances(person.name, person.slug, person.role, **counts)
+
+
+def months_of(person, version=None):
+    """Return {(year, month): count} of *person*'s published releases, counted once per
+    content version (*version*, or the current one)."""
+    return computed_once(
+        "speaker-months", person.slug, lambda: month_counts(spoken_by(person)), version
+    )
 
 
 def everyone(version=None):

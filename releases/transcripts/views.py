@@ -1,15 +1,16 @@
 """Public pages of the people who speak: a page for each, and an index of them all."""
 
+import functools
+
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
 from releases.caching.version import version_for
-from releases.facets import month_counts
 from releases.lists import LIST_FIELDS
 from releases.timeline import timeline
-from releases.transcripts.appearances import everyone, of_person, spoken_by
+from releases.transcripts.appearances import everyone, months_of, of_person, spoken_by
 from releases.transcripts.models import Person
 
 
@@ -25,9 +26,19 @@ class SpeakerView(ListView):
         super().setup(request, *args, **kwargs)
         self.person = get_object_or_404(Person, slug=kwargs["slug"])
 
+    @functools.cached_property
+    def appearances(self):
+        return of_person(self.person, version_for(self.request))
+
     def get_queryset(self):
         releases = spoken_by(self.person).select_related("category").only(*LIST_FIELDS)
         return releases.newest_first()
+
+    def get_paginator(self, queryset, per_page, **options):
+        paginator = super().get_paginator(queryset, per_page, **options)
+        # Counted already, with the rest of their appearances.
+        paginator.count = self.appearances.releases
+        return paginator
 
     def get_context_data(self, **kwargs):
         # The list page narrowed to this person: where the search box and the bars lead.
@@ -36,8 +47,10 @@ class SpeakerView(ListView):
         list_address = reverse("releases:list")
         return super().get_context_data(
             person=self.person,
-            appearances=of_person(self.person),
-            timeline=timeline(month_counts(spoken_by(self.person)), in_list, list_address),
+            appearances=self.appearances,
+            timeline=timeline(
+                months_of(self.person, version_for(self.request)), in_list, list_address
+            ),
             in_list=f"{list_address}?{in_list.urlencode()}",
             feed=f"{list_address}?{in_list.urlencode()}&format=atom",
             **kwargs,
