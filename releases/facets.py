@@ -57,12 +57,17 @@ def linked(lines, query, narrowing):
     The addresses are written as ``{% querystring %}`` writes them, once for
     each line, without a template tag's cost: a list shows thirty of them.
     """
-    kept = {name: values for name, values in query.lists() if name != "page"}
+    # Each parameter the lines keep is encoded once, not once a line.
+    kept = {
+        name: urlencode({name: values}, doseq=True)
+        for name, values in query.lists()
+        if name != "page"
+    }
     links = []
     for line in lines:
         changes = narrowing(line)
-        params = {**kept, **{name: [value] for name, value in changes.items()}}
-        address = f"?{urlencode(params, doseq=True)}"
+        params = {**kept, **{name: urlencode({name: value}) for name, value in changes.items()}}
+        address = "?" + "&".join(encoded for encoded in params.values() if encoded)
         current = all(query.get(name) == value for name, value in changes.items())
         links.append(FacetLink(line.label, line.count, address, current))
     return links
