@@ -137,7 +137,6 @@ def test_merging_moves_turns_and_aliases_and_deletes_the_others(publisher_client
     assert kept.aliases.filter(key="MR NEWCOMB").exists()
     page_after = publisher_client.get("/briefing-room/speakers/jen-psaki/").content.decode()
     assert "<dt>Releases</dt><dd>2</dd>" in page_after
-    assert publisher_client.get("/briefing-room/speakers/jennifer-psaki/").status_code == 404
 
 
 def test_a_merge_links_each_release_page_to_the_person_kept(publisher_client, two_psakis):
@@ -264,3 +263,89 @@ def test_deleting_a_person_leaves_their_turns_to_no_one(publisher_client, make_r
     assert response.status_code == 302
     assert speakers_of(release)[0] == ("MS. PSAKI", None)
     assert publisher_client.get("/briefing-room/speakers/jen-psaki/").status_code == 404
+
+
+def moved(client, address):
+    """Return where *address* answers a reader with a permanent redirect to, or its status."""
+    response = client.get(address)
+    return response["Location"] if response.status_code == 301 else response.status_code
+
+
+def test_the_page_of_someone_merged_away_leads_to_the_person_kept(publisher_client, two_psakis):
+    kept, _ = two_psakis
+    merge(publisher_client, two_psakis, kept=kept)
+    reader = Client()
+    assert moved(reader, "/briefing-room/speakers/jennifer-psaki/") == (
+        "/briefing-room/speakers/jen-psaki/"
+    )
+    assert moved(reader, "/briefing-room/speakers/jennifer-psaki/?page=2") == (
+        "/briefing-room/speakers/jen-psaki/?page=2"
+    )
+    page = reader.get("/briefing-room/speakers/jennifer-psaki/", follow=True)
+    assert "<h1>Jen Psaki</h1>" in page.content.decode()
+    assert "<dt>Releases</dt><dd>2</dd>" in page.content.decode()
+    listed = reader.get("/briefing-room/", {"speaker": "jennifer-psaki", "q": "two"})
+    assert listed.status_code == 302
+    assert listed["Location"] == "/briefing-room/?q=two&speaker=jen-psaki"
+
+
+def test_a_persons_old_slug_leads_to_their_new_one(publisher_client):
+    harris = Person.objects.get(slug="kamala-harris")
+    data = person_form(harris) | {"slug": "vice-president-harris"}
+    assert publisher_client.post(f"{PEOPLE}{harris.pk}/change/", data).status_code == 302
+    reader = Client()
+    assert moved(reader, "/briefing-room/speakers/kamala-harris/") == (
+        "/briefing-room/speakers/vice-president-harris/"
+    )
+    listed = reader.get("/briefing-room/", {"speaker": "kamala-harris"})
+    assert listed["Location"] == "/briefing-room/?speaker=vice-president-harris"
+
+
+def test_merges_one_after_another_lead_every_old_page_to_the_last_person_kept(
+    publisher_client, two_psakis
+):
+    kept, twin = two_psakis
+    third = Person.objects.create(name="J. Psaki", slug="j-psaki")
+    merge(publisher_client, [kept, twin], kept=kept)
+    harris = Person.objects.get(slug="kamala-harris")
+    data = person_form(harris) | {"slug": "vice-president-harris"}
+    assert publisher_client.post(f"{PEOPLE}{harris.pk}/change/", data).status_code == 302
+    merge(publisher_client, [kept, harris, third], kept=third)
+    reader = Client()
+    for old in ["jennifer-psaki", "jen-psaki", "kamala-harris", "vice-president-harris"]:
+        assert (
+            moved(reader, f"/briefing-room/speakers/{old}/") == "/briefing-room/speakers/j-psaki/"
+        )
+    assert Turn.objects.filter(person=third).count() == 2
+
+
+def test_a_slug_given_up_and_taken_again_belongs_to_the_new_person(
+    publisher_client, two_psakis, later
+):
+    kept, _ = two_psakis
+    merge(publisher_client, two_psakis, kept=kept)
+    data = person_form(name="Jennifer Psaki", slug="jennifer-psaki", role="Reporter")
+    assert publisher_client.post(f"{PEOPLE}add/", data).status_code == 302
+    reader = Client()
+    page = reader.get("/briefing-room/speakers/jennifer-psaki/")
+    assert page.status_code == 200
+    assert "<h1>Jennifer Psaki</h1>" in page.content.decode()
+    assert reader.get("/briefing-room/", {"speaker": "jennifer-psaki"}).status_code == 200
+    # Renamed in turn, it leads to them, not to the person it led to before.
+    newcomer = Person.objects.get(slug="jennifer-psaki")
+    data = person_form(newcomer) | {"slug": "jennifer-psaki-reporter"}
+    assert publisher_client.post(f"{PEOPLE}{newcomer.pk}/change/", data).status_code == 302
+    later()
+    assert moved(reader, "/briefing-room/speakers/jennifer-psaki/") == (
+        "/briefing-room/speakers/jennifer-psaki-reporter/"
+    )
+
+
+def test_the_old_pages_of_a_person_deleted_are_gone_with_them(publisher_client, two_psakis):
+    kept, _ = two_psakis
+    merge(publisher_client, two_psakis, kept=kept)
+    assert publisher_client.post(f"{PEOPLE}{kept.pk}/delete/", {"post": "yes"}).status_code == 302
+    reader = Client()
+    assert moved(reader, "/briefing-room/speakers/jennifer-psaki/") == 404
+    assert moved(reader, "/briefing-room/speakers/jen-psaki/") == 404
+    assert reader.get("/briefing-room/", {"speaker": "jennifer-psaki"}).status_code == 400

@@ -19,7 +19,7 @@ from releases.transcripts.following import (
     follow_people,
     merge_people,
     releases_naming,
-    subscriptions_follow,
+    slugs_given_up,
 )
 from releases.transcripts.models import Alias, Person
 
@@ -46,10 +46,11 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
         return person.turn_count
 
     def save_model(self, request, obj, form, change):
-        """Save the person; alerts that follow them by a slug changed follow the new one."""
+        """Save the person; a slug changed leads to the new one (their old page, lists
+        and alerts)."""
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:
-            subscriptions_follow({form.initial["slug"]}, obj.slug)
+            slugs_given_up({form.initial["slug"]}, obj)
 
     def save_related(self, request, form, formsets, change):
         """Save the aliases, then have the releases they named before or name now follow."""
