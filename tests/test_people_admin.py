@@ -2,8 +2,10 @@
 followed by every release in which they speak."""
 
 import re
+import threading
 
 import pytest
+from django.db import connection, connections, transaction
 from django.test import Client
 from django.utils import timezone
 
@@ -349,3 +351,99 @@ def test_the_old_pages_of_a_person_deleted_are_gone_with_them(publisher_client, 
     assert moved(reader, "/briefing-room/speakers/jennifer-psaki/") == 404
     assert moved(reader, "/briefing-room/speakers/jen-psaki/") == 404
     assert reader.get("/briefing-room/", {"speaker": "jennifer-psaki"}).status_code == 400
+
+
+def messages_of(answer):
+    return [str(message) for message in answer.context["messages"]]
+
+
+def newcombs():
+    """Two people made for one, the second printed under a label of its own; made here,
+    as a test of transactions finds the people the seed migration adds flushed away."""
+    kept = Person.objects.create(name="Ned Newcomb", slug="ned-newcomb")
+    twin = Person.objects.create(name="Edward Newcomb", slug="edward-newcomb")
+    Alias.objects.create(person=twin, label="MR. NEWCOMB")
+    return kept, twin
+
+
+def in_thread(work):
+    """Start *work* in a thread of its own, with its own database connection; return it."""
+
+    def run():
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    return thread
+
+
+def until_someone_waits_for_a_lock():
+    """Return once another connection waits for a row lock (on PostgreSQL; SQLite shows
+    none of it, and takes its write lock at each transaction's start)."""
+    if connection.vendor != "postgresql":
+        return
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with connection.cursor() as cursor:
+        for _ in range(10_000):
+            cursor.execute(waiting)
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.01)
+    raise AssertionError("no one waited for the merge's locks")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_aliases_saved_into_a_person_merged_away_that_moment_are_refused_with_a_message(
+    admin_client,
+):
+    kept, twin = newcombs()
+    form = person_form(twin, aliases=["EDWARD NEWCOMB"])
+    merged, commit, answers = threading.Event(), threading.Event(), []
+
+    def merge_held_open():
+        with transaction.atomic():
+            merge_people(kept, [kept, twin])
+            merged.set()
+            commit.wait()
+
+    def save_aliases():
+        answers.append(admin_client.post(f"{PEOPLE}{twin.pk}/change/", form, follow=True))
+
+    merging = in_thread(merge_held_open)
+    merged.wait()
+    saving = in_thread(save_aliases)
+    until_someone_waits_for_a_lock()
+    commit.set()
+    merging.join()
+    saving.join()
+    (answer,) = answers
+    assert answer.status_code == 200
+    assert messages_of(answer) == [
+        f"person with ID “{twin.pk}” doesn’t exist. Perhaps it was deleted?"
+    ]
+    assert list(Person.objects.filter(slug__contains="newcomb").values_list("slug", flat=True)) == [
+        "ned-newcomb"
+    ]
+    assert list(Alias.objects.filter(key__contains="NEWCOMB").values_list("key", "person")) == [
+        ("MR NEWCOMB", kept.pk)
+    ]
+
+
+def test_aliases_saved_into_a_person_merged_away_since_the_form_opened_are_refused(
+    publisher_client,
+):
+    kept, twin = newcombs()
+    form = person_form(twin, aliases=["EDWARD NEWCOMB"])
+    merge_people(kept, [kept, twin])
+    answer = publisher_client.post(f"{PEOPLE}{twin.pk}/change/", form, follow=True)
+    assert messages_of(answer) == [
+        f"person with ID “{twin.pk}” doesn’t exist. Perhaps it was deleted?"
+    ]
+    assert not Person.objects.filter(pk=twin.pk).exists()
+    assert not Alias.objects.filter(key="EDWARD NEWCOMB").exists()

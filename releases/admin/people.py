@@ -45,6 +45,23 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
     def turn_count(self, person):
         return person.turn_count
 
+    def get_object(self, request, object_id, from_field=None):
+        """Return the person to change, or None if there is none; locked, for a form
+        posted, until its save commits.
+
+        A merge of the same person at the same moment (``merge_people`` locks
+        them too) then waits for the save and moves what it saved, or the save
+        waits for the merge and finds no one: the admin's own message says so,
+        and nothing is written, rather than the person saved back into being.
+        """
+        person = super().get_object(request, object_id, from_field)
+        if person is None or request.method != "POST":
+            return person
+        # Apart from the change list's query: PostgreSQL locks no row of a GROUP BY.
+        if not Person.objects.select_for_update().filter(pk=person.pk).exists():
+            return None
+        return person
+
     def save_model(self, request, obj, form, change):
         """Save the person; a slug changed leads to the new one (their old page, lists
         and alerts)."""
