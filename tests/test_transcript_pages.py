@@ -314,7 +314,7 @@ DEEP_BODIES = {
 def anchor_before(html, word):
     """Return the last paragraph anchor a page opens before *word*: the one that holds it,
     or the one before a heading that holds it ("" for none)."""
-    return ([""] + re.findall(r' id="(p\d+)"', html[: html.index(word)]))[-1]
+    return ["", *re.findall(r' id="(p\d+)"', html[: html.index(word)])][-1]
 
 
 @pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
