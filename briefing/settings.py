@@ -148,6 +148,11 @@ if not all(IMAGE_HOST.fullmatch(host) for host in BRIEFING_IMAGE_HOSTS):
         "BRIEFING_IMAGE_HOSTS must be host names separated by commas, "
         "such as www.whitehouse.gov,bidenwhitehouse.archives.gov"
     )
+# Who issues the releases: the author and publisher that each page's JSON-LD and
+# every feed name, and the issuing office of every citation.
+BRIEFING_PUBLISHER = " ".join(os.environ.get("BRIEFING_PUBLISHER", "The White House").split())
+if not BRIEFING_PUBLISHER:
+    raise ImproperlyConfigured("BRIEFING_PUBLISHER must name who issues the releases")
 # Django's defaults already send X-Content-Type-Options: nosniff,
 # Referrer-Policy: same-origin, X-Frame-Options: DENY and a same-origin COOP.
 CONTENT_SECURITY_POLICY = "; ".join(

@@ -10,10 +10,9 @@ import datetime
 import re
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils.html import format_html, format_html_join
 from django.utils.text import slugify
-
-ISSUING_OFFICE = "The White House"
 
 # A category names a list of releases ("Press Briefings"); a citation names one
 # document of it. Categories not here are named as the site names them.
@@ -99,7 +98,7 @@ def source_of(release):
     original = original_address(release) if archived_at else release.permalink
     return Source(
         title=release.title,
-        office=ISSUING_OFFICE,
+        office=settings.BRIEFING_PUBLISHER,
         kind=DOCUMENT_TYPES.get(release.category.slug, release.category.name),
         date=release.date,
         url=original or release.permalink,

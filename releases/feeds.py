@@ -5,11 +5,11 @@ Any list, whatever its search and filters, is a feed at its own address with
 correction to a release.
 """
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
 
-from releases.metadata import PUBLISHER
 from releases.models import Release, change_path
 
 FEED_ITEMS = 50
@@ -24,8 +24,6 @@ class ListFeed(Feed):
     whole bodies costs them and this server more than many list pages do.
     """
 
-    author_name = PUBLISHER
-
     def __init__(self, key, title, link, releases):
         self.feed_type = FEED_TYPES[key]
         self.title, self.link, self.releases = title, link, releases
@@ -35,6 +33,9 @@ class ListFeed(Feed):
 
     def get_object(self, request, *args, **kwargs):
         return request
+
+    def author_name(self):
+        return settings.BRIEFING_PUBLISHER
 
     def feed_url(self, request):
         return request.build_absolute_uri()
@@ -77,6 +78,9 @@ class CorrectionsFeed(Feed):
 
     def link(self):
         return reverse("releases:list")
+
+    def author_name(self):
+        return settings.BRIEFING_PUBLISHER
 
     def items(self):
         published = Release.objects.published().values("pk")

@@ -13,7 +13,7 @@ from releases.caching.version import computed_once, version_for
 from releases.models import Category, Release
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 from releases.transcripts.labels import normalized
-from releases.transcripts.models import Person
+from releases.transcripts.models import FormerSlug, Person
 from releases.widgets import PlainDateInput, PlainSelect, PlainTextInput
 
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
@@ -44,7 +44,8 @@ class SpeakerField(forms.CharField):
     """A person chosen by their slug (``speaker=``), cleaned into the Person, or None.
 
     A reader who types a name (``Jen Psaki``) or a label as printed (``MS. PSAKI``)
-    rather than the slug finds the same person, where only one answers to it.
+    rather than the slug finds the same person, where only one answers to it; a slug
+    someone gave up (merged into another, or renamed) finds whoever holds it now.
     """
 
     widget = PlainTextInput
@@ -63,12 +64,14 @@ class SpeakerField(forms.CharField):
 
 
 def people_answering_to(value):
-    """Return the people whose slug or name is *value* in any case, or else who are
-    printed under the label *value*."""
+    """Return the people whose slug or name is *value* in any case, or else who had the
+    slug *value* before, or else who are printed under the label *value*."""
     named = Q(slug__iexact=value) | Q(name__iexact=value)
     found = list(Person.objects.filter(named)[:2])
     if found:
         return found
+    if holder := FormerSlug.holder(value):
+        return [holder]
     held = Person.objects.filter(aliases__key=normalized(value)).distinct()
     return list(held[:2])
 

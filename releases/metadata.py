@@ -2,11 +2,10 @@
 
 import json
 
+from django.conf import settings
 from django.utils.safestring import mark_safe
 
 from releases.models import Release
-
-PUBLISHER = "The Press Office"
 
 
 def page_metadata(request, release):
@@ -43,6 +42,7 @@ def structured_data(release, url):
     Built for each page from what the release keeps (its summary among them):
     the address and the category's name come from the request and another row.
     """
+    publisher = {"@type": "Organization", "name": settings.BRIEFING_PUBLISHER}
     data = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -53,8 +53,8 @@ def structured_data(release, url):
         "dateModified": (release.modified_at or release.published_at).isoformat(),
         "articleSection": release.category.name,
         "description": release.summary,
-        "author": {"@type": "Organization", "name": PUBLISHER},
-        "publisher": {"@type": "Organization", "name": PUBLISHER},
+        "author": publisher,
+        "publisher": publisher,
     }
     text = json.dumps(data, ensure_ascii=False)
     # As Django's json_script does: no "</script>" or markup can end the element early.

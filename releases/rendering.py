@@ -21,7 +21,7 @@ from django.utils.text import Truncator
 
 from releases.anchors import ParagraphAnchors
 from releases.transcripts.pages import turn_html
-from releases.transcripts.turns import transcript
+from releases.transcripts.turns import speaks_in, transcript
 
 # Bodies were converted from the briefing room's HTML and keep some of it
 # (underlines, superscripts, tables, images), so raw HTML is let through the
@@ -49,11 +49,13 @@ IMAGE_ATTRIBUTE = re.compile(r'\s([^\s=>]+)(?:="[^"]*")?')
 EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 # The id anchors.py gives a paragraph, as it writes it.
 PARAGRAPH_ID = re.compile(r' id="(p\d+)"')
+# A line of = or - alone, which makes a heading of the paragraph line above it.
+SETEXT_UNDERLINE = re.compile(r" {0,3}(?:=+|-+)[ \t]*$", re.MULTILINE)
 # CommonMark, plus the tables and strikethrough that staff may type.
 MARKDOWN_OPTIONS = pyromark.Options.ENABLE_TABLES | pyromark.Options.ENABLE_STRIKETHROUGH
 # Part of what a release's rendering is kept under, and of each key that files
 # whole pages: raise it when a change here renders a body differently.
-RENDERER_VERSION = 3
+RENDERER_VERSION = 4
 SUMMARY_WORDS = 40
 
 
@@ -88,15 +90,16 @@ def render_body(text):
     return settle_images(sanitizer.clean(demote_headings(html)))
 
 
-def page_html(markdown, speakers=None):
+def page_html(markdown, speakers=None, *, spoken=None):
     """Return the HTML of the body *markdown* as its page shows it: sanitized, each
     paragraph anchored, and a transcript's turns each in a section of its own.
 
     *speakers*, if given, returns the Speaker a label names, or None: each
-    turn whose label names one links to their page.
+    turn whose label names one links to their page. *spoken* reads the start
+    of a body as the whole body reads it (``transcripts.turns.transcript``).
     """
     anchors = ParagraphAnchors()
-    read = transcript(markdown)
+    read = transcript(markdown, spoken=spoken)
     if read is None:
         return anchors.add(render_body(markdown))
     # Each part rendered by itself: a label's paragraph holds the turn's first
@@ -113,9 +116,15 @@ def paragraph_anchor(markdown, at):
     """Return the anchor of the paragraph that holds the character *at* of the body
     *markdown* on its page (the one before it, if that is a heading), or ""."""
     end = markdown.find("\n", at)
-    # The body up to that line numbers its paragraphs as the whole body does: the
-    # last is the one that holds it, a list's item and not the whole list.
-    anchors = PARAGRAPH_ID.findall(page_html(markdown[: len(markdown) if end == -1 else end]))
+    end = len(markdown) if end == -1 else end
+    # A line underlined by the next one is a heading only with it.
+    if underline := SETEXT_UNDERLINE.match(markdown, end + 1):
+        end = underline.end()
+    # The body up to that line numbers its paragraphs as the whole body does (its
+    # labels read as the whole body's are): the last is the one that holds it, a
+    # list's item and not the whole list.
+    head = page_html(markdown[:end], spoken=speaks_in(markdown))
+    anchors = PARAGRAPH_ID.findall(head)
     return anchors[-1] if anchors else ""
 
 

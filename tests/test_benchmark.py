@@ -4,10 +4,12 @@ import os
 import re
 import subprocess
 import sys
+import threading
 
 import pytest
 from django.conf import settings
 
+from releases.benchmarks.memory import pss_kb, tree
 from tests.services import require_wrk
 
 # Each runs a benchmark command in a process of its own; serving starts gunicorn and wrk.
@@ -157,3 +159,17 @@ def test_wrk_latencies_are_read_in_every_unit_it_prints():
     )
     load = parse_wrk(report)
     assert (load.rate, load.p50, load.p99, load.errors) == (364.85, 74.59, 1990.0, 0)
+
+
+def test_the_memory_sampler_passes_over_processes_that_exit_as_it_reads_them():
+    # Each process is read again and again while it exits and is reaped: its
+    # /proc entries vanish between the listing of its threads and their reading.
+    for _ in range(300):
+        process = subprocess.Popen(["true"])
+        reaper = threading.Thread(target=process.wait)
+        reaper.start()
+        while reaper.is_alive():
+            assert tree(process.pid)[0] == process.pid
+            assert pss_kb(process.pid) >= 0
+        reaper.join()
+        assert (tree(process.pid), pss_kb(process.pid)) == ([process.pid], 0)

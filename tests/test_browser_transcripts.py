@@ -113,6 +113,25 @@ def test_a_paragraphs_link_shows_when_reached_by_keyboard(
     page.context.close()
 
 
+def test_a_paragraphs_link_shows_faintly_on_a_touch_screen_which_cannot_hover(
+    browser,
+    live_server,
+    briefing,
+):
+    context = browser.new_context(
+        base_url=live_server.url, viewport=PHONE, has_touch=True, is_mobile=True
+    )
+    page = context.new_page()
+    page.goto(briefing.get_absolute_url())
+    assert page.evaluate("matchMedia('(hover: none)').matches")
+    assert 0 < float(opacity(page.locator("#p3 > a.anchor"))) < 1
+    assert 0 < float(opacity(page.locator("#t1 .speaker > a.anchor"))) < 1
+    page.locator("#t1").screenshot(path=SHOTS / "paragraph-link-touch.png")
+    page.locator("#p3 > a.anchor").tap()
+    assert page.url.endswith(f"{briefing.get_absolute_url()}#p3")
+    context.close()
+
+
 def test_copied_text_holds_no_link_marks_and_a_turns_address_opens_at_it(
     browser,
     live_server,

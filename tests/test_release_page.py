@@ -2,15 +2,19 @@
 related releases."""
 
 import datetime
+import html as html_text
 import json
 import re
 
+import feedparser
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from releases.models import Release
 from releases.search import updating
+from tests.test_service_urls import settings_from
 
 pytestmark = pytest.mark.django_db
 
@@ -368,3 +372,46 @@ def test_related_releases_after_saves_that_leave_deleted_documents_in_the_index(
     response = client.get(salmon.get_absolute_url())
     assert response.status_code == 200
     assert related_titles(response.text)
+
+
+def publishers_named(client, release):
+    """Return whom *release*'s page (its JSON-LD's author and publisher, its citation's
+    meta tag and its APA citation), the list's Atom feed and the corrections feed name
+    as issuing it."""
+    html = client.get(release.get_absolute_url()).text
+    script = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)[1]
+    data = json.loads(script)
+    apa = re.search(r"<textarea[^>]*>([^.]*)\.", html)[1]
+    list_feed = feedparser.parse(client.get("/briefing-room/", {"format": "atom"}).content)
+    corrections = feedparser.parse(client.get("/corrections/feed/").content)
+    return {
+        data["author"]["name"],
+        data["publisher"]["name"],
+        html_text.unescape(meta(html, "name", "citation_publisher")),
+        apa,
+        list_feed.feed.author,
+        corrections.feed.author,
+    }
+
+
+def test_the_publisher_is_the_white_house_wherever_a_release_names_who_issued_it(
+    client, make_release
+):
+    release = make_release(title="Statement on ports")
+    assert publishers_named(client, release) == {"The White House"}
+
+
+def test_the_publisher_is_one_setting_every_page_feed_and_citation_follows(
+    client, make_release, settings
+):
+    release = make_release(title="Statement on ports")
+    assert publishers_named(client, release) == {"The White House"}
+    settings.BRIEFING_PUBLISHER = "Office of the Vice President"
+    assert publishers_named(client, release) == {"Office of the Vice President"}
+
+
+def test_the_publisher_is_read_from_the_environment_and_never_blank(monkeypatch):
+    named = settings_from(monkeypatch, BRIEFING_PUBLISHER=" Office of the  First Lady ")
+    assert named["BRIEFING_PUBLISHER"] == "Office of the First Lady"
+    with pytest.raises(ImproperlyConfigured, match=r"^BRIEFING_PUBLISHER must name"):
+        settings_from(monkeypatch, BRIEFING_PUBLISHER="  ")

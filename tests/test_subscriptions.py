@@ -1,6 +1,7 @@
 """Email alerts for any list, through Django's mail framework to a real SMTP server."""
 
 import datetime
+import io
 import re
 import socket
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
 from releases.models import Alert, StoppedSubscription, Subscription
+from releases.transcripts.models import Person
 from tests.mailbox import Mailbox
 from tests.staff_session import FormFields
 
@@ -415,3 +417,28 @@ def test_an_alert_for_an_unknown_speaker_is_refused(client, mailbox):
     assert response.status_code == 400
     assert "not valid" in response.text
     assert mailbox.take() == []
+
+
+def test_a_subscription_whose_list_no_longer_reads_is_named_and_skipped(
+    client, mailbox, make_release
+):
+    subscribe(client, mailbox, q="trade")
+    newcomb = Person.objects.create(name="Ned Newcomb", slug="ned-newcomb")
+    confirmed = {"email": "other@example.org", "confirmed_at": timezone.now()}
+    gone = Subscription.objects.create(**confirmed, query="speaker=ned-newcomb", token="a")
+    newcomb.delete()
+    garbled = Subscription.objects.create(**confirmed, query="date_after=soon", token="b")
+    make_release(title="New trade statement", body="Trade.")
+    errors = io.StringIO()
+    with pytest.raises(CommandError) as refusal:
+        call_command("send_alerts", stdout=io.StringIO(), stderr=errors)
+    assert str(refusal.value) == "2 subscription(s) skipped, their lists no longer valid"
+    assert sorted(errors.getvalue().splitlines()) == [
+        f"other@example.org: subscription {gone.pk} skipped, its list is no longer valid: "
+        "speaker: No speaker is known as “ned-newcomb”.",
+        f"other@example.org: subscription {garbled.pk} skipped, its list is no longer valid: "
+        "date_after: Enter a valid date.",
+    ]
+    (alert,) = mailbox.take()
+    assert alert["To"] == "reader@example.org"
+    assert "New trade statement" in alert.get_content()

@@ -6,8 +6,9 @@ from collections import Counter
 
 import pytest
 
+from releases.importing.parsing import parse_release
 from releases.models import Release
-from releases.rendering import page_html
+from releases.rendering import page_html, paragraph_anchor
 from releases.transcripts.models import Alias, Person
 from releases.transcripts.resolving import refresh_speakers
 from tests.release_files import ARCHIVE_SAMPLE
@@ -174,6 +175,60 @@ def test_every_id_on_a_page_is_unique(client, run_import, make_release):
         assert [name for name, count in ids.items() if count > 1] == []
 
 
+RAW_OPENINGS = """MS. PSAKI:  <span style="text-decoration: underline">
+Good afternoon.</span> Two things today.
+
+Q  <div>First, the ports?</div>
+
+MS. PSAKI:  Open.
+
+Q  <u>Second</u>, the schools?
+"""
+
+
+def test_a_turn_that_opens_with_raw_html_gets_its_paragraphs_anchor(client, make_release):
+    body = body_of(page(client, make_release(category="press-briefings", body=RAW_OPENINGS)))
+    assert ANCHORED.findall(body) == [("p", f"p{n}") for n in range(1, 5)]
+    assert [anchor for anchor, _, _ in speaker_lines(body)] == ["t1", "t2", "t3", "t4"]
+    assert (
+        '<p id="p1"><span>\nGood afternoon.</span> Two things today.'
+        '<a class="anchor" href="#p1" aria-label="Link to paragraph 1"></a></p></div>'
+    ) in body
+    assert (
+        '<p id="p2">First, the ports?'
+        '<a class="anchor" href="#p2" aria-label="Link to paragraph 2"></a></p></div>'
+    ) in body
+
+
+@pytest.mark.parametrize(
+    ("body", "paragraphs"),
+    [
+        ('<span style="font-weight: bold">\nIn full.</span>\n\nAfter.', ["In full.", "After."]),
+        (
+            "<div>Wrapped.</div>\n\n## Heading\n\n<center>Centred.</center>",
+            ["Wrapped.", "Centred."],
+        ),
+        ("Before.\n\n<br>\n\nAfter.", ["Before.", "After."]),
+    ],
+)
+def test_text_a_body_holds_outside_every_block_is_an_anchored_paragraph(
+    client, make_release, body, paragraphs
+):
+    html = body_of(page(client, make_release(body=body)))
+    found = re.findall(r'<p id="(p\d+)">(.*?)<a class="anchor" href="#\1"', html, re.S)
+    assert [(anchor, re.sub(r"<[^>]*>", "", text).strip()) for anchor, text in found] == [
+        (f"p{n}", text) for n, text in enumerate(paragraphs, start=1)
+    ]
+
+
+def test_an_element_raw_html_opens_around_blocks_is_left_whole(make_release):
+    release = make_release(body="<span>\n\nInside.\n\n</span>")
+    assert release.body_html == (
+        '<span>\n<p id="p1">Inside.<a class="anchor" href="#p1" aria-label="Link to paragraph 1">'
+        "</a></p>\n</span>"
+    )
+
+
 HOSTILE = """<p id="p3">Pretend to be the third.</p>
 
 <div id="t1" class="turn"><a id="p1" name="p2" href="#p9" class="anchor">Jump</a></div>
@@ -184,16 +239,19 @@ HOSTILE = """<p id="p3">Pretend to be the third.</p>
 
 def test_a_body_cannot_write_ids_or_anchor_links_of_its_own(client, make_release):
     body = body_of(page(client, make_release(body=HOSTILE)))
-    assert re.findall(r' id="([^"]*)"', body) == ["p1", "p2"]
+    # The link's "Jump", its div gone, is a paragraph of its own: the page's second.
+    assert re.findall(r' id="([^"]*)"', body) == ["p1", "p2", "p3"]
     assert re.findall(r' name="([^"]*)"', body) == []
     assert 'class="turn"' not in body
     assert "onclick" not in body
-    assert body.count('class="anchor"') == 2
+    assert body.count('class="anchor"') == 3
     assert re.findall(r'aria-label="([^"]*)"', body) == [
         "Link to paragraph 1",
         "Link to paragraph 2",
+        "Link to paragraph 3",
     ]
     assert '<p id="p1">Pretend to be the third.' in body
+    assert '<p id="p2"><a href="#p9" rel="noopener noreferrer">Jump</a>' in body
 
 
 def test_a_search_match_deep_in_a_body_links_to_the_paragraph_that_holds_it(client, make_release):
@@ -228,6 +286,80 @@ def test_a_deep_match_in_a_transcript_links_to_its_paragraph_in_the_turn(client,
     # In a reporter's turn.
     turn = html[: html.index(f'<p id="{anchor[1]}">')].rsplit('<div class="turn"', 1)[1]
     assert '<p class="speaker"><b>Q</b>' in turn
+
+
+FILLER = [f"Paragraph {n} of the harvest report, on fields and weather." for n in range(40)]
+DEEP_BODIES = {
+    "its first paragraph": "The lighthouse keepers met.\n\nThen they left.",
+    "a middle one": "\n\n".join([*FILLER[:20], "Then the lighthouse keepers met.", *FILLER[20:]]),
+    "after a list": "Crops:\n\n- Wheat.\n- Barley,\n  sold.\n\nThe lighthouse keepers ate.\n\nEnd.",
+    "after a table": "Doses:\n\n| State | Doses |\n| --- | --- |\n| Ohio | 10 |\n\nThe lighthouse.",
+    "after a quote": "> We will get through this.\n>\n> Together.\n\nThe lighthouse keepers.",
+    "a list's item": "Crops:\n\n- Wheat.\n- Oats, kept\n  by the lighthouse keepers.\n- Rye.",
+    "a heading underlined": "Intro.\n\nThe lighthouse report\n-----\n\nText.\n\nMore.",
+    "a transcript's turn": (
+        "MS. PSAKI:  Hello.\n\nQ  A question?\n\nMS. PSAKI:  First.\n\n"
+        "The lighthouse is open.\n\nQ  Thanks."
+    ),
+    "a turn named before any title": (
+        "JOHN SMITH:\n\nThanks, everyone.\n\nMARY JONES:  Welcome.\n\n"
+        "The lighthouse keepers spoke.\n\nTHE PRESIDENT:  Thank you.\n\nEND"
+    ),
+    "a turn opening with raw HTML": (
+        "MS. PSAKI:  Hello.\n\nQ  <span>\nThe lighthouse?</span>\n\nMS. PSAKI:  Open."
+    ),
+}
+
+
+def anchor_before(html, word):
+    """Return the last paragraph anchor a page opens before *word*: the one that holds it,
+    or the one before a heading that holds it ("" for none)."""
+    return ["", *re.findall(r' id="(p\d+)"', html[: html.index(word)])][-1]
+
+
+@pytest.mark.parametrize("body", DEEP_BODIES.values(), ids=DEEP_BODIES.keys())
+def test_a_matchs_paragraph_is_the_one_that_holds_it_on_the_whole_page(body):
+    assert paragraph_anchor(body, body.index("lighthouse")) == anchor_before(
+        page_html(body), "lighthouse"
+    )
+
+
+def test_every_sample_bodys_words_link_to_the_paragraph_that_holds_them():
+    """Words each sample body holds once, two of a body, not in a speaker's label (whose
+    match links to the turn's first paragraph, on the label's line)."""
+    checked = 0
+    for path in sorted(ARCHIVE_SAMPLE.glob("*/*/*.md")):
+        body = parse_release(path.read_bytes()).body
+        html = page_html(body)
+        said = re.sub(r'<p class="speaker">.*?</p>', "", html)
+        words = re.findall(r"\b[A-Za-z]{7,}\b", body)
+        once = [word for word, count in Counter(words).items() if count == 1]
+        once = [
+            word for word in once if body.count(word) == html.count(word) == said.count(word) == 1
+        ]
+        for word in once[:: max(1, len(once) // 2)][:2]:
+            assert paragraph_anchor(body, body.index(word)) == anchor_before(html, word), (
+                path.name,
+                word,
+            )
+            checked += 1
+    assert checked > 900
+
+
+def test_a_deep_match_after_turns_named_before_any_title_links_to_its_paragraph(
+    client, make_release
+):
+    body = (
+        "JOHN SMITH:\n\nThanks, everyone.\n\nMARY JONES:  Welcome.\n\n"
+        + "\n\n".join(FILLER)
+        + "\n\nThe lighthouse keepers spoke.\n\nTHE PRESIDENT:  Thank you.\n"
+    )
+    release = make_release(title="Visit", category="press-briefings", body=body)
+    html = page(client, release)
+    anchor = anchor_before(html, "The lighthouse keepers")
+    assert re.search(rf'<p id="{anchor}">The lighthouse keepers spoke.', html)
+    response = client.get("/briefing-room/", {"q": "lighthouse"})
+    assert f'href="{release.get_absolute_url()}#{anchor}"' in response.text
 
 
 def test_a_match_in_the_opening_links_to_the_page_itself(client, make_release):

@@ -19,7 +19,7 @@ from releases.transcripts.following import (
     follow_people,
     merge_people,
     releases_naming,
-    subscriptions_follow,
+    slugs_given_up,
 )
 from releases.transcripts.models import Alias, Person
 
@@ -45,11 +45,29 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
     def turn_count(self, person):
         return person.turn_count
 
+    def get_object(self, request, object_id, from_field=None):
+        """Return the person to change, or None if there is none; locked, for a form
+        posted, until its save commits.
+
+        A merge of the same person at the same moment (``merge_people`` locks
+        them too) then waits for the save and moves what it saved, or the save
+        waits for the merge and finds no one: the admin's own message says so,
+        and nothing is written, rather than the person saved back into being.
+        """
+        person = super().get_object(request, object_id, from_field)
+        if person is None or request.method != "POST":
+            return person
+        # Apart from the change list's query: PostgreSQL locks no row of a GROUP BY.
+        if not Person.objects.select_for_update().filter(pk=person.pk).exists():
+            return None
+        return person
+
     def save_model(self, request, obj, form, change):
-        """Save the person; alerts that follow them by a slug changed follow the new one."""
+        """Save the person; a slug changed leads to the new one (their old page, lists
+        and alerts)."""
         super().save_model(request, obj, form, change)
         if change and "slug" in form.changed_data:
-            subscriptions_follow({form.initial["slug"]}, obj.slug)
+            slugs_given_up({form.initial["slug"]}, obj)
 
     def save_related(self, request, form, formsets, change):
         """Save the aliases, then have the releases they named before or name now follow."""

@@ -6,6 +6,7 @@ that forked workers share with their parent, counts once over them all, so
 the sum over a process tree is what the tree costs the machine.
 """
 
+import os
 import subprocess
 import threading
 from pathlib import Path
@@ -16,12 +17,19 @@ SAMPLE_SECONDS = 0.1
 
 def children(pid):
     """Return the ids of *pid*'s child processes (none once it has gone)."""
+    # A process or a thread may exit at any moment in between: its /proc
+    # entries vanish (FileNotFoundError) or refuse to be read (ProcessLookupError).
+    try:
+        threads = [entry.name for entry in os.scandir(f"/proc/{pid}/task")]
+    except OSError:
+        return []
     found = []
-    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+    for thread in threads:
         try:
-            found += [int(child) for child in listing.read_text().split()]
+            listing = Path(f"/proc/{pid}/task/{thread}/children").read_text()
         except OSError:
             continue
+        found += [int(child) for child in listing.split()]
     return found
 
 

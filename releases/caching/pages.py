@@ -275,12 +275,13 @@ def page_address(request, reads):
     parameters in *reads*, in one order, so that their order does not matter.
 
     The host and scheme are in it: pages hold absolute links. So are the
-    renderer's settings: a page holds bodies rendered under them.
+    renderer's settings, as a page holds bodies rendered under them, and the
+    publisher, whom release pages and feeds name.
     """
     keys = request.GET.keys() if reads == EVERY_PARAMETER else reads
     query = sorted((key, value) for key in keys for value in request.GET.getlist(key))
     address = f"{request.scheme}://{request.get_host()}{request.path}?{urlencode(query)}"
-    address = f"{renderer_settings()} {address}"
+    address = f"{renderer_settings()} {settings.BRIEFING_PUBLISHER} {address}"
     return hashlib.blake2b(address.encode(), digest_size=12).hexdigest()
 
 

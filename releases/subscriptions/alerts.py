@@ -11,6 +11,7 @@ say it stopped.
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -22,13 +23,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from releases.lists import ReleaseList
-from releases.models import Alert, Release, StoppedSubscription, Subscription
+from releases.models import Alert, StoppedSubscription, Subscription
 
 MAX_RELEASES_PER_ALERT = 50
 
 
 class SubscriptionError(ValueError):
     """A subscription that cannot be made, with the reason to show the reader."""
+
+
+class ListNoLongerValid(ValueError):
+    """A subscription whose list no longer reads (a speaker since deleted, a filter the
+    site no longer takes), with the reason: its filters' errors, in one line."""
 
 
 def followed_list(subscription):
@@ -93,10 +99,13 @@ def send_confirmation(subscription, build_url=absolute):
 
 
 def pending_releases(subscription):
-    """Return the releases new on *subscription*'s list and not yet mailed to it, newest first."""
+    """Return the releases new on *subscription*'s list and not yet mailed to it, newest first.
+
+    Raise ListNoLongerValid if its list no longer reads.
+    """
     followed = followed_list(subscription)
     if not followed.usable:
-        return Release.objects.none()
+        raise ListNoLongerValid(errors_of(followed.filterset.form))
     # A release is new from when readers could first see it: when it was
     # stored, or its publication time if that came later (a scheduled one).
     mailed = Alert.objects.filter(subscription=subscription, release=OuterRef("pk"))
@@ -108,8 +117,17 @@ def pending_releases(subscription):
     )
 
 
+def errors_of(form):
+    """Return *form*'s errors in one line, each after the name of its field."""
+    return "; ".join(
+        f"{name}: {' '.join(errors)}" if name != NON_FIELD_ERRORS else " ".join(errors)
+        for name, errors in form.errors.items()
+    )
+
+
 def send_alert(subscription):
-    """Mail *subscription* its pending releases; return how many were mailed.
+    """Mail *subscription* its pending releases; return how many were mailed (raise
+    ListNoLongerValid if its list no longer reads).
 
     The Alert rows are written in the same transaction as the mail is sent:
     if sending fails, nothing is recorded and the next run tries again.

@@ -12,7 +12,7 @@ from django.db import transaction
 from django.http import QueryDict
 
 from releases.models import Release, Subscription
-from releases.transcripts.models import Alias, Person, Turn
+from releases.transcripts.models import Alias, FormerSlug, Person, Turn
 from releases.transcripts.resolving import refresh_speakers
 
 
@@ -53,14 +53,25 @@ def merge_people(kept, others):
         others_slugs = set(Person.objects.filter(pk__in=other_ids).values_list("slug", flat=True))
         move_aliases(kept, other_ids)
         Turn.objects.filter(person__in=other_ids).update(person=kept)
+        # Slugs they gave up before lead to the person kept too, as theirs do.
+        FormerSlug.objects.filter(person__in=other_ids).update(person=kept)
         Person.objects.filter(pk__in=other_ids).delete()
-        subscriptions_follow(others_slugs, kept.slug)
+        slugs_given_up(others_slugs, kept)
         follow_people(release_ids)
     return release_ids
 
 
 class PeopleChanged(Exception):
     """One of the people to merge was merged or deleted by someone else meanwhile."""
+
+
+def slugs_given_up(old_slugs, person):
+    """Have the slugs *old_slugs*, which *person* or the people merged into them had, lead
+    to *person*: their old pages redirect to theirs, a list's ``speaker=`` reads them as
+    theirs, and email alerts that follow them follow *person*'s slug."""
+    for slug in old_slugs:
+        FormerSlug.objects.update_or_create(slug=slug, defaults={"person": person})
+    subscriptions_follow(old_slugs, person.slug)
 
 
 def subscriptions_follow(old_slugs, new_slug):

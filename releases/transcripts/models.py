@@ -23,8 +23,30 @@ class Person(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        # A slug someone gave up, taken again, is this person's from now on.
+        FormerSlug.objects.filter(slug=self.slug).delete()
+
     def get_absolute_url(self):
         return reverse("releases:speaker", kwargs={"slug": self.slug})
+
+
+class FormerSlug(models.Model):
+    """A slug a person's page had before their slug changed or they were merged into
+    another: it leads to the person who holds it now, through any number of merges."""
+
+    slug = models.SlugField(max_length=200, unique=True)
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="former_slugs")
+
+    def __str__(self):
+        return self.slug
+
+    @classmethod
+    def holder(cls, slug):
+        """Return the person whose page had the slug *slug* before, or None."""
+        former = cls.objects.select_related("person").filter(slug=slug).first()
+        return former.person if former else None
 
 
 class Alias(models.Model):

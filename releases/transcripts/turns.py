@@ -71,12 +71,18 @@ class Transcript:
     closing: str
 
 
-def transcript(body):
-    """Return *body* (Markdown) read as a Transcript, or None if no one speaks in it."""
-    paragraphs = [paragraph.strip(SPACE) for paragraph in PARAGRAPH_BREAK.split(body)]
-    paragraphs = [paragraph for paragraph in paragraphs if paragraph]
+def transcript(body, *, spoken=None):
+    """Return *body* (Markdown) read as a Transcript, or None if no one speaks in it.
+
+    *spoken*, for the start of a longer body, says whether someone speaks in
+    that body (``speaks_in``): the start is then read as the whole body is,
+    since a name alone is a label only in a body that has a titled one.
+    """
+    paragraphs = paragraphs_of(body)
     labels = [speaker_label(paragraph) for paragraph in paragraphs]
-    if not any(label and label.titled for label in labels):
+    if spoken is None:
+        spoken = any(label and label.titled for label in labels)
+    if not spoken:
         # Names alone, or no labels at all: a statement that quotes, not a transcript.
         return None
     opening, turns, closing = [], [], []
@@ -98,6 +104,19 @@ def transcript(body):
         ),
         closing="\n\n".join(closing),
     )
+
+
+def speaks_in(body):
+    """Whether someone speaks in *body* (Markdown): a paragraph opens with a titled label."""
+    return any(
+        (label := speaker_label(paragraph)) and label.titled for paragraph in paragraphs_of(body)
+    )
+
+
+def paragraphs_of(body):
+    """Return the paragraphs of *body*, each without the spaces around it."""
+    paragraphs = [paragraph.strip(SPACE) for paragraph in PARAGRAPH_BREAK.split(body)]
+    return [paragraph for paragraph in paragraphs if paragraph]
 
 
 @dataclasses.dataclass(frozen=True)

@@ -2,8 +2,7 @@
 
 import functools
 
-from django.http import QueryDict
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponsePermanentRedirect, QueryDict
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
@@ -11,7 +10,7 @@ from releases.caching.version import version_for
 from releases.lists import LIST_FIELDS
 from releases.timeline import timeline
 from releases.transcripts.appearances import everyone, months_of, of_person, spoken_by
-from releases.transcripts.models import Person
+from releases.transcripts.models import FormerSlug, Person
 
 
 class SpeakerView(ListView):
@@ -24,7 +23,12 @@ class SpeakerView(ListView):
 
     def setup(self, request, *args, **kwargs):
         super().setup(request, *args, **kwargs)
-        self.person = get_object_or_404(Person, slug=kwargs["slug"])
+        self.person = Person.objects.filter(slug=kwargs["slug"]).first()
+
+    def get(self, request, *args, **kwargs):
+        if self.person is None:
+            return moved_to_holder(request, kwargs["slug"])
+        return super().get(request, *args, **kwargs)
 
     @functools.cached_property
     def appearances(self):
@@ -55,6 +59,16 @@ class SpeakerView(ListView):
             feed=f"{list_address}?{in_list.urlencode()}&format=atom",
             **kwargs,
         )
+
+
+def moved_to_holder(request, slug):
+    """Answer a slug no one has with a 301 to the page of the person who had it before
+    (merged into them, or renamed), the page asked for kept; or else a 404."""
+    person = FormerSlug.holder(slug)
+    if person is None:
+        raise Http404("No one speaks under this address.")
+    query = f"?{request.GET.urlencode()}" if request.GET else ""
+    return HttpResponsePermanentRedirect(f"{person.get_absolute_url()}{query}")
 
 
 class SpeakerIndexView(TemplateView):

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from releases.models import Subscription
 from releases.search import updating
-from releases.subscriptions.alerts import send_alert
+from releases.subscriptions.alerts import ListNoLongerValid, send_alert
 
 
 class Command(BaseCommand):
@@ -19,7 +19,7 @@ class Command(BaseCommand):
         # Searches answer from an index still catching up; alerts must not
         # miss what it has not yet taken in, so this run waits for it.
         updating.bring_up_to_date()
-        mailed = releases = failed = 0
+        mailed = releases = failed = skipped = 0
         confirmed = Subscription.objects.filter(confirmed_at__isnull=False).select_related(
             "category"
         )
@@ -30,8 +30,19 @@ class Command(BaseCommand):
                 failed += 1
                 self.stderr.write(f"{subscription.email}: not sent, will retry next run: {exc}")
                 continue
+            except ListNoLongerValid as exc:
+                # Staff must mend or remove it: every run skips it until then.
+                skipped += 1
+                self.stderr.write(
+                    f"{subscription.email}: subscription {subscription.pk} skipped, "
+                    f"its list is no longer valid: {exc}"
+                )
+                continue
             mailed += bool(count)
             releases += count
         self.stdout.write(f"Mailed {mailed} subscriber(s) about {releases} release(s).")
-        if failed:
-            raise CommandError(f"{failed} alert(s) could not be sent")
+        problems = [f"{failed} alert(s) could not be sent"] if failed else []
+        if skipped:
+            problems.append(f"{skipped} subscription(s) skipped, their lists no longer valid")
+        if problems:
+            raise CommandError("; ".join(problems))
