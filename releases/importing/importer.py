@@ -27,8 +27,12 @@ from releases.models import ImportRun, Release, this_process
 from releases.search import updating
 from releases.transcripts.people import People
 
-BATCH_SIZE = 512
-CHUNKS_IN_FLIGHT = 3
+# Files stored in one transaction, and sent to the workers together. With
+# CHUNKS_IN_FLIGHT, they bound what the importing process holds at once, whatever
+# the archive's size: at most (CHUNKS_IN_FLIGHT + 1) * BATCH_SIZE prepared files,
+# each with its body, HTML and text.
+BATCH_SIZE = 128
+CHUNKS_IN_FLIGHT = 2
 WAL_CHECKPOINT_PAGES = 50_000  # about 200 MB of log between checkpoints
 
 
