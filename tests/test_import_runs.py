@@ -474,4 +474,5 @@ def test_an_import_holds_a_few_batches_of_files_whatever_the_archive(
     assert status == 0
     assert out.strip() == "created 20, updated 0, unchanged 0, superseded 0, failed 0"
     assert len(held) == 10
-    assert max(held) <= (importer.CHUNKS_IN_FLIGHT + 1) * importer.BATCH_SIZE
+    chunk = min(importer.CHUNK_FILES, importer.BATCH_SIZE)
+    assert max(held) <= importer.BATCH_SIZE + importer.CHUNKS_IN_FLIGHT * chunk
