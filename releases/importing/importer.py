@@ -184,8 +184,8 @@ class ReleaseImport:
 
     def prepared_batches(self, preparer):
         """Yield the files under the paths, prepared, as lists of (position, PreparedFile):
-        at most BATCH_SIZE files a batch, and fewer than BATCH_PARSED + CHUNK_FILES of
-        them parsed."""
+        a batch ends with the chunk that brings it to BATCH_SIZE files, or to BATCH_PARSED
+        parsed ones."""
         batch, parsed = [], 0
         with contextlib.closing(self.prepared_chunks(preparer)) as chunks:
             for chunk in chunks:
