@@ -1,6 +1,7 @@
 """Archive imports: duplicates, all-or-nothing runs, renamed keys, redirects, run records."""
 
 import datetime
+import gc
 import io
 import os
 import re
@@ -20,6 +21,7 @@ from django.core.management.base import BaseCommand, OutputWrapper
 from releases.benchmarks.generator import ArchiveGenerator
 from releases.importing import importer
 from releases.importing.parsing import parse_release
+from releases.importing.preparing import PreparedFile
 from releases.importing.progress import ProgressBar
 from releases.importing.storing import BatchWriter
 from releases.models import ImportRun, Redirect, Release
@@ -452,3 +454,25 @@ def test_an_import_meeting_another_at_the_same_moment_reports_its_files_unchange
     assert (status, err) == (0, "")
     assert "created 0, updated 0, unchanged 3" in out
     assert Release.objects.count() == 3
+
+
+@pytest.mark.parametrize("jobs", [0, pytest.param(2, marks=pytest.mark.slow)])
+def test_an_import_holds_a_few_batches_of_files_whatever_the_archive(
+    run_import, tmp_path, small_batches, monkeypatch, jobs
+):
+    # Ten batches: the files held at once must not grow with the batches stored.
+    held = []
+    write = BatchWriter.write
+
+    def counting_write(self, batch):
+        held.append(sum(isinstance(thing, PreparedFile) for thing in gc.get_objects()))
+        return write(self, batch)
+
+    monkeypatch.setattr(BatchWriter, "write", counting_write)
+    ArchiveGenerator(seed=5).write(tmp_path / "archive", 20)
+    status, out, _ = run_import(tmp_path / "archive", jobs=jobs)
+    assert status == 0
+    assert out.strip() == "created 20, updated 0, unchanged 0, superseded 0, failed 0"
+    assert len(held) == 10
+    chunk = min(importer.CHUNK_FILES, importer.BATCH_SIZE)
+    assert max(held) <= importer.BATCH_SIZE + importer.CHUNKS_IN_FLIGHT * chunk

@@ -27,8 +27,15 @@ from releases.models import ImportRun, Release, this_process
 from releases.search import updating
 from releases.transcripts.people import People
 
+# The most files stored in one transaction, and the most of them parsed and
+# rendered (each held with its body, HTML and text; a file known by its digest
+# holds its path and digest only). The workers prepare CHUNK_FILES at a time,
+# CHUNKS_IN_FLIGHT chunks while a batch is stored. Together they bound what the
+# importing process holds, whatever the archive's size: see prepared_batches.
 BATCH_SIZE = 512
-CHUNKS_IN_FLIGHT = 3
+BATCH_PARSED = 128
+CHUNK_FILES = 64
+CHUNKS_IN_FLIGHT = 4
 WAL_CHECKPOINT_PAGES = 50_000  # about 200 MB of log between checkpoints
 
 
@@ -176,8 +183,23 @@ class ReleaseImport:
         run.save()
 
     def prepared_batches(self, preparer):
-        """Yield the files under the paths, prepared, as lists of (position, PreparedFile)."""
-        chunks = batched(enumerate(self.found_files()), BATCH_SIZE)
+        """Yield the files under the paths, prepared, as lists of (position, PreparedFile):
+        a batch ends with the chunk that brings it to BATCH_SIZE files, or to BATCH_PARSED
+        parsed ones."""
+        batch, parsed = [], 0
+        with contextlib.closing(self.prepared_chunks(preparer)) as chunks:
+            for chunk in chunks:
+                batch += chunk
+                parsed += sum(prepared.release is not None for _, prepared in chunk)
+                if len(batch) >= BATCH_SIZE or parsed >= BATCH_PARSED:
+                    yield batch
+                    batch, parsed = [], 0
+        if batch:
+            yield batch
+
+    def prepared_chunks(self, preparer):
+        """Yield the files under the paths, prepared, a chunk at a time."""
+        chunks = batched(enumerate(self.found_files()), min(CHUNK_FILES, BATCH_SIZE))
         if self.jobs == 0:
             for chunk in chunks:
                 yield [(position, prepare_one(preparer, found)) for position, found in chunk]

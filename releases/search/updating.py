@@ -35,8 +35,9 @@ CHUNK = 1000
 # The memory a writer holds for the documents it has not flushed yet, over all
 # its threads: tantivy writes a segment when it is full. With the releases read
 # READ_ROWS at a time, it bounds what writing the index holds, whatever the
-# archive's size.
-WRITER_HEAP = 32_000_000
+# archive's size. Catching up takes tantivy's least (per thread): a larger heap only
+# delays the segment a chunk's commit writes anyway.
+WRITER_HEAP = 15_000_000
 REBUILD_HEAP = 64_000_000
 REBUILD_THREADS = 2
 READ_ROWS = 200
