@@ -75,9 +75,13 @@ class ParagraphAnchors:
 
     def loose(self, html):
         """Return *html*, found between the blocks, as an anchored paragraph if it holds
-        what a reader sees (words, an image) in elements it closes itself."""
+        words in elements it closes itself.
+
+        An image alone is left as it is: one that fails to load takes no room
+        on the page, which a paragraph's margins around it would.
+        """
         content = html.strip()
-        if not content or not (TAG.sub("", content).strip() or "<img" in content):
+        if not TAG.sub("", content).strip():
             return html
         if not balanced(content):
             # It opens an element a block sits in: leave the page's structure be.
