@@ -16,7 +16,14 @@ FEED_ITEMS = 50
 FEED_TYPES = {"atom": Atom1Feed, "rss": Rss201rev2Feed}
 
 
-class ListFeed(Feed):
+class IssuedFeed(Feed):
+    """A feed whose author is who issues the releases (``BRIEFING_PUBLISHER``)."""
+
+    def author_name(self):
+        return settings.BRIEFING_PUBLISHER
+
+
+class ListFeed(IssuedFeed):
     """The newest FEED_ITEMS releases of one list, as Atom or RSS.
 
     Each entry carries the release's opening words and links to the release
@@ -33,9 +40,6 @@ class ListFeed(Feed):
 
     def get_object(self, request, *args, **kwargs):
         return request
-
-    def author_name(self):
-        return settings.BRIEFING_PUBLISHER
 
     def feed_url(self, request):
         return request.build_absolute_uri()
@@ -67,7 +71,7 @@ class ListFeed(Feed):
         return [release.category.name]
 
 
-class CorrectionsFeed(Feed):
+class CorrectionsFeed(IssuedFeed):
     """The newest public corrections, each with its note and a link to what changed."""
 
     feed_type = Atom1Feed
@@ -78,9 +82,6 @@ class CorrectionsFeed(Feed):
 
     def link(self):
         return reverse("releases:list")
-
-    def author_name(self):
-        return settings.BRIEFING_PUBLISHER
 
     def items(self):
         published = Release.objects.published().values("pk")

@@ -52,9 +52,15 @@ class Category(models.Model):
         return " ".join(word.capitalize() for word in slug.split("-"))
 
 
-def published_now():
-    """The condition of ReleaseQuerySet.published(): published, and its time come."""
-    return models.Q(status=Release.Status.PUBLISHED, published_at__lte=timezone.now())
+def published_now(through=""):
+    """The condition of ReleaseQuerySet.published(): published, and its time come; of
+    the release reached *through* a relation (``"release__"``) where given."""
+    return models.Q(
+        **{
+            f"{through}status": Release.Status.PUBLISHED,
+            f"{through}published_at__lte": timezone.now(),
+        }
+    )
 
 
 # The order of every list, feed and cursor: newest listing date first, then

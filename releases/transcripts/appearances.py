@@ -8,11 +8,10 @@ reader must not learn of a draft from a count.
 import dataclasses
 
 from django.db.models import Count, Max, Min
-from django.utils import timezone
 
 from releases.caching.version import computed_once
 from releases.facets import month_counts
-from releases.models import Release
+from releases.models import Release, published_now
 from releases.transcripts.models import Person, Turn
 
 
@@ -43,17 +42,16 @@ def public_turns():
 def of_person(person, version=None):
     """Return the Appearances of *person*, counted once per content version
     (*version*, or the current one)."""
-    return computed_once("appearances", person.slug, lambda: counted_of_person(person), version)
+    return computed_once(
+        "speaker-appearances", person.slug, lambda: counted_of_person(person), version
+    )
 
 
 def counted_of_person(person):
     # Their turns joined to their releases, published() as a join's terms: one
     # query, led by the turns' person index.
-    published = {
-        "release__status": Release.Status.PUBLISHED,
-        "release__published_at__lte": timezone.now(),
-    }
-    counts = Turn.objects.filter(person=person, **published).aggregate(
+    published = published_now(through="release__")
+    counts = Turn.objects.filter(published, person=person).aggregate(
         releases=Count("release", distinct=True),
         turns=Count("pk"),
         first=Min("release__date"),
