@@ -4,7 +4,7 @@ and for a search, how many each speaker said it in."""
 import collections
 import dataclasses
 import datetime
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django.db.models import CharField, Count, Func, IntegerField
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -66,7 +66,11 @@ def linked(lines, query, narrowing):
     links = []
     for line in lines:
         changes = narrowing(line)
-        params = {**kept, **{name: urlencode({name: value}) for name, value in changes.items()}}
+        # The names are the facets' own, which need no quoting.
+        params = {
+            **kept,
+            **{name: f"{name}={quote_plus(value)}" for name, value in changes.items()},
+        }
         address = "?" + "&".join(encoded for encoded in params.values() if encoded)
         current = all(query.get(name) == value for name, value in changes.items())
         links.append(FacetLink(line.label, line.count, address, current))

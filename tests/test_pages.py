@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from releases.models import Release
+from releases.models import Category, Release
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,20 @@ def test_category_filter(client, make_release):
     make_release(title="A briefing", category="press-briefings")
     make_release(title="A statement", category="statements-releases")
     assert titles(client.get(LIST, {"category": "press-briefings"})) == ["A briefing"]
+
+
+def test_the_category_choice_follows_the_categories_on_record(client, make_release, later):
+    make_release(title="A statement", category="statements-releases")
+    assert "Blog" not in client.get(LIST).text
+    make_release(title="A post", category="blog")
+    later()
+    assert '<option value="blog">Blog</option>' in client.get(LIST).text
+    Category.objects.filter(slug="blog").update(name="The Blog")
+    Release.objects.get(title="A post").save()
+    later()
+    page = client.get(LIST, {"category": "blog"})
+    assert '<option value="blog" selected>The Blog</option>' in page.text
+    assert titles(page) == ["A post"]
 
 
 def test_date_filters_are_inclusive(client, make_release):
