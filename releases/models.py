@@ -314,7 +314,11 @@ class Release(models.Model):
 
     def public_changes(self):
         """Return the revisions that corrected the release in public, newest first."""
-        return self.history.exclude(change_note="").order_by("-history_date", "-history_id")
+        # Asked of the historical model itself: simple_history's ``self.history``
+        # makes a new manager class at each use, on every render of a release page.
+        revisions = self._meta.apps.get_model("releases", "HistoricalRelease").objects
+        revisions = revisions.filter(id=self.pk)
+        return revisions.exclude(change_note="").order_by("-history_date", "-history_id")
 
     def render(self):
         """Render the body as it is now into the rendered fields, without saving: a
