@@ -1,11 +1,9 @@
-"""What a release page tells other sites: its address, neighbours and structured data."""
+"""What a release page tells other sites: its address and structured data."""
 
 import json
 
 from django.conf import settings
 from django.utils.safestring import mark_safe
-
-from releases.models import Release
 
 
 def page_metadata(request, release):
@@ -17,23 +15,6 @@ def page_metadata(request, release):
         "summary": release.summary,
         "structured_data": structured_data(release, url),
     }
-
-
-def neighbours(release):
-    """Return (older, newer): the public releases either side of *release* in its
-    category, in the lists' order, or None at either end."""
-    same_category = Release.objects.published().filter(category=release.category_id)
-    shown = same_category.only("title", "slug", "date", "published_at", "category")
-    key = release.sort_key()
-    found = (
-        shown.older_than(key).newest_first().first(),
-        shown.newer_than(key).oldest_first().first(),
-    )
-    for neighbour in found:
-        if neighbour is not None:
-            # Its category is the release's own: no join to read it again.
-            neighbour.category = release.category
-    return found
 
 
 def structured_data(release, url):

@@ -13,6 +13,7 @@ from django_filters.views import FilterView
 
 from releases import citations, metadata, revisions
 from releases.caching.version import version_for
+from releases.db import page_reads
 from releases.exporting import release_text
 from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
@@ -21,7 +22,7 @@ from releases.lists import LIST_FIELDS, Period, ReleaseList
 from releases.models import Category, Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
-from releases.search.highlights import add_highlights, with_openings
+from releases.search.highlights import OPENING_READ, add_highlights
 from releases.search.related import related_releases
 from releases.search.suggestions import HANDFUL, suggested_search
 from releases.search.turn_snippets import add_turn_snippets
@@ -110,14 +111,15 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         A search's page reads its bodies' openings with them, for its snippets (one
         scoped to a speaker reads that person's turns instead).
         """
-        releases = Release.objects.only(*LIST_FIELDS, "status")
+        opening = 0
         if self.list.search is not None and self.list.value("speaker") is None:
-            releases = with_openings(releases)
+            opening = OPENING_READ
         # Whether each is public, and its category, are worked out here rather than
-        # asked of the database: the query is Django's cost more than SQLite's, and a
-        # public release's category is among the categories on record, read already.
+        # in the query: a public release's category is among the categories on
+        # record, read already.
         now = timezone.now()
-        rows = {pk: row for pk, row in releases.in_bulk(ids).items() if row.public_at(now)}
+        found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"), opening=opening)
+        rows = {pk: row for pk, row in found.items() if row.public_at(now)}
         categories = {category.pk: category for category in self.categories()}
         if missing := {row.category_id for row in rows.values()} - categories.keys():
             # A category on record since this version of the list was kept.
@@ -275,34 +277,30 @@ class ReleaseAddressMixin:
     """Find the release at the address in the URL: published, or withdrawn with a notice."""
 
     context_object_name = "release"
+    # The fields this page never reads, left unread.
+    deferred = ()
 
     def get_object(self, queryset=None):
         try:
             date = datetime.date(self.kwargs["year"], self.kwargs["month"], self.kwargs["day"])
         except ValueError:
             raise Http404("No such date") from None
-        return get_object_or_404(
-            self.releases().select_related("category"),
-            category__slug=self.kwargs["category"],
-            date=date,
-            slug=self.kwargs["slug"],
-        )
-
-    def releases(self):
-        """Return the releases that answer at an address, with the columns this page reads."""
-        return Release.objects.on_record()
+        category, slug = self.kwargs["category"], self.kwargs["slug"]
+        release = page_reads.release_at(category, date, slug, self.deferred)
+        if release is None:
+            raise Http404("No release is on record at this address")
+        return release
 
 
 class ReleaseDetailView(ReleaseAddressMixin, DetailView):
     """One release, at the path of its original permalink."""
 
-    def releases(self):
-        # The page shows the body's HTML, never its text, which only the index reads.
-        return super().releases().defer("rendered_text")
+    # The page shows the body's HTML, never its text, which only the index reads.
+    deferred = ("rendered_text",)
 
     def get_context_data(self, **kwargs):
         release = self.object
-        older, newer = metadata.neighbours(release)
+        older, newer = page_reads.neighbours(release)
         changes = release.public_changes().only("history_id", "history_date", "change_note")
         cited, styles = citations.cite(release)
         return super().get_context_data(

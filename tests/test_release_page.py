@@ -141,8 +141,8 @@ def test_release_page_takes_a_fixed_number_of_queries(client, trio, make_release
     with CaptureQueriesContext(connection) as after:
         client.get(middle.get_absolute_url())
     # The content version (for the page cache), the release, its older and
-    # newer neighbours, and its public corrections.
-    assert len(after) == len(before) == 5
+    # newer neighbours (in one query), and its public corrections.
+    assert len(after) == len(before) == 4
 
 
 MARKED_UP_BODY = """## Fact sheet

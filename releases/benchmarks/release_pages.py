@@ -11,7 +11,7 @@ import time
 
 from releases.caching.version import current_version
 from releases.citations import cite
-from releases.metadata import neighbours
+from releases.db.page_reads import neighbours
 from releases.models import Release
 from releases.search.related import find_related
 

@@ -11,7 +11,6 @@ the page that holds it.
 import dataclasses
 import re
 
-from django.db.models.functions import Left
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
@@ -43,7 +42,8 @@ def add_highlights(search, releases, query):
     ``snippet_anchor``: the anchor of the paragraph holding a match past the opening.
 
     *search* is the Search the releases were found with; call this on a
-    page of results, not on all of them, read with_openings(). Where the
+    page of results, not on all of them, each with the ``opening`` of its body read
+    with it (OPENING_READ characters). Where the
     match lies past the opening, the bodies are read whole, in one query.
     """
     releases = list(releases)
@@ -74,14 +74,10 @@ def add_highlights(search, releases, query):
         )
 
 
-def with_openings(releases):
-    """Return the queryset *releases* with each body's ``opening``, as add_highlights
-    reads it: read with the page's rows, not in a query of its own.
-
-    One character more than the opening says whether there is more (the length
-    of a body would mean reading all of it).
-    """
-    return releases.annotate(opening=Left("body", OPENING_CHARACTERS + 1))
+# What a search's page reads of each body with its rows, for its snippets: one
+# character more than the opening says whether there is more (the length of a
+# body would mean reading all of it).
+OPENING_READ = OPENING_CHARACTERS + 1
 
 
 def body_matches(search, query, ids):

@@ -1,0 +1,98 @@
+"""The reads written in SQL (``db/page_reads.py``) find what their ORM spellings find."""
+
+import datetime
+
+import pytest
+
+from releases.db import page_reads
+from releases.lists import LIST_FIELDS
+from releases.models import Release
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime.now(datetime.UTC)
+
+
+@pytest.fixture
+def mixed(make_release):
+    """Releases of two categories, with ties in date and time, a draft, a withdrawn
+    release and one scheduled for tomorrow."""
+    at = datetime.datetime(2021, 6, 2, 15, tzinfo=datetime.UTC)
+    briefing = {"category": "press-briefings"}
+    made = [
+        make_release(date=datetime.date(2021, 6, 1), **briefing),
+        make_release(date=datetime.date(2021, 6, 2), published_at=at, **briefing),
+        make_release(date=datetime.date(2021, 6, 2), published_at=at, **briefing),
+        make_release(date=datetime.date(2021, 6, 2), published_at=at, **briefing),
+        make_release(date=datetime.date(2021, 6, 2), status=Release.Status.DRAFT, **briefing),
+        make_release(date=datetime.date(2021, 6, 3), status=Release.Status.WITHDRAWN, **briefing),
+        make_release(date=datetime.date(2021, 6, 4), published_at=NOW + datetime.timedelta(days=1)),
+        make_release(date=datetime.date(2021, 6, 5), **briefing),
+        make_release(date=datetime.date(2021, 6, 2), title="A statement between"),
+        make_release(date=datetime.date(2021, 6, 6), body="Ünïcode " * 400),
+    ]
+    return list(Release.objects.select_related("category").filter(pk__in=[r.pk for r in made]))
+
+
+def orm_neighbours(release):
+    shown = Release.objects.published().filter(category=release.category_id)
+    key = release.sort_key()
+    return (
+        shown.older_than(key).newest_first().first(),
+        shown.newer_than(key).oldest_first().first(),
+    )
+
+
+def test_neighbours_are_the_lists_neighbours(mixed):
+    for release in mixed:
+        older, newer = page_reads.neighbours(release)
+        expected = orm_neighbours(release)
+        assert (older, newer) == expected, release.title
+        for found in (older, newer):
+            if found is not None:
+                stored = Release.objects.get(pk=found.pk)
+                assert (found.title, found.slug, found.date) == (
+                    stored.title,
+                    stored.slug,
+                    stored.date,
+                )
+                assert found.published_at == stored.published_at
+                assert found.get_absolute_url() == stored.get_absolute_url()
+
+
+def test_rows_by_id_hold_the_stored_values_and_leave_out_missing_ids(mixed):
+    ids = [release.pk for release in mixed] + [10**9]
+    found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"), opening=101)
+    expected = Release.objects.only(*LIST_FIELDS, "status").in_bulk(ids)
+    assert found.keys() == expected.keys()
+    for pk, row in found.items():
+        stored = Release.objects.get(pk=pk)
+        for name in (*LIST_FIELDS, "status"):
+            field = Release._meta.get_field(name)
+            assert getattr(row, field.attname) == getattr(stored, field.attname), name
+        assert row.published_at.tzinfo is not None
+        assert row.opening == stored.body[:101]
+        assert "body" in row.get_deferred_fields()
+
+
+def test_the_release_at_an_address_is_the_one_on_record(mixed):
+    for release in mixed:
+        address = (release.category.slug, release.date, release.slug)
+        on_record = Release.objects.on_record().filter(
+            category__slug=address[0], date=address[1], slug=address[2]
+        )
+        found = page_reads.release_at(*address, deferred=("rendered_text",))
+        assert found == on_record.first(), release.title
+        if found is not None:
+            assert found.category == release.category
+            assert found.category.name == release.category.name
+            assert found.body == release.body
+            assert found.status == release.status
+            assert "rendered_text" in found.get_deferred_fields()
+
+
+def test_an_address_in_another_category_finds_nothing(mixed):
+    release = next(release for release in mixed if release.category.slug == "press-briefings")
+    assert page_reads.release_at(release.category.slug, release.date, release.slug) is not None
+    assert page_reads.release_at("statements-releases", release.date, release.slug) is None
+    assert page_reads.release_at(release.category.slug, release.date, "no-such-slug") is None
