@@ -1,0 +1,47 @@
+"""Addresses and dates as ``{% url %}`` and ``|date`` write them, kept per value in each
+process.
+
+A release page wrote thirteen addresses and thirteen dates, and Django reverses
+an address and formats a date afresh each time: together a fifth of the page's
+first render. A page writes the same ones at every render, and a change to
+another release leaves them as they were, so each is worked out once: the key
+holds everything the answer depends on (the script prefix an address starts
+with; a date's time zone and the language its month is named in).
+"""
+
+import functools
+
+from django import template
+from django.template.defaultfilters import date as django_date
+from django.urls import get_script_prefix, reverse
+from django.utils.translation import get_language
+
+register = template.Library()
+
+# Values kept of each: a few per release page, for many thousands of releases.
+KEPT = 20_000
+
+
+@register.simple_tag
+def address(name, *args):
+    """Return the address of the view *name* with positional *args*, as ``{% url %}``."""
+    return kept_address(get_script_prefix(), name, args)
+
+
+@functools.lru_cache(maxsize=KEPT)
+def kept_address(prefix, name, args):
+    return reverse(name, args=args)
+
+
+@register.filter(expects_localtime=True)
+def kept_date(value, format_string):
+    """Return *value* formatted as ``|date:format_string`` formats it."""
+    if value in (None, ""):
+        return ""
+    return formatted(value, getattr(value, "tzinfo", None), format_string, get_language())
+
+
+@functools.lru_cache(maxsize=KEPT)
+def formatted(value, zone, format_string, language):
+    # Two aware times at one moment are equal in any zone: *zone* tells them apart.
+    return django_date(value, format_string)
