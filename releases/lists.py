@@ -75,6 +75,9 @@ class ReleaseList:
         self.category = category
         self.period = period
         self.request = request
+        # The canonical query's fields, by whether a cursor is kept: a page asks
+        # for it once for each of its counts and each of its formats' links.
+        self.canonical_fields = {}
 
     @classmethod
     def of_query(cls, query, *, category=None):
@@ -224,19 +227,26 @@ class ReleaseList:
         parameters make no new ones. Ask a usable list only. A *cursor* is
         kept only where the list reads on by one (as JSON).
         """
-        data = self.request.GET
+        if cursor not in self.canonical_fields:
+            self.canonical_fields[cursor] = list(self.canonical_items(cursor=cursor))
         query = QueryDict(mutable=True)
+        for name, value in self.canonical_fields[cursor]:
+            query[name] = value
+        return query
+
+    def canonical_items(self, *, cursor):
+        """Yield (name, value) of each field of the canonical query, in its order."""
+        data = self.request.GET
         cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
         for name in self.filterset.form.fields:
             raw = data.get(name, "").strip()
             if raw:
-                query[name] = written_once(cleaned.get(name), raw)
+                yield name, written_once(cleaned.get(name), raw)
         for name in PAGING:
             if name == "cursor" and not cursor:
                 continue
             if value := data.get(name, "").strip():
-                query[name] = page_number(value) if name == "page" else value
-        return query
+                yield name, page_number(value) if name == "page" else value
 
     def canonical_address(self, *, cursor=False):
         """The list's address as it should be asked for, or None if it already is."""
