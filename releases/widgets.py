@@ -6,21 +6,19 @@ the category choice) that was a fifth of the page's time. The HTML is the
 same, less the blank line Django's option template leaves after each option.
 """
 
+from html import escape
+
 from django import forms
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 
 def html_attributes(attrs):
     """Return *attrs* as ``widgets/attrs.html`` writes them: True as a bare name,
     False left out."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-            for name, value in attrs.items()
-            if value is not False
-        ),
+    return "".join(
+        f" {escape(str(name))}" if value is True else f' {escape(str(name))}="{escape(str(value))}"'
+        for name, value in attrs.items()
+        if value is not False
     )
 
 
@@ -28,14 +26,11 @@ class PlainInput(forms.widgets.Input):
     """An input written as ``widgets/input.html`` writes it."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        given = "" if widget["value"] is None else format_html(' value="{}"', widget["value"])
-        return format_html(
-            '<input type="{}" name="{}"{}{}>',
-            widget["type"],
-            widget["name"],
-            given,
-            html_attributes(widget["attrs"]),
+        value = self.format_value(value)
+        given = "" if value is None else f' value="{escape(str(value))}"'
+        attributes = html_attributes(self.build_attrs(self.attrs, attrs))
+        return mark_safe(
+            f'<input type="{escape(self.input_type)}" name="{escape(name)}"{given}{attributes}>'
         )
 
 
@@ -51,19 +46,11 @@ class PlainSelect(forms.Select):
     """A choice without groups, written as ``widgets/select.html`` writes it."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '\n  <option value="{}"{}>{}</option>',
-            (
-                (option["value"], html_attributes(option["attrs"]), option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
-            ),
+        chosen = self.format_value(value)
+        options = "".join(
+            f'\n  <option value="{escape(str(option))}"'
+            f"{' selected' if str(option) in chosen else ''}>{escape(str(label))}</option>"
+            for option, label in self.choices
         )
-        return format_html(
-            '<select name="{}"{}>{}\n</select>',
-            widget["name"],
-            html_attributes(widget["attrs"]),
-            options,
-        )
+        attributes = html_attributes(self.build_attrs(self.attrs, attrs))
+        return mark_safe(f'<select name="{escape(name)}"{attributes}>{options}\n</select>')
