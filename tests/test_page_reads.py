@@ -6,7 +6,8 @@ import pytest
 
 from releases.db import page_reads
 from releases.lists import LIST_FIELDS
-from releases.models import Release
+from releases.models import Category, Release
+from releases.search.compiling import Criteria
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,26 @@ def test_an_address_in_another_category_finds_nothing(mixed):
     assert page_reads.release_at(release.category.slug, release.date, release.slug) is not None
     assert page_reads.release_at("statements-releases", release.date, release.slug) is None
     assert page_reads.release_at(release.category.slug, release.date, "no-such-slug") is None
+
+
+@pytest.mark.parametrize("window", [(0, 20), (2, 5), (8, 30)])
+def test_a_lists_ids_are_its_queryset_ids(mixed, window):
+    briefings = Category.objects.get(slug="press-briefings").pk
+    first, last = datetime.date(2021, 6, 2), datetime.date(2021, 6, 5)
+    for criteria in (
+        Criteria(None),
+        Criteria(None, categories=(briefings,)),
+        Criteria(None, categories=()),
+        Criteria(None, first_day=first),
+        Criteria(None, categories=(briefings,), first_day=first, last_day=last),
+        Criteria(None, last_day=last),
+    ):
+        queryset = Release.objects.published().newest_first()
+        if criteria.categories is not None:
+            queryset = queryset.filter(category__in=criteria.categories)
+        if criteria.first_day:
+            queryset = queryset.filter(date__gte=criteria.first_day)
+        if criteria.last_day:
+            queryset = queryset.filter(date__lte=criteria.last_day)
+        expected = list(queryset.values_list("pk", flat=True)[window[0] : window[1]])
+        assert page_reads.listed_ids(criteria, *window) == expected, criteria

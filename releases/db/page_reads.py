@@ -57,6 +57,32 @@ def releases_by_id(ids, fields, opening=0):
     return {release.pk: release for release in Release.objects.raw(sql, params)}
 
 
+def listed_ids(criteria, start, stop):
+    """Return the ids of the public releases from *start* to *stop*, newest first, of
+    a list narrowed by *criteria*'s categories and dates (not a search, nor a
+    speaker's: the index answers those)."""
+    if criteria.categories == ():
+        return []
+    table = connection.ops.quote_name(Release._meta.db_table)
+    date, published_at, pk = column("date"), column("published_at"), column("id")
+    terms = [f"{column('status')} = %s", f"{published_at} <= %s"]
+    params = [Release.Status.PUBLISHED, adapted_now()]
+    if criteria.categories is not None:
+        terms.append(f"{column('category')} IN ({', '.join(['%s'] * len(criteria.categories))})")
+        params += criteria.categories
+    for day, compared in ((criteria.first_day, ">="), (criteria.last_day, "<=")):
+        if day is not None:
+            terms.append(f"{date} {compared} %s")
+            params.append(connection.ops.adapt_datefield_value(day))
+    sql = (
+        f"SELECT {pk} FROM {table} WHERE {' AND '.join(terms)}"
+        f" ORDER BY {date} DESC, {published_at} DESC, {pk} DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, stop - start, start])
+        return [row[0] for row in cursor.fetchall()]
+
+
 @functools.cache
 def release_at_sql(vendor, deferred):
     """Return the SQL of the release on record at an address, on a *vendor*'s
