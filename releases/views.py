@@ -301,7 +301,6 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
     def get_context_data(self, **kwargs):
         release = self.object
         older, newer = page_reads.neighbours(release)
-        changes = release.public_changes().only("history_id", "history_date", "change_note")
         cited, styles = citations.cite(release)
         return super().get_context_data(
             **metadata.page_metadata(self.request, release),
@@ -309,7 +308,7 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
             citations=styles,
             older=older,
             newer=newer,
-            changes=list(changes),
+            changes=page_reads.public_changes(release),
             related=related_releases(release, version_for(self.request)),
             **kwargs,
         )

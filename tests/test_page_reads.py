@@ -120,3 +120,17 @@ def test_a_lists_ids_are_its_queryset_ids(mixed, window):
             queryset = queryset.filter(date__lte=criteria.last_day)
         expected = list(queryset.values_list("pk", flat=True)[window[0] : window[1]])
         assert page_reads.listed_ids(criteria, *window) == expected, criteria
+
+
+def test_a_releases_public_changes_are_its_corrections_newest_first(make_release):
+    release = make_release(body="First words.")
+    for note, body in (("", "Second words."), ("Fixed a name.", "Third."), ("A date.", "Fourth.")):
+        release.body = body
+        release.change_note = note
+        release.save()
+    found = page_reads.public_changes(release)
+    expected = list(release.public_changes())
+    assert [change.change_note for change in found] == ["A date.", "Fixed a name."]
+    assert [change.pk for change in found] == [change.pk for change in expected]
+    assert [change.change_note for change in found] == [c.change_note for c in expected]
+    assert [change.history_date for change in found] == [c.history_date for c in expected]

@@ -156,3 +156,20 @@ def neighbours(release):
         else:
             newer = neighbour
     return older, newer
+
+
+def public_changes(release):
+    """Return the public corrections of *release* (Release.public_changes()), newest
+    first, with the time and note of each read."""
+    history = Release._meta.apps.get_model("releases", "HistoricalRelease")
+    quote = connection.ops.quote_name
+    history_id, history_date, note = (
+        quote(history._meta.get_field(name).column)
+        for name in ("history_id", "history_date", "change_note")
+    )
+    sql = (
+        f"SELECT {history_id}, {history_date}, {note} FROM {quote(history._meta.db_table)}"
+        f" WHERE {quote(history._meta.get_field('id').column)} = %s AND {note} <> ''"
+        f" ORDER BY {history_date} DESC, {history_id} DESC"
+    )
+    return list(history.objects.raw(sql, [release.pk]))
