@@ -1,18 +1,21 @@
-"""Addresses and dates as ``{% url %}`` and ``|date`` write them, kept per value in each
-process.
+"""Addresses, static files' addresses and dates as ``{% url %}``, ``{% static %}`` and
+``|date`` write them, kept per value in each process.
 
 A release page wrote thirteen addresses and thirteen dates, and Django reverses
 an address and formats a date afresh each time: together a fifth of the page's
 first render. A page writes the same ones at every render, and a change to
 another release leaves them as they were, so each is worked out once: the key
 holds everything the answer depends on (the script prefix an address starts
-with; a date's time zone and the language its month is named in).
+with; a date's time zone and the language its month is named in). A static
+file's address, its name with the digest of its content, is fixed until the
+files are collected again, which restarts the server.
 """
 
 import functools
 
 from django import template
 from django.template.defaultfilters import date as django_date
+from django.templatetags.static import static
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
 
@@ -31,6 +34,13 @@ def address(name, *args):
 @functools.lru_cache(maxsize=KEPT)
 def kept_address(prefix, name, args):
     return reverse(name, args=args)
+
+
+@register.simple_tag
+@functools.lru_cache(maxsize=100)
+def static_address(path):
+    """Return the address of the static file *path*, as ``{% static %}``."""
+    return static(path)
 
 
 @register.filter(expects_localtime=True)
