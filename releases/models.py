@@ -13,6 +13,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
+from releases.addresses import address
 from releases.rendering import Rendering, renderer_settings
 from releases.transcripts.people import People
 
@@ -44,7 +45,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("releases:category", kwargs={"category": self.slug})
+        return address("releases:category", category=self.slug)
 
     @staticmethod
     def name_for_slug(slug):
@@ -359,7 +360,7 @@ class Release(models.Model):
 
 def release_path(category_slug, date, slug):
     """Return the public address of the release filed under these values."""
-    return reverse("releases:detail", kwargs=address_arguments(category_slug, date, slug))
+    return address("releases:detail", **address_arguments(category_slug, date, slug))
 
 
 def change_path(release, revision_id):

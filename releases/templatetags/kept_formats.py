@@ -4,9 +4,9 @@
 A release page wrote thirteen addresses and thirteen dates, and Django reverses
 an address and formats a date afresh each time: together a fifth of the page's
 first render. A page writes the same ones at every render, and a change to
-another release leaves them as they were, so each is worked out once: the key
-holds everything the answer depends on (the script prefix an address starts
-with; a date's time zone and the language its month is named in). A static
+another release leaves them as they were, so each is worked out once
+(addresses in ``addresses.py``): the key holds everything the answer depends
+on (a date's time zone and the language its month is named in). A static
 file's address, its name with the digest of its content, is fixed until the
 files are collected again, which restarts the server.
 """
@@ -16,8 +16,9 @@ import functools
 from django import template
 from django.template.defaultfilters import date as django_date
 from django.templatetags.static import static
-from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
+
+from releases import addresses
 
 register = template.Library()
 
@@ -28,12 +29,7 @@ KEPT = 20_000
 @register.simple_tag
 def address(name, *args):
     """Return the address of the view *name* with positional *args*, as ``{% url %}``."""
-    return kept_address(get_script_prefix(), name, args)
-
-
-@functools.lru_cache(maxsize=KEPT)
-def kept_address(prefix, name, args):
-    return reverse(name, args=args)
+    return addresses.address(name, *args)
 
 
 @register.simple_tag

@@ -4,11 +4,11 @@ import functools
 from html import escape
 
 from django import template
-from django.urls import reverse
 from django.utils import dateformat
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from releases.addresses import address
 from releases.models import release_path
 
 register = template.Library()
@@ -54,8 +54,9 @@ def kept_item(category_slug, category_name, date, slug, title):
 
     Keyed by everything the entry shows, so an entry is never stale: a
     release's save changes its key, and other releases' saves leave it
-    kept. Finding the two addresses is most of the cost of rendering a
-    list page, and a list shows the same releases between saves.
+    kept. Writing the entries (their addresses, their dates) was most of
+    the cost of rendering a list page, and a list shows the same releases
+    between saves.
     """
     return render_item(category_slug, category_name, date, slug, title)
 
@@ -65,7 +66,7 @@ def render_item(category_slug, category_name, date, slug, title, snippet_html=""
     paragraph or the speaker's turn that holds the match), its title and snippet link
     to that place of its page. *title* and *snippet_html* are escaped unless marked safe
     (a search's, with its matches marked)."""
-    url = kept_release_path(category_slug, date, slug)
+    url = release_path(category_slug, date, slug)
     if anchor:
         url = f"{url}#{anchor}"
     snippet = conditional_escape(snippet_html)
@@ -77,22 +78,10 @@ def render_item(category_slug, category_name, date, slug, title, snippet_html=""
         ITEM.format(
             url=escape(url),
             title=conditional_escape(title),
-            category_url=escape(category_path(category_slug)),
+            category_url=escape(address("releases:category", category=category_slug)),
             category_name=escape(category_name),
             iso_date=date.isoformat(),
             date=dateformat.format(date, "F j, Y"),
             snippet=snippet,
         )
     )
-
-
-# A search's entries are rendered afresh, each marked for its search, but their
-# addresses are the same for every search: finding them was over a third of
-# rendering one.
-kept_release_path = functools.lru_cache(maxsize=10_000)(release_path)
-
-
-@functools.lru_cache(maxsize=100)
-def category_path(slug):
-    """Return the address of the list of the category *slug*."""
-    return reverse("releases:category", kwargs={"category": slug})
