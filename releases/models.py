@@ -14,6 +14,7 @@ from django.utils import formats, timezone
 from simple_history.models import HistoricalRecords
 
 from releases.addresses import address
+from releases.record_dates import within_the_record
 from releases.rendering import Rendering, renderer_settings
 from releases.transcripts.people import People
 
@@ -162,11 +163,18 @@ class Release(models.Model):
     category = models.ForeignKey(
         Category, on_delete=models.PROTECT, related_name="releases", db_index=False
     )
-    date = models.DateField(help_text="The listing date shown to readers.")
-    published_at = models.DateTimeField(
-        "published", default=timezone.now, help_text="Readers see it from this moment on."
+    date = models.DateField(
+        help_text="The listing date shown to readers.", validators=[within_the_record]
     )
-    modified_at = models.DateTimeField("modified", null=True, blank=True)
+    published_at = models.DateTimeField(
+        "published",
+        default=timezone.now,
+        help_text="Readers see it from this moment on.",
+        validators=[within_the_record],
+    )
+    modified_at = models.DateTimeField(
+        "modified", null=True, blank=True, validators=[within_the_record]
+    )
     permalink = models.URLField(
         max_length=1000,
         unique=True,

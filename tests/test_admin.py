@@ -193,3 +193,12 @@ def test_release_list_writes_its_dates_short_and_modified_times_in_the_press_off
     row = re.search(r"<tr>.*?</tr>", staff_client.get(CHANGELIST).text.split("<tbody>")[1], re.S)
     assert '<td class="field-listed_on">2025-03-09</td>' in row.group(0)
     assert '<span class="nowrap">2025-03-09</span> 22:05' in row.group(0)
+
+
+def test_a_date_outside_the_public_record_is_refused_with_a_reason(staff_client, make_release):
+    release = make_release(title="Slip of the keyboard")
+    data = change_form_data(release, date="2205-03-01")
+    response = staff_client.post(f"{CHANGELIST}{release.pk}/change/", data)
+    assert response.status_code == 200
+    assert "outside the years a release may have (1789-2149)" in response.text
+    assert Release.objects.get(pk=release.pk).date == release.date

@@ -154,3 +154,21 @@ def test_file_over_the_size_limit_is_refused():
 def test_reasons_are_one_line():
     for text, _ in BAD_FILES.values():
         assert "\n" not in reason_for(text)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "reason"),
+    [
+        ("date: '2021-03-04'", "date: '0001-01-01'", "date: 0001-01-01 is outside the years"),
+        ("date: '2021-03-04'", "date: '2205-03-01'", "date: 2205-03-01 is outside the years"),
+        ("published_time: 2021-03-04", "published_time: 1066-03-04", "published_time: 1066-03-04"),
+    ],
+)
+def test_a_date_outside_the_public_record_is_refused_by_name(old, new, reason):
+    assert reason_for(release_text().replace(old, new)).startswith(reason)
+
+
+def test_the_first_and_last_years_of_the_record_are_dates_a_release_may_have():
+    for date in ("1789-01-01", "2149-12-31"):
+        text = release_text().replace("2021-03-04", date)
+        assert parse_text(text).date == datetime.date.fromisoformat(date)

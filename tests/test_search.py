@@ -497,3 +497,26 @@ def test_an_import_rebuilds_a_damaged_index_and_leaves_it_whole(
         "Harbour Dredging Resumes",
         "Harbour Fees Rise",
     ]
+
+
+def test_a_row_dated_outside_the_record_leaves_search_working(client, make_release):
+    make_release(title="Harbour dredging", body="Dredging the harbour.")
+    # Written around the importer and the admin, which refuse such dates.
+    for year in (1, 2205, 9999):
+        make_release(
+            title=f"Harbour of the year {year}",
+            body="Another harbour.",
+            date=datetime.date(year, 3, 1),
+            published_at=datetime.datetime(2021, 3, 1, tzinfo=datetime.UTC),
+        )
+    response = search(client, "harbour")
+    assert "catching up" not in response.text
+    assert len(titles(response)) == 4
+
+
+def test_the_newest_first_key_orders_dates_across_its_whole_range():
+    moment = datetime.datetime(2021, 3, 1, tzinfo=datetime.UTC)
+    days = [datetime.date(year, 1, 1) for year in (1, 1442, 1800, 2024, 2158, 9999)]
+    keys = [schema.newest_key(day, moment, 1) for day in days]
+    assert all(-(2**63) <= key < 2**63 for key in keys)
+    assert keys == sorted(keys)

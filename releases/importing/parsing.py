@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from releases.importing.errors import ReleaseError
 from releases.importing.front_matter import load_front_matter, split_front_matter
 from releases.importing.key_names import KNOWN_KEYS, read_keys
+from releases.record_dates import out_of_record
 
 MAX_RELEASE_BYTES = 2 * 1024 * 1024
 MAX_TITLE_LENGTH = 500
@@ -92,6 +93,9 @@ def release_of(fields, body, keys_read_as):
         raise ReleaseError("date: missing, and there is no published_time either")
     permalink = required_permalink(fields)
     title = required_title(fields)
+    for key, value in (("date", date), ("published_time", published), ("modified_time", modified)):
+        if value is not None and (reason := out_of_record(value)):
+            raise ReleaseError(f"{key}: {reason}")
     return ParsedRelease(
         title=title,
         category=required_category(fields),
