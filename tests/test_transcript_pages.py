@@ -5,12 +5,13 @@ import re
 from collections import Counter
 
 import pytest
+from django.db import transaction
 
 from releases.importing.parsing import parse_release
 from releases.models import Release
-from releases.rendering import page_html, paragraph_anchor
-from releases.transcripts.models import Alias, Person
-from releases.transcripts.resolving import refresh_speakers
+from releases.rendering import page_html, paragraph_anchor, renderer_settings
+from releases.transcripts.models import Alias, Person, Turn
+from releases.transcripts.resolving import RenderingAgain, refresh_speakers
 from tests.release_files import ARCHIVE_SAMPLE
 
 pytestmark = pytest.mark.django_db
@@ -429,3 +430,25 @@ def test_worker_processes_link_speakers_as_one_process_does(run_import, tmp_path
     assert status == 0, err
     assert list(Release.objects.order_by("permalink").values_list("rendered_html")) == one_process
     assert '<a href="/briefing-room/speakers/jen-psaki/">MS. PSAKI</a>:' in one_process[0][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_change_to_the_people_renders_its_releases_after_it_commits(client, make_release, later):
+    body = "MR. ROUSE-SMITH:  Thank you.\n\nQ  A question.\n"
+    releases = [make_release(category="press-briefings", body=body) for _ in range(3)]
+    person = Person.objects.create(name="Cecil Rouse-Smith", slug="cecil-rouse-smith")
+    Alias.objects.create(person=person, label="MR. ROUSE-SMITH")
+    ids = [release.pk for release in releases]
+    with transaction.atomic():
+        assert refresh_speakers(Release.objects.filter(turns__key="MR ROUSE-SMITH")) == 3
+        # At once: the turns name the person, and a reader's page links them,
+        # rendered for the reader; the stored renderings wait for the commit.
+        assert Turn.objects.filter(person=person).count() == 3
+        assert "cecil-rouse-smith" not in Release.objects.get(pk=ids[0]).rendered_html
+        later()
+        link = "/briefing-room/speakers/cecil-rouse-smith/"
+        assert speaker_lines(page(client, releases[0]))[0] == ("t1", "MR. ROUSE-SMITH:", link)
+    RenderingAgain.finish()
+    for release in Release.objects.filter(pk__in=ids):
+        assert link in release.rendered_html
+        assert release.rendered_under == renderer_settings()

@@ -2,10 +2,11 @@
 deleted, or two people merged.
 
 A release's turns name people through aliases; when those change, the turns
-of the releases they touch are resolved again, their pages rendered again with
-their speakers' links as they are now, and the content version moves so that
-every page kept of them (a release, a list, a speaker's page) follows. Every
-such change ends in follow_people(), in the transaction that makes it.
+of the releases they touch are resolved again, their pages rendered with their
+speakers' links as they are now (by readers at once, then kept: see
+``refresh_speakers``), and the content version moves so that every page kept of
+them (a release, a list, a speaker's page) follows. Every such change ends in
+follow_people(), in the transaction that makes it.
 """
 
 from django.db import transaction
@@ -18,8 +19,8 @@ from releases.transcripts.resolving import refresh_speakers
 
 def follow_people(release_ids):
     """Resolve the turns of the releases *release_ids* again, under the aliases as they
-    are now, render their pages again with their speakers' links, and record the
-    change: their pages, and every list, follow.
+    are now, have their pages rendered again with their speakers' links, and record
+    the change: their pages, and every list, follow.
 
     The change is recorded even with no release to follow: a person renamed
     is on the index of speakers and their own page.
