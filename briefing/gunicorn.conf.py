@@ -25,6 +25,9 @@ workers = worker_count()
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# gunicorn's control interface is unused here, and every server on a machine would
+# share its one default socket path.
+control_socket_disable = True
 
 
 def on_starting(server):
