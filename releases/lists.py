@@ -16,6 +16,7 @@ import functools
 
 from django.db.models import Model
 from django.http import QueryDict
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from releases import facets
@@ -23,7 +24,7 @@ from releases.caching.pages import EVERY_PARAMETER, cached_page
 from releases.caching.version import computed_once, version_for
 from releases.db import page_reads
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
-from releases.models import Release
+from releases.models import Category, Release
 from releases.pagination import MAX_PAGE_DIGITS
 from releases.search.compiling import Criteria
 from releases.search.engine import SearchResults, search_for
@@ -286,6 +287,28 @@ class ListedReleases:
     def ids(self, start, stop):
         """Return the ids of the releases from *start* to *stop*, newest first."""
         return page_reads.listed_ids(self.criteria, start, stop)
+
+
+def page_rows(ids, categories, opening=0):
+    """Read the public releases among *ids*, as {id: release}, for a page of a list,
+    each given its category from *categories* (the categories on record); with
+    *opening*, each body's first that many characters too (``page_reads``).
+
+    A search index still catching up may name releases since deleted, withdrawn
+    or made drafts: they are left out here, as the database has them. Whether each
+    is public, and its category, are worked out here rather than in the query: a
+    public release's category is among the categories on record, read already.
+    """
+    now = timezone.now()
+    found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"), opening=opening)
+    rows = {pk: row for pk, row in found.items() if row.public_at(now)}
+    by_id = {category.pk: category for category in categories}
+    if missing := {row.category_id for row in rows.values()} - by_id.keys():
+        # A category on record since the categories were read.
+        by_id.update(Category.objects.in_bulk(missing))
+    for row in rows.values():
+        row.category = by_id[row.category_id]
+    return rows
 
 
 def spoken_in(person_id):

@@ -7,7 +7,6 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonRespons
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
@@ -18,8 +17,8 @@ from releases.exporting import release_text
 from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
-from releases.lists import LIST_FIELDS, Period, ReleaseList
-from releases.models import Category, Release
+from releases.lists import Period, ReleaseList, page_rows
+from releases.models import Release
 from releases.pagination import DeepPaginator
 from releases.search.engine import search_for
 from releases.search.highlights import OPENING_READ, add_highlights
@@ -104,29 +103,13 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         return DeepPaginator(queryset, per_page, rows=self.releases_by_id, **options)
 
     def releases_by_id(self, ids):
-        """Read the public releases among *ids*, as {id: release}, for a page of this list.
-
-        A search index still catching up may name releases since deleted,
-        withdrawn or made drafts: they are left out here, as the database has them.
-        A search's page reads its bodies' openings with them, for its snippets (one
-        scoped to a speaker reads that person's turns instead).
-        """
+        """Read the public releases among *ids*, as {id: release}, for a page of this
+        list (``page_rows``). A search's page reads its bodies' openings with them, for
+        its snippets (one scoped to a speaker reads that person's turns instead)."""
         opening = 0
         if self.list.search is not None and self.list.value("speaker") is None:
             opening = OPENING_READ
-        # Whether each is public, and its category, are worked out here rather than
-        # in the query: a public release's category is among the categories on
-        # record, read already.
-        now = timezone.now()
-        found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"), opening=opening)
-        rows = {pk: row for pk, row in found.items() if row.public_at(now)}
-        categories = {category.pk: category for category in self.categories()}
-        if missing := {row.category_id for row in rows.values()} - categories.keys():
-            # A category on record since this version of the list was kept.
-            categories.update(Category.objects.in_bulk(missing))
-        for row in rows.values():
-            row.category = categories[row.category_id]
-        return rows
+        return page_rows(ids, self.categories(), opening=opening)
 
     def paginate_queryset(self, queryset, page_size):
         """Paginate the list's results like ListView; a page number the list lacks

@@ -114,3 +114,16 @@ def test_a_search_of_what_a_speaker_said_asks_each_fact_once(
     # from the index. Kept: all but the categories.
     address = f"{LIST}?speaker=jen-psaki"
     assert_first_and_kept_renders(client, address, 5, 4, django_assert_num_queries)
+
+
+def test_a_speaker_page_asks_each_fact_once(
+    client, make_release, pages_rendered, django_assert_num_queries
+):
+    for day in range(1, 26):
+        body = f"MS. PSAKI:  The jobs report of day {day}.\n\nQ  And jobs?"
+        make_release(title=f"Briefing {day}", category="press-briefings", body=body)
+    # The content version, the person, their counts, their releases' ids, their
+    # months, the categories on record and the page's rows. Kept: the version, the
+    # person and the rows; their ids are not asked for again at every render.
+    address = "/briefing-room/speakers/jen-psaki/"
+    assert_first_and_kept_renders(client, address, 7, 3, django_assert_num_queries)

@@ -7,9 +7,11 @@ from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
 from releases.caching.version import version_for
-from releases.lists import LIST_FIELDS
+from releases.filters import categories_on_record
+from releases.lists import page_rows
+from releases.pagination import DeepPaginator
 from releases.timeline import timeline
-from releases.transcripts.appearances import everyone, months_of, of_person, spoken_by
+from releases.transcripts.appearances import everyone, months_of, of_person, releases_of
 from releases.transcripts.models import FormerSlug, Person
 
 
@@ -35,14 +37,13 @@ class SpeakerView(ListView):
         return of_person(self.person, version_for(self.request))
 
     def get_queryset(self):
-        releases = spoken_by(self.person).select_related("category").only(*LIST_FIELDS)
-        return releases.newest_first()
+        return KeptIds(releases_of(self.person, version_for(self.request)))
 
     def get_paginator(self, queryset, per_page, **options):
-        paginator = super().get_paginator(queryset, per_page, **options)
-        # Counted already, with the rest of their appearances.
-        paginator.count = self.appearances.releases
-        return paginator
+        return DeepPaginator(queryset, per_page, rows=self.releases_by_id, **options)
+
+    def releases_by_id(self, ids):
+        return page_rows(ids, categories_on_record(self.request))
 
     def get_context_data(self, **kwargs):
         # The list page narrowed to this person: where the search box and the bars lead.
@@ -59,6 +60,19 @@ class SpeakerView(ListView):
             feed=f"{list_address}?{in_list.urlencode()}&format=atom",
             **kwargs,
         )
+
+
+class KeptIds:
+    """A list of release ids, counted and windowed for DeepPaginator."""
+
+    def __init__(self, ids):
+        self.kept = ids
+
+    def count(self):
+        return len(self.kept)
+
+    def ids(self, start, stop):
+        return self.kept[start:stop]
 
 
 def moved_to_holder(request, slug):
