@@ -6,6 +6,7 @@ database, under one set of Criteria. Its ``qs`` is never read.
 """
 
 import copy
+import re
 
 import django_filters
 from django import forms
@@ -18,6 +19,8 @@ from releases.transcripts.labels import normalized
 from releases.transcripts.models import FormerSlug, Person
 from releases.widgets import PlainDateInput, PlainSelect, PlainTextInput
 
+# People a reader's partial name may name at once, listed so they can choose.
+MOST_NAMED = 5
 ORDERINGS = [("relevance", "Best match"), ("newest", "Newest first")]
 # Form classes kept at once: one per filterset class and set of categories on record.
 KEPT_FORM_CLASSES = 16
@@ -69,15 +72,20 @@ class SpeakerField(forms.CharField):
 
 def people_answering_to(value):
     """Return the people whose slug or name is *value* in any case, or else who had the
-    slug *value* before, or else who are printed under the label *value*."""
+    slug *value* before, or else who are printed under the label *value*, or else whose
+    name holds *value* as a word (``Psaki``; ``Biden`` names two people)."""
+    value = " ".join(value.split())
     named = Q(slug__iexact=value) | Q(name__iexact=value)
     found = list(Person.objects.filter(named)[:2])
     if found:
         return found
     if holder := FormerSlug.holder(value):
         return [holder]
-    held = Person.objects.filter(aliases__key=normalized(value)).distinct()
-    return list(held[:2])
+    held = list(Person.objects.filter(aliases__key=normalized(value)).distinct()[:2])
+    if held or not value:
+        return held
+    words = Person.objects.filter(name__iregex=rf"(^|\s){re.escape(value)}($|\s)")
+    return list(words.order_by("slug")[:MOST_NAMED])
 
 
 class SpeakerFilter(django_filters.Filter):

@@ -186,7 +186,9 @@ def test_an_import_indexes_what_its_speakers_said(run_import, write_release, cli
     assert count(page(client, q="ports", speaker="jen-psaki")) == 0, "a reporter asked"
 
 
-@pytest.mark.parametrize("typed", ["Jen Psaki", "JEN-PSAKI", "ms. psaki", "Press Secretary Psaki"])
+@pytest.mark.parametrize(
+    "typed", ["Jen Psaki", "JEN-PSAKI", "ms. psaki", "Press Secretary Psaki", "Psaki", "Jen  Psaki"]
+)
 def test_a_speaker_typed_by_name_or_as_printed_leads_to_that_persons_list(client, typed):
     response = client.get("/briefing-room/", {"speaker": typed})
     assert response.status_code == 302
@@ -199,3 +201,10 @@ def test_a_label_several_people_are_printed_under_asks_which_one(client, briefin
     assert "“The President” names more than one speaker: donald-trump, joe-biden." in (
         response.text
     )
+
+
+def test_part_of_a_name_several_people_share_asks_which_one(client, briefings):
+    response = client.get("/briefing-room/", {"speaker": "biden"})
+    assert response.status_code == 400
+    assert "“biden” names more than one speaker: jill-biden, joe-biden." in response.text
+    assert client.get("/briefing-room/", {"speaker": "sak"}).status_code == 400
