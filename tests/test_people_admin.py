@@ -447,3 +447,68 @@ def test_aliases_saved_into_a_person_merged_away_since_the_form_opened_are_refus
     ]
     assert not Person.objects.filter(pk=twin.pk).exists()
     assert not Alias.objects.filter(key="EDWARD NEWCOMB").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merges_of_two_people_in_opposite_directions_at_once_refuse_the_second(admin_client):
+    kept, twin = newcombs()
+    merged, commit, answers = threading.Event(), threading.Event(), []
+
+    def merge_held_open():
+        with transaction.atomic():
+            merge_people(kept, [kept, twin])
+            merged.set()
+            commit.wait()
+
+    def merge_the_other_way():
+        answers.append(merge(admin_client, [kept, twin], kept=twin))
+
+    merging = in_thread(merge_held_open)
+    merged.wait()
+    other = in_thread(merge_the_other_way)
+    until_someone_waits_for_a_lock()
+    commit.set()
+    merging.join()
+    other.join()
+    (answer,) = answers
+    assert answer.status_code == 200
+    # SQLite's write lock, taken before the action reads the people, leaves it one.
+    refusal = (
+        "Someone else changed these people meanwhile: nothing was merged. Select them again."
+        if connection.vendor == "postgresql"
+        else "Select two or more people to merge."
+    )
+    assert messages_of(answer) == [refusal]
+    assert list(Person.objects.filter(slug__contains="newcomb").values_list("slug", flat=True)) == [
+        "ned-newcomb"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_moves_the_aliases_saved_into_a_person_merged_away_that_moment(admin_client):
+    kept, twin = newcombs()
+    saved, commit, answers = threading.Event(), threading.Event(), []
+
+    def save_held_open():
+        with transaction.atomic():
+            list(Person.objects.select_for_update().filter(pk=twin.pk).values_list("pk"))
+            Alias.objects.create(person=twin, label="EDWARD NEWCOMB")
+            saved.set()
+            commit.wait()
+
+    def merge_twin_away():
+        answers.append(merge(admin_client, [kept, twin], kept=kept))
+
+    saving = in_thread(save_held_open)
+    saved.wait()
+    merging = in_thread(merge_twin_away)
+    until_someone_waits_for_a_lock()
+    commit.set()
+    saving.join()
+    merging.join()
+    (answer,) = answers
+    assert messages_of(answer) == ["Merged 1 into Ned Newcomb: 0 release(s) follow."]
+    assert sorted(Alias.objects.filter(key__contains="NEWCOMB").values_list("key", "person")) == [
+        ("EDWARD NEWCOMB", kept.pk),
+        ("MR NEWCOMB", kept.pk),
+    ]
