@@ -14,7 +14,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
 from releases.models import Alert, StoppedSubscription, Subscription
-from releases.transcripts.models import Person
+from releases.transcripts.following import merge_people
+from releases.transcripts.models import Alias, Person
 from tests.mailbox import Mailbox
 from tests.staff_session import FormFields
 
@@ -442,3 +443,35 @@ def test_a_subscription_whose_list_no_longer_reads_is_named_and_skipped(
     (alert,) = mailbox.take()
     assert alert["To"] == "reader@example.org"
     assert "New trade statement" in alert.get_content()
+
+
+def test_a_reader_following_two_people_merged_into_one_is_mailed_each_release_once(
+    mailbox, make_release
+):
+    psaki = Person.objects.get(slug="jen-psaki")
+    twin = Person.objects.create(name="Jennifer Psaki", slug="jennifer-psaki")
+    confirmed = {"email": "reader@example.org", "confirmed_at": timezone.now()}
+    Subscription.objects.create(**confirmed, query="speaker=jen-psaki", token="a")
+    Subscription.objects.create(**confirmed, query="speaker=jennifer-psaki", token="b")
+    merge_people(psaki, [psaki, twin])
+    assert list(Subscription.objects.values_list("query", flat=True)) == ["speaker=jen-psaki"]
+    make_release(title="Psaki on prices", category="press-briefings", body="MS. PSAKI:  Hi.\n")
+    call_command("send_alerts", stdout=io.StringIO())
+    (alert,) = mailbox.take()
+    assert "Psaki on prices" in alert.get_content()
+
+
+def test_releases_mailed_for_a_person_merged_away_are_not_mailed_again(mailbox, make_release):
+    psaki = Person.objects.get(slug="jen-psaki")
+    twin = Person.objects.create(name="Jennifer Psaki", slug="jennifer-psaki")
+    Alias.objects.create(person=twin, label="MR. NEWCOMB")
+    confirmed = {"email": "reader@example.org", "confirmed_at": timezone.now()}
+    Subscription.objects.create(**confirmed, query="speaker=jen-psaki", token="a")
+    Subscription.objects.create(**confirmed, query="speaker=jennifer-psaki", token="b")
+    make_release(title="Newcomb on ports", category="press-briefings", body="MR. NEWCOMB:  Hi.\n")
+    call_command("send_alerts", stdout=io.StringIO())
+    (alert,) = mailbox.take()
+    assert "Newcomb on ports" in alert.get_content()
+    merge_people(psaki, [psaki, twin])
+    call_command("send_alerts", stdout=io.StringIO())
+    assert mailbox.take() == []

@@ -55,6 +55,33 @@ def subscribe(email, category, query):
     return subscription
 
 
+def save_list_changed(subscription):
+    """Save *subscription*, its list changed (its speaker merged into another, say); if
+    its reader already follows that list, keep one of the two, so that nothing is mailed
+    to them twice.
+
+    The one kept is the one already mailing, and takes on what the other mailed.
+    """
+    twin = (
+        Subscription.objects.filter(
+            email__iexact=subscription.email,
+            category=subscription.category,
+            query=subscription.query,
+        )
+        .exclude(pk=subscription.pk)
+        .first()
+    )
+    if twin is None:
+        subscription.save(update_fields=["query"])
+        return
+    kept, dropped = (twin, subscription) if twin.confirmed_at else (subscription, twin)
+    if kept is subscription:
+        subscription.save(update_fields=["query"])
+    mailed = Alert.objects.filter(subscription=kept).values("release")
+    Alert.objects.filter(subscription=dropped).exclude(release__in=mailed).update(subscription=kept)
+    dropped.delete()
+
+
 def connect():
     """Remember each subscription that ends, however it goes: unsubscribed by its
     reader, removed by staff, or with its category."""

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.http import QueryDict
 
 from releases.models import Release, Subscription
+from releases.subscriptions.alerts import save_list_changed
 from releases.transcripts.models import Alias, FormerSlug, Person, Turn
 from releases.transcripts.resolving import refresh_speakers
 
@@ -93,7 +94,7 @@ def subscriptions_follow(old_slugs, new_slug):
         if query.get("speaker") in old_slugs:
             query["speaker"] = new_slug
             subscription.query = query.urlencode()
-            subscription.save(update_fields=["query"])
+            save_list_changed(subscription)
 
 
 def move_aliases(kept, other_ids):
