@@ -111,6 +111,18 @@ class ReleaseList:
         not its page, order or format (the category in the address aside)."""
         return subscription_query(self.request.GET, self.category)
 
+    def followed_query(self):
+        """Return the one way to write the query string an email alert of this list
+        follows (a speaker by their slug, however typed). Ask a usable list only."""
+        cleaned = self.filterset.form.cleaned_data
+        query = QueryDict(mutable=True)
+        for key in CHOOSING:
+            if self.category is not None and key == "category":
+                continue
+            if raw := self.filterset.data.get(key, "").strip():
+                query[key] = written_once(cleaned.get(key), raw)
+        return query.urlencode()
+
     def value(self, name):
         """The cleaned value of the filter *name*, or None: ask a usable list only."""
         return self.filterset.form.cleaned_data.get(name) if self.filterset.is_bound else None

@@ -475,3 +475,12 @@ def test_releases_mailed_for_a_person_merged_away_are_not_mailed_again(mailbox, 
     merge_people(psaki, [psaki, twin])
     call_command("send_alerts", stdout=io.StringIO())
     assert mailbox.take() == []
+
+
+@pytest.mark.parametrize("typed", ["JEN-PSAKI", "Jen Psaki", "jen-psaki"])
+def test_an_alert_follows_a_speaker_by_their_address_however_typed(client, mailbox, typed):
+    form = {"email": "reader@example.org", "speaker": typed, "q": "  ports   and  trade "}
+    assert client.post("/subscriptions/", form).status_code == 200
+    (confirmation,) = mailbox.take()
+    assert "?q=ports+and+trade&speaker=jen-psaki" in confirmation.get_content()
+    assert Subscription.objects.get().query == "q=ports+and+trade&speaker=jen-psaki"

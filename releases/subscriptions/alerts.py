@@ -45,8 +45,11 @@ def followed_list(subscription):
 def subscribe(email, category, query):
     """Return the unconfirmed (or already confirmed) Subscription for this list and address."""
     subscription = Subscription(email=email, category=category, query=query)
-    if not followed_list(subscription).usable:
+    followed = followed_list(subscription)
+    if not followed.usable:
         raise SubscriptionError("The search or filters of this list are not valid: fix them first.")
+    # Kept as the list's address writes it: a merge or a new slug follows it.
+    query = subscription.query = followed.followed_query()
     existing = Subscription.objects.filter(email__iexact=email, category=category, query=query)
     if found := existing.first():
         return found
