@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from releases.models import Release, Subscription
-from releases.transcripts.following import PeopleChanged, merge_people
+from releases.transcripts.following import PeopleChanged, follow_people, merge_people
 from releases.transcripts.models import Alias, Person, Turn
 
 pytestmark = pytest.mark.django_db
@@ -512,3 +512,61 @@ def test_a_merge_moves_the_aliases_saved_into_a_person_merged_away_that_moment(a
         ("EDWARD NEWCOMB", kept.pk),
         ("MR NEWCOMB", kept.pk),
     ]
+
+
+def test_an_alias_too_long_once_in_capitals_is_refused_by_name(publisher_client):
+    harris = Person.objects.get(slug="kamala-harris")
+    label = "ß" * 100
+    response = publisher_client.post(
+        f"{PEOPLE}{harris.pk}/change/", person_form(harris, aliases=[label])
+    )
+    assert response.status_code == 200
+    assert "is too long once in capitals (at most 100 characters)" in response.content.decode()
+    assert not harris.aliases.filter(label=label).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_label_added_to_two_people_at_once_is_refused_to_the_second(admin_client, monkeypatch):
+    kept, twin = newcombs()
+    saved, commit, answers = threading.Event(), threading.Event(), {}
+    first = []
+
+    def follow_then_wait(release_ids):
+        follow_people(release_ids)
+        if threading.current_thread() is first[0]:
+            saved.set()
+            commit.wait()
+
+    monkeypatch.setattr("releases.admin.people.follow_people", follow_then_wait)
+
+    def add_label(person):
+        form = person_form(person, aliases=["MR. SMITH"])
+        answers[person.slug] = admin_client.post(f"{PEOPLE}{person.pk}/change/", form)
+
+    first.append(in_thread(lambda: add_label(kept)))
+    saved.wait()
+    second = in_thread(lambda: add_label(twin))
+    until_someone_waits_or_done(second)
+    commit.set()
+    first[0].join()
+    second.join()
+    assert answers["ned-newcomb"].status_code == 302
+    assert answers["edward-newcomb"].status_code == 200
+    assert "“MR. SMITH” already names Ned Newcomb" in answers["edward-newcomb"].content.decode()
+    assert list(Alias.objects.filter(key="MR SMITH").values_list("person", flat=True)) == [kept.pk]
+
+
+def until_someone_waits_or_done(thread):
+    """Return once another connection waits for a lock, or *thread* has ended."""
+    if connection.vendor != "postgresql":
+        return
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with connection.cursor() as cursor:
+        while thread.is_alive():
+            cursor.execute(waiting)
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.01)
