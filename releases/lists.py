@@ -28,7 +28,7 @@ from releases.pagination import MAX_PAGE_DIGITS
 from releases.search.compiling import Criteria
 from releases.search.engine import SearchResults, search_for
 from releases.search.lookups import search_releases
-from releases.transcripts.models import Turn
+from releases.transcripts.models import FormerSlug, Turn
 
 # The columns a list reads: never the body, which a list page does not show.
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
@@ -267,6 +267,17 @@ class ReleaseList:
         if sorted(self.request.GET.lists()) == sorted(query.lists()):
             return None
         return f"{self.request.path}?{query.urlencode()}" if query else self.request.path
+
+    def speaker_moved(self):
+        """Whether the list names its speaker by a slug they gave up (merged into
+        another, or renamed): its address has moved for good, as their page has."""
+        person = self.value("speaker")
+        written = self.filterset.data.get("speaker", "").strip()
+        return (
+            person is not None
+            and written != person.slug
+            and (FormerSlug.objects.filter(slug=written, person=person).exists())
+        )
 
     def address_with(self, **changes):
         """Return the list's absolute address with *changes* to its query (None removes).

@@ -287,8 +287,10 @@ def test_the_page_of_someone_merged_away_leads_to_the_person_kept(publisher_clie
     assert "<h1>Jen Psaki</h1>" in page.content.decode()
     assert "<dt>Releases</dt><dd>2</dd>" in page.content.decode()
     listed = reader.get("/briefing-room/", {"speaker": "jennifer-psaki", "q": "two"})
-    assert listed.status_code == 302
+    assert listed.status_code == 301
     assert listed["Location"] == "/briefing-room/?q=two&speaker=jen-psaki"
+    named = reader.get("/briefing-room/", {"speaker": "Jen Psaki", "q": "two"})
+    assert (named.status_code, named["Location"]) == (302, listed["Location"])
 
 
 def test_a_persons_old_slug_leads_to_their_new_one(publisher_client):
