@@ -484,3 +484,26 @@ def test_an_alert_follows_a_speaker_by_their_address_however_typed(client, mailb
     (confirmation,) = mailbox.take()
     assert "?q=ports+and+trade&speaker=jen-psaki" in confirmation.get_content()
     assert Subscription.objects.get().query == "q=ports+and+trade&speaker=jen-psaki"
+
+
+def test_the_pages_of_an_alert_whose_speaker_is_gone_say_nothing_is_sent(client):
+    newcomb = Person.objects.create(name="Ned Newcomb", slug="ned-newcomb")
+    confirmed = {"email": "r@example.org", "query": "speaker=ned-newcomb"}
+    old = Subscription.objects.create(**confirmed, token="a", confirmed_at=timezone.now())
+    new = Subscription.objects.create(**confirmed | {"email": "s@example.org"}, token="b")
+    newcomb.delete()
+    gone = (
+        "No emails are sent for this alert: its list no longer works. "
+        "No speaker is known as “ned-newcomb”."
+    )
+    pages = [
+        client.get(f"/subscriptions/{old.token}/confirm/"),
+        client.get(f"/subscriptions/{old.token}/unsubscribe/"),
+        client.get(f"/subscriptions/{new.token}/confirm/"),
+        client.post(f"/subscriptions/{new.token}/confirm/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert gone in page.text
+        assert "emailed to" not in page.text
+        assert "when new releases appear" not in page.text
