@@ -132,6 +132,10 @@ class ListFormatsMixin:
             )
         if not self.list.usable:
             return filter_errors(self.filterset)
+        if key != "json" and self.list.paging("page") is not None:
+            # A feed or CSV reads the list whatever the page; a page the list lacks
+            # is none the less a 404, as on the page, not one more copy to keep.
+            self.paginate_queryset(self.list.results(), self.paginate_by)
         releases = self.list.releases()
         if key in FEED_TYPES:
             # A feed is read for what is new, whatever the list's order.

@@ -29,7 +29,7 @@ from releases.pagination import MAX_PAGE_DIGITS
 from releases.search.compiling import Criteria
 from releases.search.engine import SearchResults, search_for
 from releases.search.lookups import search_releases
-from releases.transcripts.models import Turn
+from releases.transcripts.models import FormerSlug, Turn
 
 # The columns a list reads: never the body, which a list page does not show.
 LIST_FIELDS = ("title", "slug", "date", "published_at", "modified_at", "category", "permalink")
@@ -111,6 +111,18 @@ class ReleaseList:
         """The query string an email alert of this list follows: its search and filters,
         not its page, order or format (the category in the address aside)."""
         return subscription_query(self.request.GET, self.category)
+
+    def followed_query(self):
+        """Return the one way to write the query string an email alert of this list
+        follows (a speaker by their slug, however typed). Ask a usable list only."""
+        cleaned = self.filterset.form.cleaned_data
+        query = QueryDict(mutable=True)
+        for key in CHOOSING:
+            if self.category is not None and key == "category":
+                continue
+            if raw := self.filterset.data.get(key, "").strip():
+                query[key] = written_once(cleaned.get(key), raw)
+        return query.urlencode()
 
     def value(self, name):
         """The cleaned value of the filter *name*, or None: ask a usable list only."""
@@ -256,6 +268,17 @@ class ReleaseList:
         if sorted(self.request.GET.lists()) == sorted(query.lists()):
             return None
         return f"{self.request.path}?{query.urlencode()}" if query else self.request.path
+
+    def speaker_moved(self):
+        """Whether the list names its speaker by a slug they gave up (merged into
+        another, or renamed): its address has moved for good, as their page has."""
+        person = self.value("speaker")
+        written = self.filterset.data.get("speaker", "").strip()
+        return (
+            person is not None
+            and written != person.slug
+            and (FormerSlug.objects.filter(slug=written, person=person).exists())
+        )
 
     def address_with(self, **changes):
         """Return the list's absolute address with *changes* to its query (None removes).

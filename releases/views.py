@@ -3,7 +3,14 @@
 import datetime
 
 from django.core.paginator import InvalidPage
-from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
+from django.http import (
+    Http404,
+    HttpResponse,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+    QueryDict,
+)
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -65,7 +72,9 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         if self.list.usable:
             address = self.list.canonical_address(cursor=key == "json")
             if address is not None:
-                return HttpResponseRedirect(address)
+                # A slug given up has moved for good, as the speaker's page has.
+                moved = self.list.speaker_moved()
+                return (HttpResponsePermanentRedirect if moved else HttpResponseRedirect)(address)
         try:
             response = self.render_list() if key is None else self.render_format(key)
         except NoSuchPage:

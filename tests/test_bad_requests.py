@@ -472,3 +472,14 @@ def test_a_change_list_filtered_out_of_range_answers_as_to_any_bad_filter(
     }
     allowed = {(200, None), (302, f"{changelist}?e=1"), (400, None)}
     assert {query: status for query, status in statuses.items() if status not in allowed} == {}
+
+
+@pytest.mark.parametrize("format", ["atom", "rss", "csv", "json"])
+def test_a_page_the_list_lacks_is_a_404_in_every_format(client, releases, format):
+    assert client.get(LIST, {"format": format, "page": "1"}).status_code == 200
+    response = client.get(LIST, {"format": format, "page": "1000"})
+    assert response.status_code == 404
+    assert response.json()["errors"]["page"] == [
+        "This list has no such page; its first page is "
+        f"http://testserver/briefing-room/?format={format}"
+    ]

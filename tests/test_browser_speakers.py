@@ -78,3 +78,15 @@ def test_the_counts_table_opens_without_a_script(browser, live_server, sample_im
     rows = table.locator("tbody tr")
     assert rows.count() == 3
     page.context.close()
+
+
+@pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["wide", "phone"])
+def test_the_index_of_speakers_fits_the_screen(browser, live_server, sample_imported, viewport):  # noqa: F811
+    page = new_page(browser, live_server, viewport)
+    page.goto("/briefing-room/speakers/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    last = page.get_by_role("columnheader", name="Last appearance").bounding_box()
+    assert last["x"] + last["width"] <= viewport["width"], "every column on the screen"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / f"speakers-{viewport['width']}.png", full_page=True)
+    page.context.close()

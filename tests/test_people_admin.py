@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from releases.models import Release, Subscription
-from releases.transcripts.following import PeopleChanged, merge_people
+from releases.transcripts.following import PeopleChanged, follow_people, merge_people
 from releases.transcripts.models import Alias, Person, Turn
 
 pytestmark = pytest.mark.django_db
@@ -287,8 +287,10 @@ def test_the_page_of_someone_merged_away_leads_to_the_person_kept(publisher_clie
     assert "<h1>Jen Psaki</h1>" in page.content.decode()
     assert "<dt>Releases</dt><dd>2</dd>" in page.content.decode()
     listed = reader.get("/briefing-room/", {"speaker": "jennifer-psaki", "q": "two"})
-    assert listed.status_code == 302
+    assert listed.status_code == 301
     assert listed["Location"] == "/briefing-room/?q=two&speaker=jen-psaki"
+    named = reader.get("/briefing-room/", {"speaker": "Jen Psaki", "q": "two"})
+    assert (named.status_code, named["Location"]) == (302, listed["Location"])
 
 
 def test_a_persons_old_slug_leads_to_their_new_one(publisher_client):
@@ -447,3 +449,126 @@ def test_aliases_saved_into_a_person_merged_away_since_the_form_opened_are_refus
     ]
     assert not Person.objects.filter(pk=twin.pk).exists()
     assert not Alias.objects.filter(key="EDWARD NEWCOMB").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_merges_of_two_people_in_opposite_directions_at_once_refuse_the_second(admin_client):
+    kept, twin = newcombs()
+    merged, commit, answers = threading.Event(), threading.Event(), []
+
+    def merge_held_open():
+        with transaction.atomic():
+            merge_people(kept, [kept, twin])
+            merged.set()
+            commit.wait()
+
+    def merge_the_other_way():
+        answers.append(merge(admin_client, [kept, twin], kept=twin))
+
+    merging = in_thread(merge_held_open)
+    merged.wait()
+    other = in_thread(merge_the_other_way)
+    until_someone_waits_for_a_lock()
+    commit.set()
+    merging.join()
+    other.join()
+    (answer,) = answers
+    assert answer.status_code == 200
+    # SQLite's write lock, taken before the action reads the people, leaves it one.
+    refusal = (
+        "Someone else changed these people meanwhile: nothing was merged. Select them again."
+        if connection.vendor == "postgresql"
+        else "Select two or more people to merge."
+    )
+    assert messages_of(answer) == [refusal]
+    assert list(Person.objects.filter(slug__contains="newcomb").values_list("slug", flat=True)) == [
+        "ned-newcomb"
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_merge_moves_the_aliases_saved_into_a_person_merged_away_that_moment(admin_client):
+    kept, twin = newcombs()
+    saved, commit, answers = threading.Event(), threading.Event(), []
+
+    def save_held_open():
+        with transaction.atomic():
+            list(Person.objects.select_for_update().filter(pk=twin.pk).values_list("pk"))
+            Alias.objects.create(person=twin, label="EDWARD NEWCOMB")
+            saved.set()
+            commit.wait()
+
+    def merge_twin_away():
+        answers.append(merge(admin_client, [kept, twin], kept=kept))
+
+    saving = in_thread(save_held_open)
+    saved.wait()
+    merging = in_thread(merge_twin_away)
+    until_someone_waits_for_a_lock()
+    commit.set()
+    saving.join()
+    merging.join()
+    (answer,) = answers
+    assert messages_of(answer) == ["Merged 1 into Ned Newcomb: 0 release(s) follow."]
+    assert sorted(Alias.objects.filter(key__contains="NEWCOMB").values_list("key", "person")) == [
+        ("EDWARD NEWCOMB", kept.pk),
+        ("MR NEWCOMB", kept.pk),
+    ]
+
+
+def test_an_alias_too_long_once_in_capitals_is_refused_by_name(publisher_client):
+    harris = Person.objects.get(slug="kamala-harris")
+    label = "ß" * 100
+    response = publisher_client.post(
+        f"{PEOPLE}{harris.pk}/change/", person_form(harris, aliases=[label])
+    )
+    assert response.status_code == 200
+    assert "is too long once in capitals (at most 100 characters)" in response.content.decode()
+    assert not harris.aliases.filter(label=label).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_one_label_added_to_two_people_at_once_is_refused_to_the_second(admin_client, monkeypatch):
+    kept, twin = newcombs()
+    saved, commit, answers = threading.Event(), threading.Event(), {}
+    first = []
+
+    def follow_then_wait(release_ids):
+        follow_people(release_ids)
+        if threading.current_thread() is first[0]:
+            saved.set()
+            commit.wait()
+
+    monkeypatch.setattr("releases.admin.people.follow_people", follow_then_wait)
+
+    def add_label(person):
+        form = person_form(person, aliases=["MR. SMITH"])
+        answers[person.slug] = admin_client.post(f"{PEOPLE}{person.pk}/change/", form)
+
+    first.append(in_thread(lambda: add_label(kept)))
+    saved.wait()
+    second = in_thread(lambda: add_label(twin))
+    until_someone_waits_or_done(second)
+    commit.set()
+    first[0].join()
+    second.join()
+    assert answers["ned-newcomb"].status_code == 302
+    assert answers["edward-newcomb"].status_code == 200
+    assert "“MR. SMITH” already names Ned Newcomb" in answers["edward-newcomb"].content.decode()
+    assert list(Alias.objects.filter(key="MR SMITH").values_list("person", flat=True)) == [kept.pk]
+
+
+def until_someone_waits_or_done(thread):
+    """Return once another connection waits for a lock, or *thread* has ended."""
+    if connection.vendor != "postgresql":
+        return
+    waiting = (
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    with connection.cursor() as cursor:
+        while thread.is_alive():
+            cursor.execute(waiting)
+            if cursor.fetchone()[0]:
+                return
+            threading.Event().wait(0.01)

@@ -14,7 +14,8 @@ from django.utils import timezone
 from pytest_django.asserts import assertInHTML
 
 from releases.models import Alert, StoppedSubscription, Subscription
-from releases.transcripts.models import Person
+from releases.transcripts.following import merge_people
+from releases.transcripts.models import Alias, Person
 from tests.mailbox import Mailbox
 from tests.staff_session import FormFields
 
@@ -442,3 +443,67 @@ def test_a_subscription_whose_list_no_longer_reads_is_named_and_skipped(
     (alert,) = mailbox.take()
     assert alert["To"] == "reader@example.org"
     assert "New trade statement" in alert.get_content()
+
+
+def test_a_reader_following_two_people_merged_into_one_is_mailed_each_release_once(
+    mailbox, make_release
+):
+    psaki = Person.objects.get(slug="jen-psaki")
+    twin = Person.objects.create(name="Jennifer Psaki", slug="jennifer-psaki")
+    confirmed = {"email": "reader@example.org", "confirmed_at": timezone.now()}
+    Subscription.objects.create(**confirmed, query="speaker=jen-psaki", token="a")
+    Subscription.objects.create(**confirmed, query="speaker=jennifer-psaki", token="b")
+    merge_people(psaki, [psaki, twin])
+    assert list(Subscription.objects.values_list("query", flat=True)) == ["speaker=jen-psaki"]
+    make_release(title="Psaki on prices", category="press-briefings", body="MS. PSAKI:  Hi.\n")
+    call_command("send_alerts", stdout=io.StringIO())
+    (alert,) = mailbox.take()
+    assert "Psaki on prices" in alert.get_content()
+
+
+def test_releases_mailed_for_a_person_merged_away_are_not_mailed_again(mailbox, make_release):
+    psaki = Person.objects.get(slug="jen-psaki")
+    twin = Person.objects.create(name="Jennifer Psaki", slug="jennifer-psaki")
+    Alias.objects.create(person=twin, label="MR. NEWCOMB")
+    confirmed = {"email": "reader@example.org", "confirmed_at": timezone.now()}
+    Subscription.objects.create(**confirmed, query="speaker=jen-psaki", token="a")
+    Subscription.objects.create(**confirmed, query="speaker=jennifer-psaki", token="b")
+    make_release(title="Newcomb on ports", category="press-briefings", body="MR. NEWCOMB:  Hi.\n")
+    call_command("send_alerts", stdout=io.StringIO())
+    (alert,) = mailbox.take()
+    assert "Newcomb on ports" in alert.get_content()
+    merge_people(psaki, [psaki, twin])
+    call_command("send_alerts", stdout=io.StringIO())
+    assert mailbox.take() == []
+
+
+@pytest.mark.parametrize("typed", ["JEN-PSAKI", "Jen Psaki", "jen-psaki"])
+def test_an_alert_follows_a_speaker_by_their_address_however_typed(client, mailbox, typed):
+    form = {"email": "reader@example.org", "speaker": typed, "q": "  ports   and  trade "}
+    assert client.post("/subscriptions/", form).status_code == 200
+    (confirmation,) = mailbox.take()
+    assert "?q=ports+and+trade&speaker=jen-psaki" in confirmation.get_content()
+    assert Subscription.objects.get().query == "q=ports+and+trade&speaker=jen-psaki"
+
+
+def test_the_pages_of_an_alert_whose_speaker_is_gone_say_nothing_is_sent(client):
+    newcomb = Person.objects.create(name="Ned Newcomb", slug="ned-newcomb")
+    confirmed = {"email": "r@example.org", "query": "speaker=ned-newcomb"}
+    old = Subscription.objects.create(**confirmed, token="a", confirmed_at=timezone.now())
+    new = Subscription.objects.create(**confirmed | {"email": "s@example.org"}, token="b")
+    newcomb.delete()
+    gone = (
+        "No emails are sent for this alert: its list no longer works. "
+        "No speaker is known as “ned-newcomb”."
+    )
+    pages = [
+        client.get(f"/subscriptions/{old.token}/confirm/"),
+        client.get(f"/subscriptions/{old.token}/unsubscribe/"),
+        client.get(f"/subscriptions/{new.token}/confirm/"),
+        client.post(f"/subscriptions/{new.token}/confirm/"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        assert gone in page.text
+        assert "emailed to" not in page.text
+        assert "when new releases appear" not in page.text

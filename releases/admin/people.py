@@ -8,7 +8,7 @@ every speaker's page follow at once.
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.db import IntegrityError
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.template.response import TemplateResponse
 
@@ -44,6 +44,14 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
     @admin.display(description="turns", ordering="turn_count")
     def turn_count(self, person):
         return person.turn_count
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """Add or change a person; a form posted holds the labels (``hold_labels``) from
+        before its aliases are checked until its save commits."""
+        with transaction.atomic():
+            if request.method == "POST":
+                hold_labels()
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def get_object(self, request, object_id, from_field=None):
         """Return the person to change, or None if there is none; locked, for a form
@@ -124,6 +132,20 @@ class PersonAdmin(RangeChecked, admin.ModelAdmin):
         return TemplateResponse(
             request, "admin/transcripts/person/merge_confirmation.html", context
         )
+
+
+# Two publishers adding one label to two people at once would each find it
+# free, and both save it: a label names one person at a time. Each person's form
+# posted takes this lock before its aliases are checked, so the second waits and
+# finds the first's alias. (SQLite has one writer at a time, which does the same.)
+LABELS_LOCK = 0x6C6162656C73  # "labels"
+
+
+def hold_labels():
+    """Hold the labels of every alias until this transaction ends (see LABELS_LOCK)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LABELS_LOCK])
 
 
 class MergeForm(forms.Form):

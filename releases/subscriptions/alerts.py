@@ -45,14 +45,44 @@ def followed_list(subscription):
 def subscribe(email, category, query):
     """Return the unconfirmed (or already confirmed) Subscription for this list and address."""
     subscription = Subscription(email=email, category=category, query=query)
-    if not followed_list(subscription).usable:
+    followed = followed_list(subscription)
+    if not followed.usable:
         raise SubscriptionError("The search or filters of this list are not valid: fix them first.")
+    # Kept as the list's address writes it: a merge or a new slug follows it.
+    query = subscription.query = followed.followed_query()
     existing = Subscription.objects.filter(email__iexact=email, category=category, query=query)
     if found := existing.first():
         return found
     subscription.token = secrets.token_urlsafe(32)
     subscription.save()
     return subscription
+
+
+def save_list_changed(subscription):
+    """Save *subscription*, its list changed (its speaker merged into another, say); if
+    its reader already follows that list, keep one of the two, so that nothing is mailed
+    to them twice.
+
+    The one kept is the one already mailing, and takes on what the other mailed.
+    """
+    twin = (
+        Subscription.objects.filter(
+            email__iexact=subscription.email,
+            category=subscription.category,
+            query=subscription.query,
+        )
+        .exclude(pk=subscription.pk)
+        .first()
+    )
+    if twin is None:
+        subscription.save(update_fields=["query"])
+        return
+    kept, dropped = (twin, subscription) if twin.confirmed_at else (subscription, twin)
+    if kept is subscription:
+        subscription.save(update_fields=["query"])
+    mailed = Alert.objects.filter(subscription=kept).values("release")
+    Alert.objects.filter(subscription=dropped).exclude(release__in=mailed).update(subscription=kept)
+    dropped.delete()
 
 
 def connect():

@@ -116,22 +116,32 @@ def confirm(request, token):
     subscription = Subscription.objects.filter(token=token).first()
     if subscription is None:
         return already_stopped(request, token)
+    unsent = not_sent(subscription)
     if subscription.confirmed_at is not None:
         confirmed = date_format(timezone.localtime(subscription.confirmed_at), "F j, Y")
-        text = (
-            f"You confirmed this alert on {confirmed}. New releases on this list are "
-            f"emailed to {subscription.email}:"
-        )
+        mailed = unsent or f"New releases on this list are emailed to {subscription.email}:"
+        text = f"You confirmed this alert on {confirmed}. {mailed}"
         return message(request, "Alert already confirmed", text, subscription=subscription)
     if request.method == "GET":
-        text = f"Email {subscription.email} when new releases appear on this list:"
+        text = unsent or f"Email {subscription.email} when new releases appear on this list:"
         return message(
             request, "Confirm your alert", text, action="Confirm", subscription=subscription
         )
     subscription.confirmed_at = timezone.now()
     subscription.save(update_fields=["confirmed_at"])
-    text = f"New releases on this list will be emailed to {subscription.email}:"
+    text = unsent or f"New releases on this list will be emailed to {subscription.email}:"
     return message(request, "Alert confirmed", text, subscription=subscription)
+
+
+def not_sent(subscription):
+    """Return why nothing is emailed for *subscription*, for its pages, or None: alerts
+    skip a list that no longer reads (its speaker since deleted, say)."""
+    followed = subscriptions.followed_list(subscription)
+    if followed.usable:
+        return None
+    errors = followed.filterset.form.errors.values()
+    reasons = " ".join(error for field_errors in errors for error in field_errors)
+    return f"No emails are sent for this alert: its list no longer works. {reasons}"
 
 
 @csrf_exempt
@@ -143,6 +153,8 @@ def unsubscribe(request, token):
         return already_stopped(request, token)
     if request.method == "GET":
         text = f"No more emails to {subscription.email} about this list:"
+        if unsent := not_sent(subscription):
+            text = f"{unsent} You can remove it:"
         return message(
             request, "Stop this alert?", text, action="Unsubscribe", subscription=subscription
         )

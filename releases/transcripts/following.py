@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import QueryDict
 
 from releases.models import Release, Subscription
+from releases.subscriptions.alerts import save_list_changed
 from releases.transcripts.models import Alias, FormerSlug, Person, Turn
 from releases.transcripts.resolving import refresh_speakers
 
@@ -46,9 +47,8 @@ def merge_people(kept, others):
     and they are deleted. Return the ids of the releases that followed."""
     other_ids = [person.pk for person in others if person.pk != kept.pk]
     with transaction.atomic():
-        # Another publisher may have merged or deleted one of them meanwhile.
-        chosen = Person.objects.select_for_update().filter(pk__in=[kept.pk, *other_ids])
-        if chosen.count() != len(other_ids) + 1:
+        if len(lock_people([kept.pk, *other_ids])) != len(other_ids) + 1:
+            # Another publisher merged or deleted one of them meanwhile.
             raise PeopleChanged
         release_ids = releases_naming(alias_keys(other_ids), other_ids)
         others_slugs = set(Person.objects.filter(pk__in=other_ids).values_list("slug", flat=True))
@@ -60,6 +60,18 @@ def merge_people(kept, others):
         slugs_given_up(others_slugs, kept)
         follow_people(release_ids)
     return release_ids
+
+
+def lock_people(ids):
+    """Lock the rows of the people *ids* until the transaction ends; return the ids of
+    those that still exist.
+
+    The rows are read (a count would be sent without FOR UPDATE) in the order of
+    their ids, so that two merges of the same people, each keeping the other,
+    wait for each other rather than each holding what the other waits for.
+    """
+    people = Person.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+    return list(people.values_list("pk", flat=True))
 
 
 class PeopleChanged(Exception):
@@ -83,7 +95,7 @@ def subscriptions_follow(old_slugs, new_slug):
         if query.get("speaker") in old_slugs:
             query["speaker"] = new_slug
             subscription.query = query.urlencode()
-            subscription.save(update_fields=["query"])
+            save_list_changed(subscription)
 
 
 def move_aliases(kept, other_ids):

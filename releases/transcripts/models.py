@@ -77,6 +77,11 @@ class Alias(models.Model):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "A term ends after it starts."})
+        longest = Alias._meta.get_field("key").max_length
+        if len(normalized(self.label)) > longest:
+            # Some letters grow in capitals: "ß" is "SS".
+            too_long = f"is too long once in capitals (at most {longest} characters)"
+            raise ValidationError({"label": f"“{self.label}” {too_long}."})
         if is_anonymous(self.label):
             raise ValidationError(
                 {"label": f"“{self.label}” is a reporter or a role that names no one."}
