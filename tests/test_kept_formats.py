@@ -1,0 +1,49 @@
+"""Addresses and dates kept per value (``addresses.py``, ``templatetags/kept_formats.py``)
+read as Django's own tags and filters would, whatever was kept before."""
+
+import datetime
+
+from django.template import Context, Template
+from django.urls import set_script_prefix
+from django.utils import timezone, translation
+
+from releases.addresses import address
+
+MOMENT = datetime.datetime(2021, 3, 1, 3, 0, tzinfo=datetime.UTC)
+
+
+def shown(template, **context):
+    return Template("{% load kept_formats %}" + template).render(Context(context))
+
+
+def test_a_kept_date_is_shown_in_the_time_zone_of_the_page():
+    written = "{{ moment|kept_date:'F j, Y, g:i a' }}"
+    with timezone.override("America/New_York"):
+        assert shown(written, moment=MOMENT) == "February 28, 2021, 10:00 p.m."
+    with timezone.override("UTC"):
+        assert shown(written, moment=MOMENT) == "March 1, 2021, 3:00 a.m."
+
+
+def test_a_kept_date_is_written_as_the_date_filter_writes_it():
+    for format_string in ("c", "F j, Y", "F Y", "Y-m-d", "Y/m/d", "F j, Y, g:i a"):
+        values = (MOMENT, None, "") if "g" in format_string else (MOMENT, MOMENT.date(), None, "")
+        for value in values:
+            django = shown(f"{{{{ value|date:'{format_string}' }}}}", value=value)
+            assert shown(f"{{{{ value|kept_date:'{format_string}' }}}}", value=value) == django
+
+
+def test_a_kept_date_names_its_month_in_the_pages_language():
+    with translation.override("fr"):
+        assert shown("{{ moment|kept_date:'F Y' }}", moment=MOMENT.date()) == "mars 2021"
+    assert shown("{{ moment|kept_date:'F Y' }}", moment=MOMENT.date()) == "March 2021"
+
+
+def test_a_kept_address_starts_with_the_script_prefix_it_is_served_under():
+    assert address("releases:category", category="blog") == "/briefing-room/blog/"
+    set_script_prefix("/site/")
+    try:
+        assert address("releases:category", category="blog") == "/site/briefing-room/blog/"
+        assert shown("{% address 'releases:list' %}") == "/site/briefing-room/"
+    finally:
+        set_script_prefix("/")
+    assert address("releases:category", category="blog") == "/briefing-room/blog/"
