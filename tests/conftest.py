@@ -174,10 +174,13 @@ def run_import(capsys):
     """Run import_release with *args*; return (exit status, stdout, stderr).
 
     The files are prepared in this process (jobs=0) unless a test asks for
-    worker processes, which only a slow test may start."""
+    worker processes, which only a slow test may start; and this process keeps
+    its priority (nice=0): a lowered one could not be raised again, and every
+    later test would run with it."""
 
     def run(*args, **options):
         options.setdefault("jobs", 0)
+        options.setdefault("nice", 0)
         try:
             call_command("import_release", *map(str, args), **options)
             status = 0

@@ -80,7 +80,7 @@ def phone(browser, live_server):
 
 @pytest.fixture
 def fixtures_imported(settings):
-    call_command("import_release", str(Path(settings.BASE_DIR, "fixtures")), verbosity=0)
+    call_command("import_release", str(Path(settings.BASE_DIR, "fixtures")), verbosity=0, nice=0)
 
 
 def test_reader_filters_by_category_and_dates_then_opens_a_release(page, fixtures_imported):
@@ -360,7 +360,9 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
     editor = signed_in(browser, live_server, staff_member("edna", "Editors"))
     publisher = signed_in(browser, live_server, staff_member("percy", "Publishers"))
     reader = page
-    call_command("import_release", str(Path(__file__).parent.parent / "fixtures"), verbosity=0)
+    call_command(
+        "import_release", str(Path(__file__).parent.parent / "fixtures"), verbosity=0, nice=0
+    )
 
     editor.goto("/admin/releases/release/add/")
     editor.get_by_label("Title").fill("Statement on the Harbour Agreement")
@@ -446,7 +448,9 @@ def test_a_release_from_draft_to_withdrawal(browser, live_server, page, roles):
 
 def test_pages_keep_to_the_content_security_policy(browser, live_server, page, roles):
     """No page, public or staff, does anything its Content-Security-Policy forbids."""
-    call_command("import_release", str(Path(__file__).parent.parent / "fixtures"), verbosity=0)
+    call_command(
+        "import_release", str(Path(__file__).parent.parent / "fixtures"), verbosity=0, nice=0
+    )
     release = Release.objects.get(slug__startswith="statement-by-senior-advisor")
     staff = signed_in(browser, live_server, staff_member("percy", "Publishers"))
     violations = []
@@ -660,7 +664,7 @@ def test_admin_lists_fit_a_laptop_screen_a_row_two_lines_at_most(
     for number in range(3):
         (tmp_path / f"bad-{number}.md").write_text("---\ntitle: No permalink\n---\nText.\n")
     with pytest.raises(CommandError):
-        call_command("import_release", str(tmp_path), verbosity=0)
+        call_command("import_release", str(tmp_path), verbosity=0, nice=0)
     staff_user = get_user_model().objects.create_superuser("chief", "c@example.gov", "x")
     staff = signed_in(browser, live_server, staff_user, viewport=WIDE)
     for path in ("/admin/releases/release/", "/admin/releases/importrun/"):

@@ -26,7 +26,7 @@ def sample_imported():
     earlier test's flush removes them)."""
     migration = importlib.import_module("releases.transcripts.migrations.0002_seed_people")
     migration.seed(django_apps, schema_editor=None)
-    call_command("import_release", str(ARCHIVE_SAMPLE), verbosity=0, jobs=0)
+    call_command("import_release", str(ARCHIVE_SAMPLE), verbosity=0, jobs=0, nice=0)
 
 
 @pytest.mark.parametrize("viewport", [WIDE, PHONE], ids=["wide", "phone"])

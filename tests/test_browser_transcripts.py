@@ -33,7 +33,7 @@ def briefing():
     seed migration adds, which an earlier test's flush removed."""
     seeding = importlib.import_module("releases.transcripts.migrations.0002_seed_people")
     seeding.seed(django_apps, schema_editor=None)
-    call_command("import_release", str(BRIEFING), verbosity=0)
+    call_command("import_release", str(BRIEFING), verbosity=0, nice=0)
     SHOTS.mkdir(exist_ok=True)
     return Release.objects.get()
 

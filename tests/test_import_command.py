@@ -10,12 +10,15 @@ import pytest
 import yaml
 from django.conf import settings
 from django.core import serializers
+from django.core.management import CommandError, call_command
 
+from releases.benchmarks.gunicorn import child_env
 from releases.importing import importer
 from releases.importing.parsing import MAX_RELEASE_BYTES
 from releases.models import Category, Release
 from releases.search import directory, journal, updating
 from tests.release_files import BAD_FILES, SEED, release_text
+from tests.servers import manage
 
 pytestmark = pytest.mark.django_db
 UTC = datetime.UTC
@@ -245,6 +248,67 @@ def test_command_line_exits_non_zero_with_one_line_per_bad_file(tmp_path, write_
         f"{bad}: not UTF-8: invalid byte 0xff at offset 0",
         "CommandError: 1 file(s) could not be imported",
     ]
+
+
+# Run in a process of its own: import_release with the given arguments, each
+# file's preparer writing down its process and that process's niceness, and
+# the command's own last.
+RECORDING_PRIORITIES = """
+import os, sys
+import django
+
+django.setup()
+from django.core.management import call_command
+from releases.importing.preparing import FilePreparer
+
+record, arguments = sys.argv[1], sys.argv[2:]
+prepare = FilePreparer.prepare
+
+
+def write_down(who):
+    with open(record, "a") as lines:
+        print(who, os.getpid(), os.getpriority(os.PRIO_PROCESS, 0), file=lines)
+
+
+def prepare_and_write_down(self, path, skip_known=True):
+    write_down("worker")
+    return prepare(self, path, skip_known)
+
+
+FilePreparer.prepare = prepare_and_write_down
+call_command("import_release", *arguments)
+write_down("command")
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("options", "nicer_by"), [([], 10), (["--nice", "0"], 0)])
+def test_an_import_and_its_workers_give_way_to_readers(tmp_path, write_release, options, nicer_by):
+    """The command and its worker processes run nicer than whoever started them,
+    unless --nice 0 says otherwise: readers' requests have the processor first."""
+    for number in range(4):
+        archive = write_release(f"archive/{number}.md", slug=f"harvest-{number}").parent
+    database_url = f"sqlite:///{tmp_path / 'nice.sqlite3'}"
+    manage(database_url, "migrate", "-v0")
+    record = tmp_path / "priorities.txt"
+    script = [sys.executable, "-c", RECORDING_PRIORITIES, str(record)]
+    arguments = [str(archive), "--jobs", "2", "-v0", *options]
+    environment = child_env(database_url)
+    subprocess.run([*script, *arguments], cwd=settings.BASE_DIR, env=environment, check=True)
+    lines = [line.split() for line in record.read_text().splitlines()]
+    (command_pid,) = {pid for who, pid, _ in lines if who == "command"}
+    workers = {pid for who, pid, _ in lines if who == "worker"}
+    assert workers
+    assert command_pid not in workers
+    expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nicer_by)
+    assert {int(priority) for _, _, priority in lines} == {expected}
+
+
+@pytest.mark.parametrize("value", ["-1", "20", "ten"])
+def test_a_niceness_out_of_range_is_refused(write_release, value):
+    with pytest.raises(CommandError, match="--nice: must be a whole number from 0 to 19"):
+        call_command("import_release", str(write_release()), "--nice", value)
+    assert not Release.objects.exists()
 
 
 @pytest.mark.django_db(transaction=True)

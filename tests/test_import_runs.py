@@ -123,7 +123,11 @@ def test_atomic_run_with_a_bad_file_writes_nothing(write_release):
     message = "Nothing imported: 1 file\\(s\\) failed and --atomic was given"
     with pytest.raises(CommandError, match=message):
         call_command(
-            "import_release", str(path.parent), "--atomic", "--jobs", "0", stderr=io.StringIO()
+            "import_release",
+            str(path.parent),
+            "--atomic",
+            *("--jobs", "0", "--nice", "0"),
+            stderr=io.StringIO(),
         )
     assert not Release.objects.exists()
     run = ImportRun.objects.get()
@@ -340,7 +344,9 @@ def test_interrupted_import_keeps_whole_releases_and_a_rerun_finishes(
 
     monkeypatch.setattr(BatchWriter, "store", interrupt_second_batch)
     with pytest.raises(CommandError, match="Interrupted after created 2,") as interrupted:
-        call_command("import_release", str(path.parent), "--jobs", "0", stdout=io.StringIO())
+        call_command(
+            "import_release", str(path.parent), "--jobs", "0", "--nice", "0", stdout=io.StringIO()
+        )
     assert interrupted.value.returncode == 130
     assert Release.objects.count() == 2
     assert ImportRun.objects.get().status == ImportRun.Status.INTERRUPTED

@@ -8,16 +8,20 @@ these machines are shared and their speed drifts.
 
 import dataclasses
 import http.cookiejar
+import os
 import re
 import resource
 import shutil
 import signal
 import statistics
 import subprocess
+import threading
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+import psycopg
 
 from releases.benchmarks import searching
 
@@ -172,6 +176,69 @@ def mix_beside(command, environment, base, paths, seconds, connections, director
     return load, f"{note}; it ended before the load did)"
 
 
+class DatabaseServerCpu:
+    """The CPU time of the PostgreSQL server processes working for one database
+    (its connections' backends and autovacuum), sampled in a thread while a load
+    runs: an import's writes are done there, at the server's priority, not the
+    import's. The server's shared processes (WAL writer, checkpointer) are not
+    counted; they work for every database at once.
+    """
+
+    SAMPLE_SECONDS = 0.25
+    TICKS = os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, database_url):
+        self.database_url = database_url
+        self.first, self.last = {}, {}
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.sample, daemon=True)
+
+    def __enter__(self):
+        self.started = time.monotonic()
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exception):
+        self.stopping.set()
+        self.thread.join()
+        self.seconds = time.monotonic() - self.started
+
+    @property
+    def cores(self):
+        """The cores the database's server processes kept busy, on average."""
+        ticks = sum(self.last[pid] - self.first[pid] for pid in self.last)
+        return ticks / self.TICKS / self.seconds
+
+    def sample(self):
+        with psycopg.connect(self.database_url, autocommit=True) as connection:
+            first_round = True
+            while True:
+                rows = connection.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                ).fetchall()
+                for (pid,) in rows:
+                    ticks = cpu_ticks(pid)
+                    if ticks is None:
+                        continue
+                    # A process that began since the first round began at no CPU time.
+                    self.first.setdefault(pid, ticks if first_round else 0)
+                    self.last[pid] = ticks
+                first_round = False
+                if self.stopping.wait(self.SAMPLE_SECONDS):
+                    return
+
+
+def cpu_ticks(pid):
+    """Return the CPU time (user and system) of process *pid* in clock ticks; None if gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # Fields 14 and 15 of proc(5), counted after the command's closing parenthesis.
+    return int(fields[11]) + int(fields[12])
+
+
 def children_cpu_seconds():
     """Return the CPU time, user and system, of this process's children reaped so far."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -196,14 +263,14 @@ def slow_requests(log, offset):
     return len(slow), sum(slow)
 
 
-def changed_copies(archive, directory, count):
-    """Write the first *count* files of *archive* under *directory* with a sentence added
+def changed_copies(archive, directory, count, sentence="Updated."):
+    """Write the first *count* files of *archive* under *directory* with *sentence* added
     to each body: files an import finds changed. Return the directory."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     for number, path in enumerate(sorted(Path(archive).rglob("*.md"))[:count]):
         text = path.read_text(encoding="utf-8")
-        Path(directory, f"{number}.md").write_text(f"{text}\nUpdated.\n", encoding="utf-8")
+        Path(directory, f"{number}.md").write_text(f"{text}\n{sentence}\n", encoding="utf-8")
     return directory
 
 

@@ -22,6 +22,10 @@ from releases.importing.progress import ProgressBar
 from releases.importing.records import Outcome
 from releases.models import ImportRun
 
+# How much nicer than its caller an import runs by default, and the most there is.
+NICENESS = 10
+MAX_NICENESS = 19
+
 
 @contextlib.contextmanager
 def stopped_by_sigterm():
@@ -36,6 +40,30 @@ def stopped_by_sigterm():
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def lower_priority(increment):
+    """Make this process *increment* steps nicer (as nice(1) does), and with it the
+    threads and worker processes it starts from now on, which inherit its niceness.
+
+    An import is background work: on a machine that also serves readers, the
+    web server's processes should have the processor whenever they want it, and
+    the import the time they leave. Niceness only matters when the processor is
+    contended, so an import on an idle machine runs as fast as before.
+    """
+    if increment:
+        os.nice(increment)
+
+
+def niceness(value):
+    """Parse ``--nice N``: a whole number from 0 (leave the priority) to 19."""
+    try:
+        increment = int(value)
+    except ValueError:
+        increment = -1
+    if not 0 <= increment <= MAX_NICENESS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_NICENESS}")
+    return increment
 
 
 def map_option(value):
@@ -89,8 +117,22 @@ class Command(BaseCommand):
             action="store_true",
             help="Store new releases as drafts for staff to publish, instead of publishing them.",
         )
+        parser.add_argument(
+            "--nice",
+            type=niceness,
+            default=NICENESS,
+            metavar="N",
+            help=f"Run this import and its workers N steps nicer, as nice(1) does, so that "
+            f"readers' requests have the processor first (default: {NICENESS}; 0 leaves the "
+            "priority as it is).",
+        )
 
-    def handle(self, *args, paths, dry_run, atomic, key_map, jobs, drafts, verbosity, **options):
+    def handle(
+        self, *args, paths, dry_run, atomic, key_map, jobs, drafts, nice, verbosity, **options
+    ):
+        # First, before any thread or worker starts: on Linux niceness is each
+        # thread's own, and a thread or process takes its starter's.
+        lower_priority(nice)
         release_import = ReleaseImport(
             paths,
             dry_run=dry_run,

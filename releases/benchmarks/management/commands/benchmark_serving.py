@@ -3,6 +3,7 @@
 python manage.py benchmark_serving --count 100000
 """
 
+import contextlib
 import functools
 import os
 import subprocess
@@ -21,6 +22,9 @@ REDIS_URL = os.environ.get("BRIEFING_BENCHMARK_REDIS", "redis://127.0.0.1:6379/1
 STAFF = ("benchmark", "a-long-benchmark-passphrase")
 IMPORT = [*benchmarking.MANAGE, "import_release"]
 SHELL = [*benchmarking.MANAGE, "shell", "--no-imports", "-c"]
+IMPORT_ROW = "import_release --jobs 1"
+NOT_NICE_ROW = "the import, --nice 0"
+EDITOR_ROW = "an editor saving each second"
 FIND_RELEASE = (
     "from releases.models import Release; r = Release.objects.published().first(); "
     "print(r.pk, r.category_id)"
@@ -137,10 +141,13 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
 
     def churn(self, base, url, workdir, log):
         """The reader mix alone, beside a busy process, while ``import_release --jobs 1``
-        stores changed files, and while an editor saves a release every second.
+        stores changed files (at its own lowered priority, then at the busy process's),
+        and while an editor saves a release every second.
 
         Each row also counts the requests that held a worker for RENDER_MS or
         more (*log* is gunicorn's access log): mostly the pages rendered again.
+        On PostgreSQL each row's note adds the cores the database's server
+        processes kept busy: the import's writes are theirs.
         """
         seconds = self.options["churn_seconds"]
         connections = self.options["churn_connections"]
@@ -148,14 +155,18 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         for path in paths:
             # Rendered once before timing: "alone" is the mix served from the cache.
             serving_benchmark.fetch(base + path)
-        changed = serving_benchmark.changed_copies(
-            Path(workdir, "archive"), Path(workdir, "changed"), self.options["churn_files"]
+        archive, count = Path(workdir, "archive"), self.options["churn_files"]
+        changed = serving_benchmark.changed_copies(archive, Path(workdir, "changed"), count)
+        changed_again = serving_benchmark.changed_copies(
+            archive, Path(workdir, "changed-again"), count, "Updated again."
         )
         beside = [
             ("nothing", None),
+            # At the benchmark's own priority: another program taking a core.
             ("a busy process", [sys.executable, "-c", serving_benchmark.BUSY_LOOP]),
-            ("import_release --jobs 1", [*IMPORT, str(changed), "--jobs", "1", "-v0"]),
-            ("an editor saving each second", [*SHELL, serving_benchmark.editor(seconds)]),
+            (IMPORT_ROW, [*IMPORT, str(changed), "--jobs", "1", "-v0"]),
+            (NOT_NICE_ROW, [*IMPORT, str(changed_again), "--jobs", "1", "--nice", "0", "-v0"]),
+            (EDITOR_ROW, [*SHELL, serving_benchmark.editor(seconds)]),
         ]
         environment = serving.child_env(url, **self.cache_environment)
         self.say(f"  reader mix ({len(paths)} pages), {connections} connections, {seconds} s each:")
@@ -166,21 +177,30 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
         loads = {}
         for label, command in beside:
             offset = log.stat().st_size
-            load, note = serving_benchmark.mix_beside(
-                command, environment, base, paths, seconds, connections, workdir
-            )
+            with self.database_server(url) as server:
+                load, note = serving_benchmark.mix_beside(
+                    command, environment, base, paths, seconds, connections, workdir
+                )
             slow, slow_ms = serving_benchmark.slow_requests(log, offset)
             loads[label] = load
+            if server:
+                note += f"  (database server: {server.cores:.2f} cores)"
             self.say(
                 f"    {label:30}{load.rate:11,.0f}{load.p50:9.1f}{load.p99:9.1f}{load.errors:8}"
                 f"{slow:10}{slow_ms / 1000:9.1f}{note}"
             )
         busy = loads["a busy process"].p99
         self.say(
-            f"    p99 beside the import: {loads['import_release --jobs 1'].p99 / busy:.2f}x "
-            f"beside a busy process; beside the editor: "
-            f"{loads['an editor saving each second'].p99 / busy:.2f}x (target: at most 1.5x)"
+            f"    p99 beside the import: {loads[IMPORT_ROW].p99 / busy:.2f}x beside a busy "
+            f"process ({loads[NOT_NICE_ROW].p99 / busy:.2f}x with --nice 0); beside the editor: "
+            f"{loads[EDITOR_ROW].p99 / busy:.2f}x (target: at most 1.5x)"
         )
+
+    def database_server(self, url):
+        """Measure the CPU of the database's server processes, on PostgreSQL; nothing on SQLite."""
+        if url.startswith("sqlite"):
+            return contextlib.nullcontext()
+        return serving_benchmark.DatabaseServerCpu(url)
 
     def admin(self, base, url):
         release_pk, category_pk = manage(url, "shell", "--no-imports", "-c", FIND_RELEASE).split()
