@@ -184,7 +184,7 @@ class Command(benchmarking.ArchiveBenchmarkCommand):
             slow, slow_ms = serving_benchmark.slow_requests(log, offset)
             loads[label] = load
             if server:
-                note += f"  (database server: {server.cores:.2f} cores)"
+                note += f"  (database: {server.cores:.2f} cores)"
             self.say(
                 f"    {label:30}{load.rate:11,.0f}{load.p50:9.1f}{load.p99:9.1f}{load.errors:8}"
                 f"{slow:10}{slow_ms / 1000:9.1f}{note}"
