@@ -181,7 +181,8 @@ class DatabaseServerCpu:
     (its connections' backends and autovacuum), sampled in a thread while a load
     runs: an import's writes are done there, at the server's priority, not the
     import's. The server's shared processes (WAL writer, checkpointer) are not
-    counted; they work for every database at once.
+    counted; they work for every database at once. The server must run on this
+    machine: its processes are read in /proc.
     """
 
     SAMPLE_SECONDS = 0.25
