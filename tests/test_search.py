@@ -3,9 +3,12 @@ database following it, on SQLite and PostgreSQL alike."""
 
 import datetime
 import logging
+import threading
+import time
 
 import pytest
 import tantivy
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -520,3 +523,60 @@ def test_the_newest_first_key_orders_dates_across_its_whole_range():
     keys = [schema.newest_key(day, moment, 1) for day in days]
     assert all(-(2**63) <= key < 2**63 for key in keys)
     assert keys == sorted(keys)
+
+
+def held_lock_for(seconds, taken):
+    """Hold the index's writer lock for *seconds*, as another process catching up
+    would, setting *taken* once it is held."""
+    with directory.writer_lock():
+        taken.set()
+        time.sleep(seconds)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_readers_search_never_waits_for_another_process_catching_up(
+    client, make_release, later, monkeypatch
+):
+    make_release(title="Harbour dredging", body="Dredging the harbour.")
+    assert titles(search(client, "harbour")) == ["Harbour dredging"]
+    make_release(title="Harbour lights", body="Lights of the harbour.")
+    later()
+    # Were it to wait, it would outlast the other process's hold and catch up.
+    monkeypatch.setattr(updating, "WAIT_SECONDS", 60)
+    taken = threading.Event()
+    holder = threading.Thread(target=held_lock_for, args=(3, taken))
+    holder.start()
+    try:
+        taken.wait()
+        response = search(client, "harbour")
+    finally:
+        holder.join()
+        Background.finish()
+    assert "Search is catching up" in response.text
+    assert titles(response) == ["Harbour dredging"]
+    later()
+    assert sorted(titles(search(client, "harbour"))) == ["Harbour dredging", "Harbour lights"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_staff_members_search_waits_a_moment_to_find_their_change(
+    client, make_release, monkeypatch
+):
+    make_release(title="Harbour dredging", body="Dredging the harbour.")
+    assert titles(search(client, "harbour")) == ["Harbour dredging"]
+    # A staff member of no group: a flushed database has none.
+    client.force_login(get_user_model().objects.create_user("edna", is_staff=True))
+    make_release(title="Harbour lights", body="Lights of the harbour.")
+    # However slow the machine: the wait outlasts the other process's hold.
+    monkeypatch.setattr(updating, "WAIT_SECONDS", 60)
+    taken = threading.Event()
+    holder = threading.Thread(target=held_lock_for, args=(0.3, taken))
+    holder.start()
+    try:
+        taken.wait()
+        response = search(client, "harbour")
+    finally:
+        holder.join()
+        Background.finish()
+    assert "Search is catching up" not in response.text
+    assert sorted(titles(response)) == ["Harbour dredging", "Harbour lights"]

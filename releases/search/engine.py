@@ -6,6 +6,7 @@ page and its facets agree. Open one per request with search_for(request).
 
 from django.utils import timezone
 
+from releases.caching.freshness import sees_changes_at_once
 from releases.search import updating
 from releases.search.compiling import compiled, spoken_query
 
@@ -14,10 +15,12 @@ MOST_FACET_VALUES = 10_000
 
 
 class Search:
-    """The index as this server holds it now, brought up to the journal first."""
+    """The index as this server holds it now, brought up to the journal first: where
+    another process is catching it up, after waiting *wait* seconds for it at most
+    (None: ``updating.WAIT_SECONDS``)."""
 
-    def __init__(self):
-        freshness = updating.fresh_searcher()
+    def __init__(self, wait=None):
+        freshness = updating.fresh_searcher(wait)
         self.searcher = freshness.searcher
         # Releases changed in the database that the index has still to take in.
         self.releases_to_go = freshness.releases_to_go
@@ -114,7 +117,9 @@ def search_for(request):
     """Return the Search of *request*, opened once however often it is asked."""
     search = getattr(request, "index_search", None)
     if search is None:
-        search = request.index_search = Search()
+        # A staff member waits a moment for their change; a reader never waits.
+        wait = None if sees_changes_at_once(request) else 0
+        search = request.index_search = Search(wait)
     return search
 
 

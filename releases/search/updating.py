@@ -27,8 +27,11 @@ logger = logging.getLogger(__name__)
 # Entries a search catches up itself before it answers (a few tenths of a second);
 # more are left to the background.
 CAUGHT_UP_IN_REQUEST = 500
-# The longest a search waits for another process's catching up before it answers:
-# with its own catching up, well under the second a reader may wait.
+# The longest a staff member's search waits for another process's catching up
+# before it answers, so that it finds their change: with its own catching up,
+# well under the second they may wait. A reader's search never waits: an import
+# holds the lock through each batch's commit and merges, and a reader's worker
+# waiting on it kept every other reader waiting too.
 WAIT_SECONDS = 0.5
 # Journal entries applied in one commit.
 CHUNK = 1000
@@ -72,17 +75,20 @@ class Freshness:
         self.releases_to_go = releases_to_go
 
 
-def fresh_searcher():
-    """Return a Freshness: a searcher up to the journal where that takes under a second.
+def fresh_searcher(wait=None):
+    """Return a Freshness: a searcher up to the journal where that takes under a second,
+    and where another process catching up the index lets this one within *wait*
+    seconds (None: WAIT_SECONDS).
 
     Never raises for the index's sake: a missing or damaged index is rebuilt in
     the background, and until then a search finds nothing and says why.
     """
     head = journal.head()
+    wait = WAIT_SECONDS if wait is None else wait
     try:
         index = directory.opened()
         if index is None and Release.objects.count() <= CAUGHT_UP_IN_REQUEST:
-            catch_up(lock_timeout=WAIT_SECONDS)
+            catch_up(lock_timeout=wait)
             index = directory.opened()
         if index is None:
             return behind(None, head)
@@ -95,7 +101,7 @@ def fresh_searcher():
         if few and few <= CAUGHT_UP_IN_REQUEST:
             # Up to the head read above only: an import appending meanwhile is
             # left to later searches, or this one would chase it to its end.
-            catch_up(lock_timeout=WAIT_SECONDS, up_to=head)
+            catch_up(lock_timeout=wait, up_to=head)
             index = directory.opened()
             index.reload()
             searcher = index.searcher()
