@@ -98,8 +98,13 @@ def page_html(markdown, speakers=None, *, spoken=None):
     turn whose label names one links to their page. *spoken* reads the start
     of a body as the whole body reads it (``transcripts.turns.transcript``).
     """
+    return transcript_html(markdown, transcript(markdown, spoken=spoken), speakers)
+
+
+def transcript_html(markdown, read, speakers=None):
+    """Return page_html() of the body *markdown*, already *read* as a Transcript
+    (``transcripts.turns.transcript``: None where no one speaks in it)."""
     anchors = ParagraphAnchors()
-    read = transcript(markdown, spoken=spoken)
     if read is None:
         return anchors.add(render_body(markdown))
     # Each part rendered by itself: a label's paragraph holds the turn's first
@@ -227,7 +232,13 @@ class Rendering(typing.NamedTuple):
     def of(cls, markdown, speakers=None):
         """Return the Rendering of the body *markdown* under the current settings, with
         the *speakers* of a transcript's labels (page_html)."""
-        html = page_html(markdown, speakers)
+        return cls.of_read(markdown, transcript(markdown), speakers)
+
+    @classmethod
+    def of_read(cls, markdown, read, speakers=None):
+        """Return the Rendering of the body *markdown*, already *read* as a Transcript
+        (or None): a worker of an import reads it once, for this and for its turns."""
+        html = transcript_html(markdown, read, speakers)
         text = searchable_text(html)
         return cls(html, text, summary_text(text), renderer_settings())
 
