@@ -177,6 +177,23 @@ def pair_term(stem, next_stem):
 def word_pairs(text):
     """Return the text of the ``pairs`` field for *text*: at each place the term of its
     stem and the next one, or NO_PAIR where either word is not indexed."""
+    return pairs_of(stems_at_places(text))
+
+
+def spoken_pairs(texts):
+    """Return word_pairs() of *texts* joined by TURN_GAP, as the ``spoken`` field holds
+    them: each text split by itself, and each gap's places, which hold no pair, added
+    as they are rather than split again (they were most of a speaker's places)."""
+    stems = []
+    for number, text in enumerate(texts):
+        if number:
+            stems += GAP_STEMS
+        stems += stems_at_places(text)
+    return pairs_of(stems)
+
+
+def stems_at_places(text):
+    """Return the stem of each word of *text*, one a place ("" where it is not indexed)."""
     words = WORDS_AT_PLACES.analyze(text)
     stems = list(map(STEMS.get, words))
     if None in stems:
@@ -184,6 +201,11 @@ def word_pairs(text):
         stems = [
             stem_of(word) if stem is None else stem for stem, word in zip(stems, words, strict=True)
         ]
+    return stems
+
+
+def pairs_of(stems):
+    """Return the text of the ``pairs`` field for words of *stems*, one a place."""
     return " ".join(
         [
             pair_term(stem, next_stem) if stem and next_stem else NO_PAIR
@@ -203,6 +225,10 @@ def stem_of(word):
             STEMS.clear()
         stem = STEMS[word] = next(iter(ANALYZER.analyze(word)), "")
     return stem
+
+
+# The stems of TURN_GAP's places: none, its words being dropped.
+GAP_STEMS = [stem_of(word) for word in TURN_GAP.split()]
 
 
 def day_number(date):
@@ -266,16 +292,16 @@ def speaker_documents(pk, category_id, date, published_at, status, turns):
     said = {}
     for person_id, text in turns:
         said.setdefault(person_id, []).append(text)
-    spoken = {person_id: f" {TURN_GAP} ".join(texts) for person_id, texts in said.items()}
+    fields = filter_fields(pk, category_id, date, published_at, status) if said else {}
     return [
         tantivy.Document(
             id=pk,
             speaker=person_id,
-            spoken=text,
-            spoken_pairs=word_pairs(text),
-            **filter_fields(pk, category_id, date, published_at, status),
+            spoken=f" {TURN_GAP} ".join(texts),
+            spoken_pairs=spoken_pairs(texts),
+            **fields,
         )
-        for person_id, text in spoken.items()
+        for person_id, texts in said.items()
     ]
 
 
