@@ -41,6 +41,8 @@ ALLOWED_ATTRIBUTES = {
 # Markdown's markup and raw HTML tags, which plain text (a snippet, a summary) leaves out.
 RAW_TAG = re.compile(r"<[^>]*>")
 MARKUP = re.compile(r"\]\([^)\s]*\)?|[*_#>`\[\]|]+")
+# The characters every match of MARKUP holds one of.
+MARKUP_MARKS = "*_#>`[]|"
 HEADING_TAG = re.compile(r"<(/?)h([1-5])(?=[\s>])")
 # An <img> as the sanitizer writes it, each attribute value in double quotes.
 IMAGE_TAG = re.compile(r'<img((?:\s+[^\s=>]+(?:="[^"]*")?)*)\s*/?>')
@@ -98,8 +100,13 @@ def page_html(markdown, speakers=None, *, spoken=None):
     turn whose label names one links to their page. *spoken* reads the start
     of a body as the whole body reads it (``transcripts.turns.transcript``).
     """
+    return transcript_html(markdown, transcript(markdown, spoken=spoken), speakers)
+
+
+def transcript_html(markdown, read, speakers=None):
+    """Return page_html() of the body *markdown*, already *read* as a Transcript
+    (``transcripts.turns.transcript``: None where no one speaks in it)."""
     anchors = ParagraphAnchors()
-    read = transcript(markdown, spoken=spoken)
     if read is None:
         return anchors.add(render_body(markdown))
     # Each part rendered by itself: a label's paragraph holds the turn's first
@@ -162,7 +169,12 @@ def renderer_settings():
 
 def plain_text(markdown):
     """Return *markdown* without its markup, as one line of words."""
-    return " ".join(MARKUP.sub("", RAW_TAG.sub(" ", markdown)).split())
+    text = RAW_TAG.sub(" ", markdown) if "<" in markdown else markdown
+    # Looking for each mark costs a fraction of MARKUP's search, which most of a
+    # transcript's turns (the search index reads each) need not make.
+    if any(mark in text for mark in MARKUP_MARKS):
+        text = MARKUP.sub("", text)
+    return " ".join(text.split())
 
 
 # Elements that start a paragraph (a blank line before and after) or a line of their own.
@@ -227,7 +239,13 @@ class Rendering(typing.NamedTuple):
     def of(cls, markdown, speakers=None):
         """Return the Rendering of the body *markdown* under the current settings, with
         the *speakers* of a transcript's labels (page_html)."""
-        html = page_html(markdown, speakers)
+        return cls.of_read(markdown, transcript(markdown), speakers)
+
+    @classmethod
+    def of_read(cls, markdown, read, speakers=None):
+        """Return the Rendering of the body *markdown*, already *read* as a Transcript
+        (or None): a worker of an import reads it once, for this and for its turns."""
+        html = transcript_html(markdown, read, speakers)
         text = searchable_text(html)
         return cls(html, text, summary_text(text), renderer_settings())
 

@@ -118,3 +118,25 @@ def test_the_archive_samples_briefings_are_read_into_turns_on_import(run_import,
     assert not Turn.objects.filter(release__category__slug="presidential-actions").exists()
     psaki = Turn.objects.filter(person__slug="jen-psaki")
     assert psaki.count() > 1000
+
+
+def stored_turns():
+    rows = Turn.objects.order_by("release", "position")
+    return list(rows.values_list("release", "position", "label", "key", "person", "text"))
+
+
+def test_an_import_stores_the_turns_a_save_reads_from_the_same_bodies(run_import, archive_sample):
+    # The import's workers read and resolve turns; a save reads them itself.
+    run_import(archive_sample)
+    imported = stored_turns()
+    store_turns(list(Release.objects.all()))
+    assert stored_turns() == imported
+
+
+def test_an_imported_turn_whose_paragraphs_are_far_apart_keeps_its_text(run_import, write_release):
+    body = "MS. PSAKI:  One.\n\n\n\nTwo.\n\nQ  Three.\n"
+    run_import(write_release(category="press-briefings", body=body))
+    assert [(label, text) for _, _, label, _, _, text in stored_turns()] == [
+        ("MS. PSAKI", "One.\n\nTwo."),
+        ("Q", "Three."),
+    ]

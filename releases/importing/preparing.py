@@ -24,6 +24,8 @@ from releases.importing.parsing import (
 )
 from releases.models import release_path
 from releases.rendering import Rendering
+from releases.transcripts.resolving import read_turns
+from releases.transcripts.turns import transcript
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +41,8 @@ class PreparedFile:
     known: bool = False
     reason: str = ""
     rendering: Rendering | None = None
+    # The transcript's turns (ReadTurn), resolved to the people given.
+    turns: tuple = ()
 
 
 class KnownDigests:
@@ -68,8 +72,8 @@ def prefix(digest):
 
 class FilePreparer:
     """Prepare files for an import with *key_map*, skipping the *known_hashes*; a
-    transcript's speakers linked to the pages of the *people* they name (People,
-    loaded), or to none without them."""
+    transcript's speakers resolved to the *people* they name (People, loaded) and
+    linked to their pages, or to none without them."""
 
     def __init__(self, key_map=None, known_hashes=frozenset(), people=None):
         self.key_map = dict(key_map or {})
@@ -91,8 +95,16 @@ class FilePreparer:
                 return PreparedFile(path, source_hash, known=True)
             release = parse_release(data, self.key_map)
             speakers = self.people.at(release.published_at) if self.people else None
-            rendering = Rendering.of(release.body, speakers)
-            return PreparedFile(path, source_hash, release, old_path(release), rendering=rendering)
+            # Read once, for the page and for the turns stored beside it.
+            read = transcript(release.body)
+            return PreparedFile(
+                path,
+                source_hash,
+                release,
+                old_path(release),
+                rendering=Rendering.of_read(release.body, read, speakers),
+                turns=read_turns(release.body, read, speakers),
+            )
         except ReleaseError as exc:
             return PreparedFile(path, reason=str(exc))
         except Exception as exc:

@@ -32,7 +32,7 @@ from releases.models import (
     release_path,
 )
 from releases.search import updating
-from releases.transcripts.resolving import store_turns
+from releases.transcripts.resolving import replace_turns
 
 STORED_FIELDS = (
     "title",
@@ -436,16 +436,14 @@ class BatchWriter:
             ignore_conflicts=True,
         )
         self.insert_revisions(revisions)
-        # The turns of every release written, from its new body and time.
-        store_turns(
+        # The turns of every release written, as its worker read them from its new body.
+        replace_turns(
+            [write.release_id for write in updated],
             [
-                Release(
-                    pk=write.release_id,
-                    body=write.prepared.release.body,
-                    published_at=write.prepared.release.published_at,
-                )
+                turn.row(write.release_id, write.prepared.release.body)
                 for write in writes.values()
-            ]
+                for turn in write.prepared.turns
+            ],
         )
         for write in writes.values():
             self.recorder.staged[write.position].release_id = write.release_id

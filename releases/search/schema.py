@@ -45,7 +45,8 @@ from releases.transcripts.models import Turn
 # SCHEMA, and is rebuilt (directory.open_index). 2: bodies as readers read them,
 # which the renderer's rules decide too: its version is in the names as well.
 # 3: the body's word pairs. 4: what each person said, a document per speaker and release.
-INDEX_VERSION = 4
+# 5: what each person said given as its stems (the same terms at the same places).
+INDEX_VERSION = 5
 ANALYZER_NAME = f"briefing-{INDEX_VERSION}.{RENDERER_VERSION}"
 WORDS_ANALYZER_NAME = f"briefing-words-{INDEX_VERSION}.{RENDERER_VERSION}"
 PAIRS_ANALYZER_NAME = f"briefing-pairs-{INDEX_VERSION}.{RENDERER_VERSION}"
@@ -53,6 +54,7 @@ PAIRS_ANALYZER_NAME = f"briefing-pairs-{INDEX_VERSION}.{RENDERER_VERSION}"
 PAIR_JOINER = "_"
 # Holds the place of a word with no pair (it, or the word after it, is not indexed),
 # so that pairs on either side of it are not neighbours; the pairs' analyzer drops it.
+# In what a speaker said, given as stems, it holds the place of a word not indexed.
 NO_PAIR = "_"
 # Stems kept for the words met while indexing pairs, before the table starts afresh:
 # about 8 MB, whatever the archive; starting afresh costs only stemming words again.
@@ -62,9 +64,9 @@ MOST_STEMS_KEPT = 50_000
 WORDS_CHARACTERS = 2000
 # Longer tokens are noise (URLs, hashes) and would bloat the term dictionary.
 LONGEST_TERM = 100
-# Places left empty between two turns of one speaker: more than the words of the
-# longest search (one letter and a space each), so that no phrase spans two turns.
-TURN_GAP = " ".join(["a"] * (MAX_QUERY_LENGTH // 2 + 1))
+# The stems of the places left empty between two turns of one speaker: more than the
+# words of the longest search (one letter and a space each), so that no phrase spans two turns.
+TURN_GAP = [""] * (MAX_QUERY_LENGTH // 2 + 1)
 # A match in the title counts this many times one in the body.
 TITLE_BOOST = 3.0
 # The document that records the last journal entry the index holds (see
@@ -157,7 +159,9 @@ def build_schema():
     builder.add_text_field("words", tokenizer_name=WORDS_ANALYZER_NAME, index_option="basic")
     # A speaker's document only: who speaks (a Person's id), and the turns they said.
     builder.add_integer_field("speaker", indexed=True, fast=True)
-    builder.add_text_field("spoken", tokenizer_name=ANALYZER_NAME, index_option="position")
+    # Given as the stems the analyzer would find, one a place (spoken_stems): its words
+    # are split and stemmed once, for it and its pairs.
+    builder.add_text_field("spoken", tokenizer_name=PAIRS_ANALYZER_NAME, index_option="position")
     builder.add_text_field(
         "spoken_pairs", tokenizer_name=PAIRS_ANALYZER_NAME, index_option="position"
     )
@@ -179,6 +183,28 @@ def pair_term(stem, next_stem):
 def word_pairs(text):
     """Return the text of the ``pairs`` field for *text*: at each place the term of its
     stem and the next one, or NO_PAIR where either word is not indexed."""
+    return pairs_of(stems_at_places(text))
+
+
+def spoken_stems(texts):
+    """Return the stem of each place of *texts* (a speaker's turns) one after the
+    other, TURN_GAP's places between each two ("" where a word is not indexed)."""
+    stems = []
+    for number, text in enumerate(texts):
+        if number:
+            stems += TURN_GAP
+        stems += stems_at_places(text)
+    return stems
+
+
+def stems_text(stems):
+    """Return the text of the ``spoken`` field for *stems*, one a place: as the analyzer
+    would index the words, at the same places, with NO_PAIR where it drops one."""
+    return " ".join([stem or NO_PAIR for stem in stems])
+
+
+def stems_at_places(text):
+    """Return the stem of each word of *text*, one a place ("" where it is not indexed)."""
     words = WORDS_AT_PLACES.analyze(text)
     stems = list(map(STEMS.get, words))
     if None in stems:
@@ -186,6 +212,11 @@ def word_pairs(text):
         stems = [
             stem_of(word) if stem is None else stem for stem, word in zip(stems, words, strict=True)
         ]
+    return stems
+
+
+def pairs_of(stems):
+    """Return the text of the ``pairs`` field for words of *stems*, one a place."""
     return " ".join(
         [
             pair_term(stem, next_stem) if stem and next_stem else NO_PAIR
@@ -263,22 +294,18 @@ def speaker_documents(pk, category_id, date, published_at, status, turns):
 
     *turns* are the release's (person id, plain text) in order, people only: a
     reporter's question and an anonymous role speak for no one. Their word pairs
-    are indexed as the body's: none across TURN_GAP, whose words are dropped.
+    are indexed as the body's: none across TURN_GAP, whose places hold no word.
     """
     said = {}
     for person_id, text in turns:
         said.setdefault(person_id, []).append(text)
-    spoken = {person_id: f" {TURN_GAP} ".join(texts) for person_id, texts in said.items()}
-    return [
-        tantivy.Document(
-            id=pk,
-            speaker=person_id,
-            spoken=text,
-            spoken_pairs=word_pairs(text),
-            **filter_fields(pk, category_id, date, published_at, status),
-        )
-        for person_id, text in spoken.items()
-    ]
+    fields = filter_fields(pk, category_id, date, published_at, status) if said else {}
+    documents = []
+    for person_id, texts in said.items():
+        stems = spoken_stems(texts)
+        spoken = {"spoken": stems_text(stems), "spoken_pairs": pairs_of(stems)}
+        documents.append(tantivy.Document(id=pk, speaker=person_id, **spoken, **fields))
+    return documents
 
 
 def position_document(journal_entry):

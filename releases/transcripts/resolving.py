@@ -3,11 +3,13 @@
 import collections
 import logging
 import threading
+import typing
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
 
 from releases.changes import content_changed
+from releases.db.bulk_insert import BulkInsert
 from releases.models import Release
 from releases.rendered import BATCH_SIZE, render_stored, stale
 from releases.transcripts.labels import normalized
@@ -17,31 +19,74 @@ from releases.transcripts.turns import transcript
 
 logger = logging.getLogger(__name__)
 
+# The columns of a turn, as ReadTurn.row() gives them.
+TURN_FIELDS = ("release", "position", "label", "key", "person", "text")
 
-def derived_turns(release, people):
-    """Return the unsaved Turns of *release*'s body, resolved by *people*."""
-    read = transcript(release.body)
+
+class ReadTurn(typing.NamedTuple):
+    """A turn read from a body and resolved, ready to store beside its release.
+
+    Its text is the stretch of the body from *start* to *end*, as nearly every
+    turn's is, rather than a copy of it: what an import's worker sends back
+    stays small. *text* holds it only where the body does not hold it so (two
+    of its paragraphs apart by more than one empty line).
+    """
+
+    position: int
+    label: str
+    key: str
+    person_id: int | None
+    start: int
+    end: int
+    text: str | None = None
+
+    def row(self, release_id, body):
+        """Return the values of TURN_FIELDS of this turn of the release *release_id*,
+        whose *body* it was read from."""
+        text = body[self.start : self.end] if self.text is None else self.text
+        return (release_id, self.position, self.label, self.key, self.person_id, text)
+
+
+def read_turns(body, read, speakers=None):
+    """Return the ReadTurns of *body*, already *read* as a Transcript (None where no
+    one speaks in it), each label resolved by *speakers* (``People.at``), if given."""
     if read is None:
-        return []
-    return [
-        Turn(
-            release_id=release.pk,
-            position=turn.position,
-            label=turn.label,
-            key=normalized(turn.label),
-            person_id=people.person_id(turn.label, release.published_at),
-            text=turn.text,
-        )
-        for turn in read.turns
-    ]
+        return ()
+    turns, after = [], 0
+    for turn in read.turns:
+        speaker = speakers(turn.label) if speakers else None
+        values = (turn.position, turn.label, normalized(turn.label), speaker and speaker.id)
+        start = body.find(turn.text, after)
+        if start == -1:
+            turns.append(ReadTurn(*values, 0, 0, turn.text))
+        else:
+            after = start + len(turn.text)
+            turns.append(ReadTurn(*values, start, after))
+    return tuple(turns)
+
+
+def turn_rows(release, people):
+    """Return the rows of TURN_FIELDS of *release*'s turns, resolved by *people*."""
+    body = release.body
+    speakers = people.at(release.published_at)
+    return [turn.row(release.pk, body) for turn in read_turns(body, transcript(body), speakers)]
 
 
 def store_turns(releases, people=None):
     """Store the turns of *releases* (saved, with their bodies) in place of their old ones."""
     people = people or People()
-    Turn.objects.filter(release__in=[release.pk for release in releases]).delete()
-    turns = [turn for release in releases for turn in derived_turns(release, people)]
-    Turn.objects.bulk_create(turns, batch_size=1000)
+    replace_turns(
+        [release.pk for release in releases],
+        [row for release in releases for row in turn_rows(release, people)],
+    )
+
+
+def replace_turns(release_ids, rows):
+    """Store *rows* (of TURN_FIELDS) in place of the turns of *release_ids*: those that
+    may have some (a release created in the same transaction has none)."""
+    if release_ids:
+        Turn.objects.filter(release__in=release_ids).delete()
+    BulkInsert(Turn, TURN_FIELDS)(rows)
 
 
 def refresh_speakers(releases):
