@@ -84,7 +84,8 @@ def people_answering_to(value):
     held = list(Person.objects.filter(aliases__key=normalized(value)).distinct()[:2])
     if held or not value:
         return held
-    words = Person.objects.filter(name__iregex=rf"(^|\s){re.escape(value)}($|\s)")
+    # A word between spaces or hyphens: "Sherwood" in "Liz Sherwood-Randall".
+    words = Person.objects.filter(name__iregex=rf"(^|[\s-]){re.escape(value)}($|[\s-])")
     return list(words.order_by("slug")[:MOST_NAMED])
 
 

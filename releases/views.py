@@ -27,6 +27,7 @@ from releases.formats import FORMATS, ListFormatsMixin
 from releases.lists import Period, ReleaseList, page_rows
 from releases.models import Release
 from releases.pagination import DeepPaginator
+from releases.record_dates import FIRST_YEAR, LAST_YEAR
 from releases.search.engine import search_for
 from releases.search.highlights import OPENING_READ, add_highlights
 from releases.search.related import related_releases
@@ -205,6 +206,9 @@ class ArchiveMixin:
         year, month = self.kwargs["year"], self.kwargs.get("month")
         if month is not None and not 1 <= month <= 12:
             raise Http404("No such month")
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            # No release has a date there (record_dates.py); 9999's last month has no end.
+            raise Http404("No releases in this period")
         return Period.of(year, month)
 
     def in_address(self):

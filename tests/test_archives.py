@@ -227,3 +227,15 @@ def test_an_archive_page_names_one_next_and_one_previous_page(client, make_relea
     assert re.findall(r'<a [^>]*rel="(?:next|prev)"[^>]*>', second) == [
         '<a href="?page=1" rel="prev">'
     ]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "/briefing-room/9999/12/",
+        "/briefing-room/9999/",
+        "/briefing-room/statements-releases/9999/12/",
+    ],
+)
+def test_a_period_outside_the_record_is_a_404(client, releases, address):
+    assert client.get(address).status_code == 404

@@ -2,6 +2,7 @@
 read as Django's own tags and filters would, whatever was kept before."""
 
 import datetime
+import zoneinfo
 
 from django.template import Context, Template
 from django.urls import set_script_prefix
@@ -47,3 +48,13 @@ def test_a_kept_address_starts_with_the_script_prefix_it_is_served_under():
     finally:
         set_script_prefix("/")
     assert address("releases:category", category="blog") == "/briefing-room/blog/"
+
+
+def test_a_kept_time_in_the_hour_the_clocks_go_back_keeps_its_own_offset():
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    daylight = datetime.datetime(2021, 11, 7, 1, 30, tzinfo=zone)
+    standard = daylight.replace(fold=1)
+    assert daylight == standard  # Python's own view of them
+    with timezone.override(zone):
+        assert shown("{{ t|kept_date:'c' }}", t=daylight) == "2021-11-07T01:30:00-04:00"
+        assert shown("{{ t|kept_date:'c' }}", t=standard) == "2021-11-07T01:30:00-05:00"

@@ -9,6 +9,7 @@ import pytest
 from pytest_django.asserts import assertInHTML
 
 from releases.models import Release
+from releases.transcripts.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +209,9 @@ def test_part_of_a_name_several_people_share_asks_which_one(client, briefings):
     assert response.status_code == 400
     assert "“biden” names more than one speaker: jill-biden, joe-biden." in response.text
     assert client.get("/briefing-room/", {"speaker": "sak"}).status_code == 400
+
+
+def test_a_word_of_a_hyphenated_name_finds_its_person(client, briefings):
+    Person.objects.create(name="Liz Sherwood-Randall", slug="liz-sherwood-randall")
+    response = client.get("/briefing-room/", {"speaker": "Sherwood"})
+    assert response["Location"] == "/briefing-room/?speaker=liz-sherwood-randall"

@@ -44,10 +44,13 @@ def kept_date(value, format_string):
     """Return *value* formatted as ``|date:format_string`` formats it."""
     if value in (None, ""):
         return ""
-    return formatted(value, getattr(value, "tzinfo", None), format_string, get_language())
+    zone = getattr(value, "tzinfo", None)
+    offset = value.utcoffset() if zone is not None else None
+    return formatted(value, zone, offset, format_string, get_language())
 
 
 @functools.lru_cache(maxsize=KEPT)
-def formatted(value, zone, format_string, language):
-    # Two aware times at one moment are equal in any zone: *zone* tells them apart.
+def formatted(value, zone, offset, format_string, language):
+    # Two aware times at one moment are equal in any zone, and 01:30 before and after
+    # the clocks go back are equal in one: *zone* and *offset* tell them apart.
     return django_date(value, format_string)
