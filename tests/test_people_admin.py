@@ -382,9 +382,10 @@ def in_thread(work):
     return thread
 
 
-def until_someone_waits_for_a_lock():
+def until_someone_waits_for_a_lock(alongside=None):
     """Return once another connection waits for a row lock (on PostgreSQL; SQLite shows
-    none of it, and takes its write lock at each transaction's start)."""
+    none of it, and takes its write lock at each transaction's start), or once the
+    thread *alongside*, if given, has ended."""
     if connection.vendor != "postgresql":
         return
     waiting = (
@@ -393,11 +394,35 @@ def until_someone_waits_for_a_lock():
     )
     with connection.cursor() as cursor:
         for _ in range(10_000):
+            if alongside is not None and not alongside.is_alive():
+                return
             cursor.execute(waiting)
             if cursor.fetchone()[0]:
                 return
             threading.Event().wait(0.01)
-    raise AssertionError("no one waited for the merge's locks")
+    raise AssertionError("no one waited for the locks held")
+
+
+def answer_while_held_open(hold, act):
+    """Run *hold* in a transaction in a thread, held open until *act*, run in another,
+    waits for its locks; then commit it, and return what *act* returned."""
+    held, commit, answers = threading.Event(), threading.Event(), []
+
+    def holding():
+        with transaction.atomic():
+            hold()
+            held.set()
+            commit.wait()
+
+    holder = in_thread(holding)
+    held.wait()
+    acting = in_thread(lambda: answers.append(act()))
+    until_someone_waits_for_a_lock()
+    commit.set()
+    holder.join()
+    acting.join()
+    (answer,) = answers
+    return answer
 
 
 @pytest.mark.django_db(transaction=True)
@@ -406,25 +431,10 @@ def test_aliases_saved_into_a_person_merged_away_that_moment_are_refused_with_a_
 ):
     kept, twin = newcombs()
     form = person_form(twin, aliases=["EDWARD NEWCOMB"])
-    merged, commit, answers = threading.Event(), threading.Event(), []
-
-    def merge_held_open():
-        with transaction.atomic():
-            merge_people(kept, [kept, twin])
-            merged.set()
-            commit.wait()
-
-    def save_aliases():
-        answers.append(admin_client.post(f"{PEOPLE}{twin.pk}/change/", form, follow=True))
-
-    merging = in_thread(merge_held_open)
-    merged.wait()
-    saving = in_thread(save_aliases)
-    until_someone_waits_for_a_lock()
-    commit.set()
-    merging.join()
-    saving.join()
-    (answer,) = answers
+    answer = answer_while_held_open(
+        lambda: merge_people(kept, [kept, twin]),
+        lambda: admin_client.post(f"{PEOPLE}{twin.pk}/change/", form, follow=True),
+    )
     assert answer.status_code == 200
     assert messages_of(answer) == [
         f"person with ID “{twin.pk}” doesn’t exist. Perhaps it was deleted?"
@@ -454,25 +464,10 @@ def test_aliases_saved_into_a_person_merged_away_since_the_form_opened_are_refus
 @pytest.mark.django_db(transaction=True)
 def test_merges_of_two_people_in_opposite_directions_at_once_refuse_the_second(admin_client):
     kept, twin = newcombs()
-    merged, commit, answers = threading.Event(), threading.Event(), []
-
-    def merge_held_open():
-        with transaction.atomic():
-            merge_people(kept, [kept, twin])
-            merged.set()
-            commit.wait()
-
-    def merge_the_other_way():
-        answers.append(merge(admin_client, [kept, twin], kept=twin))
-
-    merging = in_thread(merge_held_open)
-    merged.wait()
-    other = in_thread(merge_the_other_way)
-    until_someone_waits_for_a_lock()
-    commit.set()
-    merging.join()
-    other.join()
-    (answer,) = answers
+    answer = answer_while_held_open(
+        lambda: merge_people(kept, [kept, twin]),
+        lambda: merge(admin_client, [kept, twin], kept=twin),
+    )
     assert answer.status_code == 200
     # SQLite's write lock, taken before the action reads the people, leaves it one.
     refusal = (
@@ -489,26 +484,14 @@ def test_merges_of_two_people_in_opposite_directions_at_once_refuse_the_second(a
 @pytest.mark.django_db(transaction=True)
 def test_a_merge_moves_the_aliases_saved_into_a_person_merged_away_that_moment(admin_client):
     kept, twin = newcombs()
-    saved, commit, answers = threading.Event(), threading.Event(), []
 
-    def save_held_open():
-        with transaction.atomic():
-            list(Person.objects.select_for_update().filter(pk=twin.pk).values_list("pk"))
-            Alias.objects.create(person=twin, label="EDWARD NEWCOMB")
-            saved.set()
-            commit.wait()
+    def save_an_alias():
+        list(Person.objects.select_for_update().filter(pk=twin.pk).values_list("pk"))
+        Alias.objects.create(person=twin, label="EDWARD NEWCOMB")
 
-    def merge_twin_away():
-        answers.append(merge(admin_client, [kept, twin], kept=kept))
-
-    saving = in_thread(save_held_open)
-    saved.wait()
-    merging = in_thread(merge_twin_away)
-    until_someone_waits_for_a_lock()
-    commit.set()
-    saving.join()
-    merging.join()
-    (answer,) = answers
+    answer = answer_while_held_open(
+        save_an_alias, lambda: merge(admin_client, [kept, twin], kept=kept)
+    )
     assert messages_of(answer) == ["Merged 1 into Ned Newcomb: 0 release(s) follow."]
     assert sorted(Alias.objects.filter(key__contains="NEWCOMB").values_list("key", "person")) == [
         ("EDWARD NEWCOMB", kept.pk),
@@ -548,7 +531,7 @@ def test_one_label_added_to_two_people_at_once_is_refused_to_the_second(admin_cl
     first.append(in_thread(lambda: add_label(kept)))
     saved.wait()
     second = in_thread(lambda: add_label(twin))
-    until_someone_waits_or_done(second)
+    until_someone_waits_for_a_lock(alongside=second)
     commit.set()
     first[0].join()
     second.join()
@@ -556,19 +539,3 @@ def test_one_label_added_to_two_people_at_once_is_refused_to_the_second(admin_cl
     assert answers["edward-newcomb"].status_code == 200
     assert "“MR. SMITH” already names Ned Newcomb" in answers["edward-newcomb"].content.decode()
     assert list(Alias.objects.filter(key="MR SMITH").values_list("person", flat=True)) == [kept.pk]
-
-
-def until_someone_waits_or_done(thread):
-    """Return once another connection waits for a lock, or *thread* has ended."""
-    if connection.vendor != "postgresql":
-        return
-    waiting = (
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
-    )
-    with connection.cursor() as cursor:
-        while thread.is_alive():
-            cursor.execute(waiting)
-            if cursor.fetchone()[0]:
-                return
-            threading.Event().wait(0.01)

@@ -525,12 +525,24 @@ def test_the_newest_first_key_orders_dates_across_its_whole_range():
     assert keys == sorted(keys)
 
 
-def held_lock_for(seconds, taken):
-    """Hold the index's writer lock for *seconds*, as another process catching up
-    would, setting *taken* once it is held."""
-    with directory.writer_lock():
-        taken.set()
-        time.sleep(seconds)
+def searched_beside_a_catching_up(client, q, seconds):
+    """Return the search for *q* asked while another process holds the index's writer
+    lock, catching up, for *seconds* from just before the search."""
+    taken = threading.Event()
+
+    def hold():
+        with directory.writer_lock():
+            taken.set()
+            time.sleep(seconds)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        taken.wait()
+        return search(client, q)
+    finally:
+        holder.join()
+        Background.finish()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -543,15 +555,7 @@ def test_a_readers_search_never_waits_for_another_process_catching_up(
     later()
     # Were it to wait, it would outlast the other process's hold and catch up.
     monkeypatch.setattr(updating, "WAIT_SECONDS", 60)
-    taken = threading.Event()
-    holder = threading.Thread(target=held_lock_for, args=(3, taken))
-    holder.start()
-    try:
-        taken.wait()
-        response = search(client, "harbour")
-    finally:
-        holder.join()
-        Background.finish()
+    response = searched_beside_a_catching_up(client, "harbour", 3)
     assert "Search is catching up" in response.text
     assert titles(response) == ["Harbour dredging"]
     later()
@@ -569,14 +573,6 @@ def test_a_staff_members_search_waits_a_moment_to_find_their_change(
     make_release(title="Harbour lights", body="Lights of the harbour.")
     # However slow the machine: the wait outlasts the other process's hold.
     monkeypatch.setattr(updating, "WAIT_SECONDS", 60)
-    taken = threading.Event()
-    holder = threading.Thread(target=held_lock_for, args=(0.3, taken))
-    holder.start()
-    try:
-        taken.wait()
-        response = search(client, "harbour")
-    finally:
-        holder.join()
-        Background.finish()
+    response = searched_beside_a_catching_up(client, "harbour", 0.3)
     assert "Search is catching up" not in response.text
     assert sorted(titles(response)) == ["Harbour dredging", "Harbour lights"]
