@@ -63,6 +63,10 @@ def test_archives_combine_with_search(client, releases):
         "/briefing-room/2021/05/",
         "/briefing-room/press-briefings/2019/",
         "/briefing-room/nope/2021/",
+        # Outside the record's years: 9999's December has no end.
+        "/briefing-room/9999/12/",
+        "/briefing-room/9999/",
+        "/briefing-room/statements-releases/9999/12/",
     ],
 )
 def test_empty_or_impossible_periods_are_404(client, releases, path):
@@ -227,15 +231,3 @@ def test_an_archive_page_names_one_next_and_one_previous_page(client, make_relea
     assert re.findall(r'<a [^>]*rel="(?:next|prev)"[^>]*>', second) == [
         '<a href="?page=1" rel="prev">'
     ]
-
-
-@pytest.mark.parametrize(
-    "address",
-    [
-        "/briefing-room/9999/12/",
-        "/briefing-room/9999/",
-        "/briefing-room/statements-releases/9999/12/",
-    ],
-)
-def test_a_period_outside_the_record_is_a_404(client, releases, address):
-    assert client.get(address).status_code == 404
