@@ -115,13 +115,11 @@ class ReleaseList:
     def followed_query(self):
         """Return the one way to write the query string an email alert of this list
         follows (a speaker by their slug, however typed). Ask a usable list only."""
-        cleaned = self.filterset.form.cleaned_data
+        canonical = dict(self.canonical_items(cursor=False))
         query = QueryDict(mutable=True)
         for key in CHOOSING:
-            if self.category is not None and key == "category":
-                continue
-            if raw := self.filterset.data.get(key, "").strip():
-                query[key] = written_once(cleaned.get(key), raw)
+            if key in canonical:
+                query[key] = canonical[key]
         return query.urlencode()
 
     def value(self, name):
@@ -250,7 +248,7 @@ class ReleaseList:
 
     def canonical_items(self, *, cursor):
         """Yield (name, value) of each field of the canonical query, in its order."""
-        data = self.request.GET
+        data = self.filterset.data
         cleaned = self.filterset.form.cleaned_data if self.filterset.is_bound else {}
         for name in self.filterset.form.fields:
             raw = data.get(name, "").strip()
