@@ -12,7 +12,7 @@ import django_filters
 from django import forms
 from django.db.models import Q
 
-from releases.caching.version import computed_once, version_for
+from releases.caching.version import HeldPerVersion, version_for
 from releases.models import Category, Release
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 from releases.transcripts.labels import normalized
@@ -251,20 +251,22 @@ class ReleaseFilterWithCategory(ReleaseFilter):
 def categories_on_record(request):
     """Return the categories on record (Category.objects.on_record()), as a list by name.
 
-    Found once per content version, and read once per *request* (which a
-    filterset built without one, as an email alert's, gives as None): a list
-    page asks it for its filter, its links and its facets, and a category's
-    page for the category in its address. The answer changes only with the
-    content, whose version also moves on when a scheduled release's time comes.
+    Found once per content version, held in each process (``HeldPerVersion``),
+    and read once per *request* (which a filterset built without one, as an
+    email alert's, gives as None): a list page asks it for its filter, its links
+    and its facets, and a category's page for the category in its address. The
+    answer changes only with the content, whose version also moves on when a
+    scheduled release's time comes.
     """
     if request is None:
         return on_record_by_name()
     if not hasattr(request, "categories_on_record"):
-        request.categories_on_record = computed_once(
-            "categories-on-record", "", on_record_by_name, version_for(request)
-        )
+        request.categories_on_record = held_categories.get(version_for(request))
     return request.categories_on_record
 
 
 def on_record_by_name():
     return list(Category.objects.on_record())
+
+
+held_categories = HeldPerVersion("categories-on-record", on_record_by_name)

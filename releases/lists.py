@@ -311,18 +311,30 @@ class ListedReleases:
 
 
 def page_rows(ids, categories, opening=0):
-    """Read the public releases among *ids*, as {id: release}, for a page of a list,
-    each given its category from *categories* (the categories on record); with
+    """Read the public releases among *ids*, as {id: ListedRelease}, for a page of a
+    list, each given its category from *categories* (the categories on record); with
     *opening*, each body's first that many characters too (``page_reads``).
 
     A search index still catching up may name releases since deleted, withdrawn
-    or made drafts: they are left out here, as the database has them. Whether each
-    is public, and its category, are worked out here rather than in the query: a
-    public release's category is among the categories on record, read already.
+    or made drafts: they are left out here, as the database has them.
     """
+    return with_categories(page_reads.listed_releases(ids, opening=opening), categories)
+
+
+def page_releases(ids, categories):
+    """Read the public releases among *ids*, as {id: Release} with LIST_FIELDS, for a
+    page of a list in JSON, which gives more of each than a page shows; as page_rows."""
     now = timezone.now()
-    found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"), opening=opening)
-    rows = {pk: row for pk, row in found.items() if row.public_at(now)}
+    found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"))
+    return with_categories({pk: row for pk, row in found.items() if row.public_at(now)}, categories)
+
+
+def with_categories(rows, categories):
+    """Give each of *rows* ({id: row}) its category from *categories*, and return them.
+
+    Found here rather than joined in the query: a public release's category
+    is among the categories on record, read already.
+    """
     by_id = {category.pk: category for category in categories}
     if missing := {row.category_id for row in rows.values()} - by_id.keys():
         # A category on record since the categories were read.

@@ -24,7 +24,7 @@ from releases.exporting import release_text
 from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
-from releases.lists import Period, ReleaseList, page_rows
+from releases.lists import Period, ReleaseList, page_releases, page_rows
 from releases.models import Release
 from releases.pagination import DeepPaginator
 from releases.record_dates import FIRST_YEAR, LAST_YEAR
@@ -115,7 +115,10 @@ class ReleaseListView(ListFormatsMixin, FilterView):
     def releases_by_id(self, ids):
         """Read the public releases among *ids*, as {id: release}, for a page of this
         list (``page_rows``). A search's page reads its bodies' openings with them, for
-        its snippets (one scoped to a speaker reads that person's turns instead)."""
+        its snippets (one scoped to a speaker reads that person's turns instead); a
+        page in JSON reads more of each (``page_releases``)."""
+        if self.requested_format() is not None:
+            return page_releases(ids, self.categories())
         opening = 0
         if self.list.search is not None and self.list.value("speaker") is None:
             opening = OPENING_READ

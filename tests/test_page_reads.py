@@ -63,7 +63,7 @@ def test_neighbours_are_the_lists_neighbours(mixed):
 
 def test_rows_by_id_hold_the_stored_values_and_leave_out_missing_ids(mixed):
     ids = [release.pk for release in mixed] + [10**9]
-    found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"), opening=101)
+    found = page_reads.releases_by_id(ids, (*LIST_FIELDS, "status"))
     expected = Release.objects.only(*LIST_FIELDS, "status").in_bulk(ids)
     assert found.keys() == expected.keys()
     for pk, row in found.items():
@@ -72,8 +72,32 @@ def test_rows_by_id_hold_the_stored_values_and_leave_out_missing_ids(mixed):
             field = Release._meta.get_field(name)
             assert getattr(row, field.attname) == getattr(stored, field.attname), name
         assert row.published_at.tzinfo is not None
-        assert row.opening == stored.body[:101]
         assert "body" in row.get_deferred_fields()
+
+
+def test_listed_rows_are_the_public_ones_with_their_stored_values(mixed):
+    ids = [release.pk for release in mixed] + [10**9]
+    found = page_reads.listed_releases(ids, opening=101)
+    expected = Release.objects.published().in_bulk(ids)
+    assert found.keys() == expected.keys()
+    assert len(found) < len(mixed)  # the draft, the withdrawn and the scheduled left out
+    for pk, row in found.items():
+        stored = expected[pk]
+        assert (row.pk, row.title, row.slug, row.date, row.category_id) == (
+            stored.pk,
+            stored.title,
+            stored.slug,
+            stored.date,
+            stored.category_id,
+        )
+        assert isinstance(row.date, datetime.date)
+        assert row.opening == stored.body[:101]
+
+
+def test_listed_rows_read_no_opening_unless_asked(mixed):
+    found = page_reads.listed_releases([release.pk for release in mixed])
+    assert found
+    assert all(row.opening == "" for row in found.values())
 
 
 def test_the_release_at_an_address_is_the_one_on_record(mixed):

@@ -73,3 +73,27 @@ def computed_once(name, key, compute, version=None):
     version = version or current_version()
     digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
     return cache.get_or_set(f"{name}:{version}:{digest}", compute, KEEP_SECONDS)
+
+
+class HeldPerVersion:
+    """computed_once() for one datum every page asks for, held in this process too.
+
+    The value of the last version asked for is held, so a page rendered again
+    under the same version does not fetch it from the shared cache (a round trip,
+    and unpickling it); a new version fetches it once per process. The value is
+    shared by every request of the process: its users must not change it.
+    """
+
+    def __init__(self, name, compute):
+        self.name = name
+        self.compute = compute
+        self.held = (None, None)
+
+    def get(self, version):
+        """Return the value for *version* (a token)."""
+        held_version, value = self.held
+        if held_version != version:
+            value = computed_once(self.name, "", self.compute, version)
+            # One assignment of a pair: another thread reads the old pair or the new.
+            self.held = (version, value)
+        return value
