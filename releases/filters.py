@@ -93,8 +93,34 @@ class SpeakerFilter(django_filters.Filter):
     field_class = SpeakerField
 
 
-class DateRangeForm(forms.Form):
-    """The filters' form: a range of dates must not end before it starts."""
+class FieldsShared(dict):
+    """A form class's fields, which each form of it shares rather than copies.
+
+    Django deep-copies a form's fields for every form, so that one form may
+    change its own; no filters' form changes them, and the copying was half of a
+    form's cost on a list page's first render. Each form still has its own dict
+    of them.
+    """
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class FieldsSharedMetaclass(forms.forms.DeclarativeFieldsMetaclass):
+    """Gives each form class its fields as FieldsShared."""
+
+    def __new__(mcs, name, bases, attrs):
+        new_class = super().__new__(mcs, name, bases, attrs)
+        new_class.base_fields = FieldsShared(new_class.base_fields)
+        return new_class
+
+
+class DateRangeForm(forms.Form, metaclass=FieldsSharedMetaclass):
+    """The filters' form: a range of dates must not end before it starts.
+
+    Its fields are shared by every form of its class (``FieldsShared``): nothing
+    may change a form's fields or their widgets.
+    """
 
     def clean(self):
         cleaned = super().clean()

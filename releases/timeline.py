@@ -90,12 +90,14 @@ def timeline(month_counts, query, path=""):
     if len(counted) < 2:
         return None
     first, last = min(counted), max(counted)
-    months = [(year, month) for year in range(first[0], last[0] + 1) for month in range(1, 13)]
-    months = [month for month in months if first <= month <= last]
-    if len(months) > MOST_MONTH_BARS:
+    if (last[0] - first[0]) * 12 + last[1] - first[1] >= MOST_MONTH_BARS:
         periods, unit = year_periods(counted, first[0], last[0]), "year"
     else:
-        periods, unit = [month_period(month, counted.get(month, 0)) for month in months], "month"
+        months = [(year, month) for year in range(first[0], last[0] + 1) for month in range(1, 13)]
+        periods = [
+            month_period(month, counted.get(month, 0)) for month in months if first <= month <= last
+        ]
+        unit = "month"
     bars = drawn(periods, query, path)
     return Timeline(unit, bars, year_separators(bars, periods) if unit == "month" else [])
 
