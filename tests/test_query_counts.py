@@ -10,8 +10,10 @@ import datetime
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+
+from releases.changes import content_changed
 
 pytestmark = pytest.mark.django_db
 
@@ -40,8 +42,11 @@ def pages_rendered(settings):
 
 
 def assert_first_and_kept_renders(client, address, first, kept, assert_num_queries):
-    """Assert that *address* costs *first* queries with nothing kept, then *kept* with
-    its counts and facets kept."""
+    """Assert that *address* costs *first* queries with nothing kept (as after someone
+    else's change: a new content version, and an empty cache), then *kept* with its
+    counts and facets kept."""
+    with transaction.atomic():
+        content_changed()
     cache.clear()
     with assert_num_queries(first):
         assert client.get(address).status_code == 200

@@ -4,12 +4,12 @@ import functools
 from html import escape
 
 from django import template
-from django.utils import dateformat
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
 from releases.addresses import address
 from releases.models import release_path
+from releases.templatetags.kept_formats import kept_date
 
 register = template.Library()
 
@@ -81,7 +81,7 @@ def render_item(category_slug, category_name, date, slug, title, snippet_html=""
             category_url=escape(address("releases:category", category=category_slug)),
             category_name=escape(category_name),
             iso_date=date.isoformat(),
-            date=dateformat.format(date, "F j, Y"),
+            date=kept_date(date, "F j, Y"),
             snippet=snippet,
         )
     )
