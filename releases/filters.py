@@ -287,7 +287,10 @@ def categories_on_record(request):
     if request is None:
         return on_record_by_name()
     if not hasattr(request, "categories_on_record"):
-        request.categories_on_record = held_categories.get(version_for(request))
+        version = version_for(request)
+        request.categories_on_record = held_categories.get(
+            "categories-on-record", "", on_record_by_name, version
+        )
     return request.categories_on_record
 
 
@@ -295,4 +298,4 @@ def on_record_by_name():
     return list(Category.objects.on_record())
 
 
-held_categories = HeldPerVersion("categories-on-record", on_record_by_name)
+held_categories = HeldPerVersion(most=1)

@@ -21,7 +21,7 @@ from django.utils.functional import cached_property
 
 from releases import facets
 from releases.caching.pages import EVERY_PARAMETER, cached_page
-from releases.caching.version import computed_once, version_for
+from releases.caching.version import HeldPerVersion, version_for
 from releases.db import page_reads
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory
 from releases.models import Category, Release
@@ -46,6 +46,9 @@ CHOOSING = ("q", "speaker", "category", *DATE_FILTERS)
 # redirect any query not written the canonical way, so only canonical queries
 # are kept, and a query answers the same whether or not its list is kept.
 cached_list = functools.partial(cached_page, reads=EVERY_PARAMETER)
+# Lists' counts and facets held in each process for the lists most asked for:
+# a list's holds a few kilobytes.
+held_counts = HeldPerVersion(most=500)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -219,8 +222,7 @@ class ReleaseList:
         it is a search the index has not caught up with."""
         if self.catching_up():
             return compute()
-        version = version_for(self.request)
-        return computed_once(name, self.key(), compute, version)
+        return held_counts.get(name, self.key(), compute, version_for(self.request))
 
     def key(self):
         """What this list's counts are filed under: its address and the filters that

@@ -76,24 +76,32 @@ def computed_once(name, key, compute, version=None):
 
 
 class HeldPerVersion:
-    """computed_once() for one datum every page asks for, held in this process too.
+    """computed_once() for data every first render asks for, held in this process too.
 
-    The value of the last version asked for is held, so a page rendered again
-    under the same version does not fetch it from the shared cache (a round trip,
-    and unpickling it); a new version fetches it once per process. The value is
-    shared by every request of the process: its users must not change it.
+    What was asked under the last version is held, up to *most* values, so a
+    page rendered again under the same version does not fetch it from the shared
+    cache (a round trip, and unpickling it: a twentieth of a list's render); a
+    new version fetches each once per process. The values are shared by every
+    request of the process: their users must not change them.
     """
 
-    def __init__(self, name, compute):
-        self.name = name
-        self.compute = compute
-        self.held = (None, None)
+    def __init__(self, most):
+        self.most = most
+        self.held = (None, {})
 
-    def get(self, version):
-        """Return the value for *version* (a token)."""
-        held_version, value = self.held
+    def get(self, name, key, compute, version):
+        """Return computed_once(*name*, *key*, *compute*, *version*)."""
+        held_version, values = self.held
         if held_version != version:
-            value = computed_once(self.name, "", self.compute, version)
+            values = {}
             # One assignment of a pair: another thread reads the old pair or the new.
-            self.held = (version, value)
+            self.held = (version, values)
+        value = values.get((name, key), MISSING)
+        if value is MISSING:
+            if len(values) >= self.most:
+                values.clear()
+            value = values[name, key] = computed_once(name, key, compute, version)
         return value
+
+
+MISSING = object()

@@ -17,7 +17,7 @@ import functools
 from django.db import connection
 from django.utils import timezone
 
-from releases.models import Category, Release
+from releases.models import Category, Release, release_path
 
 # What a release's neighbour shows: its title and address.
 NEIGHBOUR_FIELDS = ("id", "title", "slug", "date", "published_at", "category")
@@ -74,6 +74,9 @@ class ListedRelease:
     title_html: str | None = None
     snippet_html: str = ""
     snippet_anchor: str = ""
+
+    def get_absolute_url(self):
+        return release_path(self.category.slug, self.date, self.slug)
 
 
 # The fields of ListedRelease read from each row, in its order.
