@@ -141,10 +141,7 @@ class ReleaseListView(ListFormatsMixin, FilterView):
             categories=self.categories(),
             search=self.list.search,
             speaker=self.list.value("speaker") if self.list.usable else None,
-            alternate_links=[
-                (format, self.list.address_with(format=format.key, page=None))
-                for format in FORMATS.values()
-            ],
+            alternate_links=self.alternate_links(),
             subscribe_fields=self.subscribe_fields(),
             **kwargs,
         )
@@ -176,6 +173,21 @@ class ReleaseListView(ListFormatsMixin, FilterView):
     def categories(self):
         """The categories on record, by name, read once for this request."""
         return categories_on_record(self.request)
+
+    def alternate_links(self):
+        """The list in each other format: its media type, its name and its address.
+
+        As dicts, which the template reads at the first try: it asks any other
+        object for a key first, and a refusal costs several times a lookup.
+        """
+        return [
+            {
+                "media_type": format.media_type,
+                "name": format.name,
+                "url": self.list.address_with(format=format.key, page=None),
+            }
+            for format in FORMATS.values()
+        ]
 
     def subscribe_fields(self):
         """The hidden fields that tell the subscribe form which list it is on."""
