@@ -2,13 +2,19 @@
 
 A release imported from a file in the archive's format exports to the same
 bytes, so an archive can go through the site and come back unchanged. The
-work behind ``manage.py export_releases``.
+work behind ``manage.py export_releases``, and behind a release page's Markdown
+format, which is its file with a withdrawn release's notice atop the body.
 """
 
 import datetime
 from pathlib import Path
 
 import yaml
+from django.utils import timezone
+from django.utils.formats import date_format
+
+# The last words of a withdrawn release's notice, as its page (release_detail.html) ends it.
+KEPT_FOR_THE_RECORD = "This release is kept here as it was published, for the record."
 
 
 def release_front_matter(release):
@@ -55,9 +61,27 @@ def dump_front_matter(fields):
     return yaml.dump(fields, Dumper=yaml.SafeDumper, default_flow_style=False, allow_unicode=False)
 
 
-def release_text(release):
-    """Return the text of *release*'s file: front matter between '---' lines, then body."""
-    return f"---\n{dump_front_matter(release_front_matter(release))}---\n{release.body}"
+def release_text(release, notice=""):
+    """Return the text of *release*'s file: front matter between '---' lines, then body
+    (after *notice*, where one is given)."""
+    return f"---\n{dump_front_matter(release_front_matter(release))}---\n{notice}{release.body}"
+
+
+def withdrawal_notice(release):
+    """Return the Markdown quote telling a reader when and why *release* was withdrawn,
+    as its page does, or "" for a release that was not."""
+    if release.status != release.Status.WITHDRAWN:
+        return ""
+    withdrawn_on = date_format(timezone.localtime(release.withdrawn_at), "F j, Y")
+    lines = [
+        f"**Withdrawn on {withdrawn_on}.**",
+        "",
+        *release.withdrawal_reason.strip().splitlines(),
+        "",
+        KEPT_FOR_THE_RECORD,
+    ]
+    # A blank line after it: the body's first paragraph is not the quote's.
+    return "".join(f"> {line}".rstrip() + "\n" for line in lines) + "\n"
 
 
 def export_path(release):

@@ -21,6 +21,9 @@ WIDTH = 720.0
 HEIGHT = 120.0
 # The share of each bar's slot left empty beside it.
 GAP = 0.2
+# The narrowest a bar's slot is drawn on a phone, in CSS pixels: a fingertip's target
+# (WCAG's 24 by 24). Narrower, the chart scrolls sideways within its box.
+SLOT_PIXELS = 24
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,7 +40,9 @@ class Bar:
     """A period drawn: where, how high, and the address of its period of the list.
 
     *chosen* is False for a period outside the dates the list is narrowed to
-    (its timeline shows every period, as its year facet does).
+    (its timeline shows every period, as its year facet does). *slot_x* is
+    where its slot starts: its link takes the whole slot, gap and all, and
+    the chart's height, so that a short bar is as easy to tap as a tall one.
     """
 
     label: str
@@ -48,6 +53,7 @@ class Bar:
     y: float
     width: float
     height: float
+    slot_x: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +80,16 @@ class Timeline:
     def counted_bars(self):
         """The bars of periods with releases: the rows of the chart's table."""
         return [bar for bar in self.bars if bar.count]
+
+    @property
+    def slot_width(self):
+        return slot_width(len(self.bars))
+
+    @property
+    def least_pixels(self):
+        """How wide the chart is drawn at the least, in CSS pixels: a phone's width
+        when its slots fit, scrolled within its box when they do not."""
+        return len(self.bars) * SLOT_PIXELS
 
     width = WIDTH
     height = HEIGHT
@@ -165,6 +181,7 @@ def drawn(periods, query, path):
                 y=round(HEIGHT - height, 2),
                 width=round(slot * (1 - GAP), 2),
                 height=height,
+                slot_x=round(number * slot, 2),
             )
         )
     return bars

@@ -20,7 +20,7 @@ from django_filters.views import FilterView
 from releases import citations, metadata, revisions
 from releases.caching.version import version_for
 from releases.db import page_reads
-from releases.exporting import release_text
+from releases.exporting import release_text, withdrawal_notice
 from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
@@ -326,10 +326,12 @@ class ReleaseDetailView(ReleaseAddressMixin, DetailView):
 
 
 class ReleaseSourceView(ReleaseAddressMixin, DetailView):
-    """One release as Markdown, in the file format the archive and the importer use."""
+    """One release as Markdown, in the file format the archive and the importer use; a
+    withdrawn release's says so atop its body, as its page does."""
 
     def render_to_response(self, context, **response_kwargs):
-        return HttpResponse(release_text(self.object), content_type="text/markdown; charset=utf-8")
+        text = release_text(self.object, notice=withdrawal_notice(self.object))
+        return HttpResponse(text, content_type="text/markdown; charset=utf-8")
 
 
 class ReleaseChangeView(ReleaseAddressMixin, DetailView):

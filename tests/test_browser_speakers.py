@@ -3,6 +3,7 @@
 Screenshots of each go to /tmp/shots/, for a person to look at.
 """
 
+import datetime
 import importlib
 import re
 from pathlib import Path
@@ -89,4 +90,45 @@ def test_the_index_of_speakers_fits_the_screen(browser, live_server, sample_impo
     assert last["x"] + last["width"] <= viewport["width"], "every column on the screen"
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / f"speakers-{viewport['width']}.png", full_page=True)
+    page.context.close()
+
+
+@pytest.fixture
+def six_years_of_months(make_release):
+    """A release each month from January 2015 to December 2020, and nine more in its last
+    month: 72 bars, most of them a tenth of the highest."""
+    for year in range(2015, 2021):
+        for month in range(1, 13):
+            make_release(date=datetime.date(year, month, 3))
+    for day in range(10, 19):
+        make_release(date=datetime.date(2020, 12, day))
+
+
+def test_on_a_phone_each_bar_of_a_long_chart_is_a_fingertip_wide_and_the_chart_scrolls(
+    browser,  # noqa: F811
+    live_server,
+    six_years_of_months,
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page = new_page(browser, live_server, PHONE)
+    page.goto("/briefing-room/")
+    links = page.locator("svg.timeline-chart a")
+    assert links.count() == 72
+    for box in links.evaluate_all(
+        "links => links.map(link => link.getBoundingClientRect().toJSON())"
+    ):
+        assert box["width"] >= 24, box
+        assert box["height"] >= 24, box
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    scroll = page.locator(".timeline-scroll")
+    assert scroll.evaluate("box => box.scrollWidth > box.clientWidth"), "it scrolls in its box"
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=SHOTS / "timeline-72-months-390.png")
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
+    # Tapped at its middle, high above its short bar, the last January leads to its month.
+    january = page.get_by_role("link", name="January 2020: 1 release", exact=True)
+    january.click()
+    page.wait_for_url(re.compile(r"date_after=2020-01-01&date_before=2020-01-31"))
     page.context.close()

@@ -1,5 +1,6 @@
 """A transcript's page in a real browser: its turns and speakers, and each paragraph's link to
-itself, seen on hover and reached by keyboard (Chromium through Playwright, as in test_browser).
+itself, seen on hover and reached by keyboard, a table's beside it as a paragraph's is
+(Chromium through Playwright, as in test_browser).
 
 Screenshots of what is checked go to /tmp/shots/, for a person to look at.
 """
@@ -153,4 +154,44 @@ def test_copied_text_holds_no_link_marks_and_a_turns_address_opens_at_it(
     assert "¶" not in copied
     assert "#" not in copied
     page.screenshot(path=SHOTS / "transcript-turn-target-phone.png")
+    page.context.close()
+
+
+RATES = (
+    "Rates rose.\n\n| Year | Rate |\n| --- | --- |\n| 2020 | 1.5% |\n| 2021 | 2.0% |\n\n"
+    "They held.\n"
+)
+# Wider than a phone: the table scrolls within the column, its link still beside it.
+WIDE_TABLE = "| " + " | ".join(f"Column {n}" for n in range(12)) + " |\n" + "| --- " * 12 + "|\n"
+
+
+@pytest.mark.parametrize(
+    ("viewport", "body"),
+    [(WIDE, RATES), (PHONE, RATES.replace("| Year | Rate |\n| --- | --- |\n", WIDE_TABLE))],
+    ids=["wide", "phone-wide-table"],
+)
+def test_a_tables_link_sits_beside_its_top_corner_and_shows_on_keyboard_focus(
+    browser, live_server, make_release, viewport, body
+):
+    release = make_release(body=body)
+    page = new_page(browser, live_server, viewport)
+    page.goto(release.get_absolute_url())
+    table, link = page.locator("table#p2"), page.locator('a.anchor[href="#p2"]')
+    table_box, link_box = table.bounding_box(), link.bounding_box()
+    right = table_box["x"] + table_box["width"]
+    assert right <= link_box["x"] < right + link_box["width"], "just right of the table"
+    assert abs(link_box["y"] - table_box["y"]) < link_box["height"] / 2, "level with its top"
+    assert link_box["x"] + link_box["width"] <= viewport["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    assert opacity(link) == "0"
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('href')") == "#p2":
+            break
+    assert opacity(link) == "1"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    SHOTS.mkdir(exist_ok=True)
+    page.locator(".release-body").screenshot(path=SHOTS / f"table-link-{viewport['width']}.png")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**{release.get_absolute_url()}#p2")
     page.context.close()

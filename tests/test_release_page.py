@@ -11,7 +11,9 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from releases.exporting import release_text
 from releases.models import Release
 from releases.search import updating
 from tests.test_service_urls import settings_from
@@ -232,6 +234,7 @@ def test_the_markdown_format_is_the_release_as_an_archive_file(client, trio):
     assert text.startswith("---\n")
     assert "title: Middle briefing\n" in text
     assert text.endswith(middle.body)
+    assert text == release_text(middle), "the file an export writes, byte for byte"
 
 
 def test_the_aside_links_to_each_public_correction(client, trio):
@@ -257,6 +260,28 @@ def test_a_withdrawn_release_offers_no_json_the_api_would_refuse(client, trio):
     beside = aside(client.get(middle.get_absolute_url()).text)
     assert "application/json" not in beside
     assert client.get(middle.get_absolute_url().rstrip("/") + ".md").status_code == 200
+
+
+def test_a_withdrawn_releases_markdown_says_so_atop_its_body_as_its_page_does(client, trio):
+    _, middle, _ = trio
+    middle.status = "withdrawn"
+    middle.withdrawal_reason = "Replaced by the briefing of June 9.\nRead that one."
+    middle.save()
+    withdrawn_on = f"{timezone.localtime(middle.withdrawn_at):%B %-d, %Y}"
+    page = client.get(middle.get_absolute_url()).text
+    assert re.search(rf'Withdrawn on <time datetime="[^"]+">{withdrawn_on}</time>', page)
+    text = client.get(middle.get_absolute_url().rstrip("/") + ".md").content.decode()
+    front_matter, body = text.removeprefix("---\n").split("---\n", 1)
+    assert "title: Middle briefing\n" in front_matter
+    assert body == (
+        f"> **Withdrawn on {withdrawn_on}.**\n"
+        ">\n"
+        "> Replaced by the briefing of June 9.\n"
+        "> Read that one.\n"
+        ">\n"
+        "> This release is kept here as it was published, for the record.\n"
+        "\n" + middle.body
+    )
 
 
 def related_titles(html):

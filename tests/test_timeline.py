@@ -12,7 +12,7 @@ LIST = "/briefing-room/"
 BAR = re.compile(
     r'<a href="([^"]+)" aria-label="([^":]+): (\d+) releases?">'
     r'<title>[^<]*</title><rect class="([^"]+)" x="[\d.]+" y="([\d.]+)" width="[\d.]+" '
-    r'height="([\d.]+)"/></a>'
+    r'height="([\d.]+)"/><rect class="timeline-target" [^>]*/></a>'
 )
 
 

@@ -16,7 +16,9 @@ register = template.Library()
 
 BAR = (
     '<a href="{address}" aria-label="{label}: {count} release{plural}"><title>{label}: {count}'
-    '</title><rect class="{kind}" x="{x:g}" y="{y:g}" width="{width:g}" height="{height:g}"/></a>'
+    '</title><rect class="{kind}" x="{x:g}" y="{y:g}" width="{width:g}" height="{height:g}"/>'
+    '<rect class="timeline-target" x="{slot_x:g}" y="0" width="{slot_width:g}" '
+    'height="{chart_height:g}"/></a>'
 )
 ROW = '<tr><th scope="row"><a href="{address}">{label}</a></th><td>{count:,}</td></tr>'
 SEPARATOR = '<line class="timeline-year" x1="{x:g}" x2="{x:g}" y1="0" y2="{height:g}"/>'
@@ -26,6 +28,7 @@ SEPARATOR = '<line class="timeline-year" x1="{x:g}" x2="{x:g}" y1="0" y2="{heigh
 def timeline_bars(timeline):
     """Return the SVG of *timeline*'s year separators and of its bars with releases."""
     separators = (SEPARATOR.format(x=x, height=timeline.height) for x in timeline.separators)
+    slot_width = round(timeline.slot_width, 2)
     bars = (
         BAR.format(
             address=escape(bar.address),
@@ -37,6 +40,9 @@ def timeline_bars(timeline):
             y=bar.y,
             width=bar.width,
             height=bar.height,
+            slot_x=bar.slot_x,
+            slot_width=slot_width,
+            chart_height=timeline.height,
         )
         for bar in timeline.counted_bars
     )
