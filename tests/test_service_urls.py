@@ -30,6 +30,7 @@ SETTINGS_FILE = Path(django_settings.BASE_DIR, "briefing", "settings.py")
 # What the tests' own environment may set that would change the settings read here.
 READ_HERE = [
     "DATABASE_URL",
+    "BRIEFING_PREPARED_STATEMENTS",
     "EMAIL_URL",
     "EMAIL_HOST",
     "EMAIL_PORT",
@@ -310,6 +311,8 @@ POSTGRES = {
     "CONN_MAX_AGE": 60,
     "CONN_HEALTH_CHECKS": True,
 }
+# Queries bound on the server and prepared, unless BRIEFING_PREPARED_STATEMENTS=0.
+PREPARED = {"server_side_binding": True, "prepare_threshold": 5}
 
 
 @pytest.mark.parametrize(
@@ -340,12 +343,12 @@ POSTGRES = {
             {
                 **POSTGRES,
                 "HOST": "db.example.gov",
-                "OPTIONS": {"sslmode": "require", "connect_timeout": 3},
+                "OPTIONS": {"sslmode": "require", "connect_timeout": 3, **PREPARED},
             },
         ),
         (
             "postgresql://briefing:p%40ss@%2Frun%2Fpostgresql:6432/briefing",
-            {**POSTGRES, "HOST": "/run/postgresql", "OPTIONS": {"connect_timeout": 3}},
+            {**POSTGRES, "HOST": "/run/postgresql", "OPTIONS": {"connect_timeout": 3, **PREPARED}},
         ),
     ],
     ids=["sqlite-default", "postgres", "postgres-socket"],
@@ -355,6 +358,15 @@ def test_database_url_gives_the_database_settings_it_always_has(monkeypatch, url
     default = made["DATABASES"]["default"]
     assert not default.pop("DISABLE_SERVER_SIDE_CURSORS", False)  # Django's own default
     assert default == database
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(monkeypatch):
+    made = settings_from(
+        monkeypatch,
+        DATABASE_URL="postgres://briefing@db.example.gov:6432/briefing",
+        BRIEFING_PREPARED_STATEMENTS="0",
+    )
+    assert made["DATABASES"]["default"]["OPTIONS"] == {"connect_timeout": 3}
 
 
 @pytest.mark.slow
