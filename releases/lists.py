@@ -46,9 +46,9 @@ CHOOSING = ("q", "speaker", "category", *DATE_FILTERS)
 # redirect any query not written the canonical way, so only canonical queries
 # are kept, and a query answers the same whether or not its list is kept.
 cached_list = functools.partial(cached_page, reads=EVERY_PARAMETER)
-# Lists' counts and facets held in each process for the lists most asked for:
-# a list's holds a few kilobytes.
-held_counts = HeldPerVersion(most=500)
+# Lists' counts and facets held in each process, for 200 lists a version: a
+# list's facets (a count for each month) take about 35 KB, so at most 7 MB.
+held_counts = HeldPerVersion(most=200)
 
 
 @dataclasses.dataclass(frozen=True)
