@@ -120,12 +120,22 @@ def overlapping(first, second):
 class Turn(models.Model):
     """What one speaker said at one point of a release: derived from its body."""
 
-    release = models.ForeignKey("releases.Release", on_delete=models.CASCADE, related_name="turns")
+    # Neither key has an index of its own: the unique (release, position) and
+    # turn_person_idx (person, release) lead with them, and each index more is
+    # written for every turn an import stores.
+    release = models.ForeignKey(
+        "releases.Release", on_delete=models.CASCADE, related_name="turns", db_index=False
+    )
     position = models.PositiveIntegerField()
     label = models.CharField(max_length=100, help_text="The speaker as printed.")
     key = models.CharField(max_length=100, db_index=True)
     person = models.ForeignKey(
-        Person, null=True, blank=True, on_delete=models.SET_NULL, related_name="turns"
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="turns",
+        db_index=False,
     )
     text = models.TextField()
 
