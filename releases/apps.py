@@ -8,10 +8,14 @@ class ReleasesConfig(AppConfig):
     name = "releases"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from releases import changes, revisions
         from releases.admin import sign_in
+        from releases.db import prepared_statements
         from releases.subscriptions import alerts
 
+        connection_created.connect(prepared_statements.watch)
         revisions.connect()
         sign_in.connect()
         changes.connect()

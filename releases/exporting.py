@@ -13,6 +13,9 @@ import yaml
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from releases.importing.parsing import start_of_day
+
+MINUTE = datetime.timedelta(minutes=1)
 # The last words of a withdrawn release's notice, as its page (release_detail.html) ends it.
 KEPT_FOR_THE_RECORD = "This release is kept here as it was published, for the record."
 
@@ -31,6 +34,12 @@ def release_front_matter(release):
     )
     if release.published_offset is not None:
         fields["published_time"] = in_offset(release.published_at, release.published_offset)
+    elif release.published_at != start_of_day(release.date):
+        # Published from the admin, not read from a file: its time is written in
+        # the press office's offset at that moment, or a file read back would put
+        # it at the start of its date.
+        office_offset = timezone.localtime(release.published_at).utcoffset()
+        fields["published_time"] = in_offset(release.published_at, office_offset // MINUTE)
     if release.modified_at is not None:
         # A release edited in the admin has a modified time but no offset of
         # its own; it is written in the offset its publication was.

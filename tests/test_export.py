@@ -196,6 +196,21 @@ def test_a_release_edited_in_the_admin_writes_its_modified_time_in_its_published
     assert b"\nmodified_time: 2022-01-05 16:30:00-04:00\n" in path.read_bytes()
 
 
+def test_a_release_published_from_the_admin_keeps_its_time_when_read_back(
+    make_release, run_import, tmp_path
+):
+    published = datetime.datetime(2022, 1, 5, 20, 30, tzinfo=datetime.UTC)
+    make_release(date=datetime.date(2022, 1, 5), published_at=published, published_offset=None)
+
+    export(tmp_path / "export")
+
+    [path] = (tmp_path / "export").rglob("*.md")
+    assert b"\npublished_time: 2022-01-05 15:30:00-05:00\n" in path.read_bytes()
+    Release.objects.all().delete()
+    run_import(path)
+    assert Release.objects.get().published_at == published
+
+
 def test_category_exports_only_that_categorys_releases(make_release, tmp_path):
     make_release(category="press-briefings", slug="briefing")
     make_release(category="blog", slug="post")
