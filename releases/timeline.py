@@ -119,10 +119,9 @@ def timeline(month_counts, query, path=""):
 
 
 def year_separators(bars, periods):
-    """Return the x of the gap before each January but the first bar's."""
-    gap = GAP * slot_width(len(bars)) / 2
+    """Return the x of the slot of each January but the first bar's."""
     return [
-        bar.x - gap
+        bar.slot_x
         for bar, period in zip(bars[1:], periods[1:], strict=True)
         if period.first_day.month == 1
     ]
