@@ -311,6 +311,12 @@ class ListedReleases:
         """Return the ids of the releases from *start* to *stop*, newest first."""
         return page_reads.listed_ids(self.criteria, start, stop)
 
+    def window(self, start, stop, categories):
+        """Return the releases from *start* to *stop*, newest first, as ListedRelease,
+        each given its category from *categories* (the categories on record)."""
+        rows = page_reads.listed_window(self.criteria, start, stop)
+        return list(with_categories({row.pk: row for row in rows}, categories).values())
+
 
 def page_rows(ids, categories, opening=0):
     """Read the public releases among *ids*, as {id: ListedRelease}, for a page of a

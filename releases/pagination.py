@@ -26,12 +26,14 @@ class DeepPaginator(Paginator):
     *rows* reads the releases for a list of ids, as {id: release}, leaving out
     any it no longer lists (a search index behind the database). The list
     is a queryset, or an object that counts and gives a window's ids itself
-    (search.engine.SearchResults).
+    (search.engine.SearchResults). *window*, where given, reads a page's
+    releases in order from its start and stop at once, ids and rows together.
     """
 
-    def __init__(self, object_list, per_page, *, rows, **options):
+    def __init__(self, object_list, per_page, *, rows, window=None, **options):
         super().__init__(object_list, per_page, **options)
         self.rows = rows
+        self.window = window
 
     def validate_number(self, number):
         # More digits than any list has pages: as written, it would be one more
@@ -46,6 +48,8 @@ class DeepPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if self.window is not None:
+            return self._get_page(self.window(bottom, top), number, self)
         if isinstance(self.object_list, QuerySet):
             ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         else:

@@ -1,6 +1,7 @@
 """Public pages: release lists (search, filters, archives, other formats) and release pages."""
 
 import datetime
+import functools
 
 from django.core.paginator import InvalidPage
 from django.http import (
@@ -24,7 +25,7 @@ from releases.exporting import release_text, withdrawal_notice
 from releases.facets import linked_facets
 from releases.filters import ReleaseFilter, ReleaseFilterWithCategory, categories_on_record
 from releases.formats import FORMATS, ListFormatsMixin
-from releases.lists import Period, ReleaseList, page_releases, page_rows
+from releases.lists import ListedReleases, Period, ReleaseList, page_releases, page_rows
 from releases.models import Release
 from releases.pagination import DeepPaginator
 from releases.record_dates import FIRST_YEAR, LAST_YEAR
@@ -110,7 +111,12 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         return Release.objects.none()
 
     def get_paginator(self, queryset, per_page, **options):
-        return DeepPaginator(queryset, per_page, rows=self.releases_by_id, **options)
+        window = None
+        if isinstance(queryset, ListedReleases) and self.requested_format() is None:
+            # A page of a list (not a search's, nor in JSON) reads its ids and
+            # rows in one statement.
+            window = functools.partial(queryset.window, categories=self.categories())
+        return DeepPaginator(queryset, per_page, rows=self.releases_by_id, window=window, **options)
 
     def releases_by_id(self, ids):
         """Read the public releases among *ids*, as {id: release}, for a page of this

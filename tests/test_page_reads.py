@@ -124,7 +124,7 @@ def test_an_address_in_another_category_finds_nothing(mixed):
 
 
 @pytest.mark.parametrize("window", [(0, 20), (2, 5), (8, 30)])
-def test_a_lists_ids_are_its_queryset_ids(mixed, window):
+def test_a_lists_ids_and_rows_are_its_querysets(mixed, window):
     briefings = Category.objects.get(slug="press-briefings").pk
     first, last = datetime.date(2021, 6, 2), datetime.date(2021, 6, 5)
     for criteria in (
@@ -144,6 +144,16 @@ def test_a_lists_ids_are_its_queryset_ids(mixed, window):
             queryset = queryset.filter(date__lte=criteria.last_day)
         expected = list(queryset.values_list("pk", flat=True)[window[0] : window[1]])
         assert page_reads.listed_ids(criteria, *window) == expected, criteria
+        rows = page_reads.listed_window(criteria, *window)
+        assert [row.pk for row in rows] == expected, criteria
+        for row in rows:
+            stored = Release.objects.get(pk=row.pk)
+            assert (row.title, row.slug, row.date, row.category_id) == (
+                stored.title,
+                stored.slug,
+                stored.date,
+                stored.category_id,
+            )
 
 
 def test_a_releases_public_changes_are_its_corrections_newest_first(make_release):

@@ -146,6 +146,42 @@ def listed_ids(criteria, start, stop):
     speaker's: the index answers those)."""
     if criteria.categories == ():
         return []
+    sql, params = window_sql(criteria)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, stop - start, start])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def listed_window(criteria, start, stop):
+    """Return the public releases from *start* to *stop* of the list listed_ids()
+    reads, as ListedRelease in its order (without their categories): its ids and
+    their rows in one statement, one round trip fewer for a page of a list."""
+    if criteria.categories == ():
+        return []
+    window, params = window_sql(criteria)
+    table = connection.ops.quote_name(Release._meta.db_table)
+    pk = column("id", qualified=True)
+    # The ids are found as listed_ids() finds them, from the listing index alone
+    # however deep the page, and only then their rows read by id.
+    sql = (
+        f"SELECT {columns(LISTED_FIELDS, qualified=True)} FROM ({window}) AS page"
+        f" JOIN {table} ON {pk} = page.{column('id')}"
+        f" ORDER BY {column('date', qualified=True)} DESC,"
+        f" {column('published_at', qualified=True)} DESC, {pk} DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, stop - start, start])
+        rows = cursor.fetchall()
+    converters = listed_converters(connection.ops)
+    return [
+        ListedRelease(*(convert(value) for convert, value in zip(converters, row, strict=True)))
+        for row in rows
+    ]
+
+
+def window_sql(criteria):
+    """Return (SQL, parameters) of the ids of a list narrowed by *criteria*, newest
+    first: its last two parameters, the LIMIT and the OFFSET, are left to add."""
     table = connection.ops.quote_name(Release._meta.db_table)
     date, published_at, pk = column("date"), column("published_at"), column("id")
     terms = [f"{column('status')} = %s", f"{published_at} <= %s"]
@@ -161,9 +197,7 @@ def listed_ids(criteria, start, stop):
         f"SELECT {pk} FROM {table} WHERE {' AND '.join(terms)}"
         f" ORDER BY {date} DESC, {published_at} DESC, {pk} DESC LIMIT %s OFFSET %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, stop - start, start])
-        return [row[0] for row in cursor.fetchall()]
+    return sql, params
 
 
 @functools.cache

@@ -7,6 +7,7 @@ page and its facets agree. Open one per request with search_for(request).
 from django.utils import timezone
 
 from releases.caching.freshness import sees_changes_at_once
+from releases.caching.version import version_for
 from releases.search import updating
 from releases.search.compiling import compiled, spoken_query
 
@@ -15,12 +16,12 @@ MOST_FACET_VALUES = 10_000
 
 
 class Search:
-    """The index as this server holds it now, brought up to the journal first: where
-    another process is catching it up, after waiting *wait* seconds for it at most
-    (None: ``updating.WAIT_SECONDS``)."""
+    """The index as this server holds it now, brought up to the journal (as of the
+    content *version*, if given) first: where another process is catching it up,
+    after waiting *wait* seconds for it at most (None: ``updating.WAIT_SECONDS``)."""
 
-    def __init__(self, wait=None):
-        freshness = updating.fresh_searcher(wait)
+    def __init__(self, wait=None, version=None):
+        freshness = updating.fresh_searcher(wait, version)
         self.searcher = freshness.searcher
         # Releases changed in the database that the index has still to take in.
         self.releases_to_go = freshness.releases_to_go
@@ -119,7 +120,7 @@ def search_for(request):
     if search is None:
         # A staff member waits a moment for their change; a reader never waits.
         wait = None if sees_changes_at_once(request) else 0
-        search = request.index_search = Search(wait)
+        search = request.index_search = Search(wait, version_for(request))
     return search
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from releases.caching.version import KEEP_SECONDS, computed_once
 from releases.models import Category, Release, release_path
-from releases.search import directory, journal, updating
+from releases.search import directory, updating
 from releases.search.compiling import Criteria, filter_clauses
 from releases.search.schema import EPOCH, SCHEMA
 
@@ -59,7 +59,7 @@ def find_related(release, version):
     """Return (the RelatedReleases of *release*, whether the index was up to the journal),
     as of the content *version*."""
     try:
-        searcher, complete = current_searcher()
+        searcher, complete = current_searcher(version)
         if searcher is None:
             return [], False
         hits = similar(searcher, release)
@@ -135,14 +135,14 @@ def public_links(ids):
     ]
 
 
-def current_searcher():
-    """Return (a searcher of the index as it stands, whether it holds the whole journal),
-    or (None, False) without an index. Catching up is left to the next search: a
-    release page never writes to the index."""
+def current_searcher(version):
+    """Return (a searcher of the index as it stands, whether it holds the whole journal
+    as of the content *version*), or (None, False) without an index. Catching up is
+    left to the next search: a release page never writes to the index."""
     index = directory.opened()
     if index is None:
         return None, False
-    head = journal.head()
+    head = updating.journal_head(version)
     searcher, held = updating.reloaded_if_behind(index, head)
     return searcher, held >= head
 

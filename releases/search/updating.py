@@ -13,6 +13,7 @@ import threading
 import tantivy
 from django.db import close_old_connections, connection
 
+from releases.caching.version import HeldPerVersion
 from releases.models import Release
 from releases.search import directory, freed_memory, journal
 from releases.search.schema import (
@@ -45,6 +46,21 @@ REBUILD_HEAP = 64_000_000
 REBUILD_THREADS = 2
 READ_ROWS = 200
 
+# The journal's last entry moves only with the content version: content_changed()
+# writes both in one transaction. Held per version, it costs a search or a
+# release page no query of its own.
+held_heads = HeldPerVersion(most=1)
+
+
+def journal_head(version=None):
+    """Return the journal's last entry as of the content *version* (None: read it now).
+
+    Read after the version was, so never older than the version: at most newer,
+    which only brings the index further."""
+    if version is None:
+        return journal.head()
+    return held_heads.get("journal-head", "", journal.head, version)
+
 
 def reloaded_if_behind(index, head):
     """Return (a searcher of *index*, the journal entry it holds), reloading the index
@@ -75,15 +91,15 @@ class Freshness:
         self.releases_to_go = releases_to_go
 
 
-def fresh_searcher(wait=None):
-    """Return a Freshness: a searcher up to the journal where that takes under a second,
-    and where another process catching up the index lets this one within *wait*
-    seconds (None: WAIT_SECONDS).
+def fresh_searcher(wait=None, version=None):
+    """Return a Freshness: a searcher up to the journal (as of the content *version*,
+    if given) where that takes under a second, and where another process catching
+    up the index lets this one within *wait* seconds (None: WAIT_SECONDS).
 
     Never raises for the index's sake: a missing or damaged index is rebuilt in
     the background, and until then a search finds nothing and says why.
     """
-    head = journal.head()
+    head = journal_head(version)
     wait = WAIT_SECONDS if wait is None else wait
     try:
         index = directory.opened()
