@@ -265,7 +265,12 @@ DATABASES = {
         **database_settings(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
     }
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+# The database the address names; on PostgreSQL the backend is the site's own.
+address_engine = DATABASES["default"]["ENGINE"]
+if address_engine == "django.db.backends.postgresql":
+    # Django's backend, with a health check that asks the server only when its
+    # socket says something happened (releases/db/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "releases.db.postgresql"
     # A database that does not answer costs a request seconds, not minutes.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     if env_flag("BRIEFING_PREPARED_STATEMENTS", default=True):
@@ -278,7 +283,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A socket directory is given percent-encoded, as in
     # postgres://%2Frun%2Fpostgresql/briefing, and django-environ leaves it so.
     DATABASES["default"]["HOST"] = unquote(DATABASES["default"]["HOST"])
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if address_engine == "django.db.backends.sqlite3":
     # WAL lets readers carry on while an import writes; IMMEDIATE takes the
     # write lock at the start of a transaction instead of failing midway.
     DATABASES["default"]["OPTIONS"] = {
@@ -352,7 +357,9 @@ else:
 # writes, rebuilt from the database whenever it is missing or damaged. By
 # default one per database, so that switching DATABASE_URL never searches
 # another database's index.
-DATABASE_KEY = "{ENGINE}:{HOST}:{PORT}:{NAME}".format_map(DATABASES["default"])
+DATABASE_KEY = "{engine}:{HOST}:{PORT}:{NAME}".format_map(
+    {**DATABASES["default"], "engine": address_engine}
+)
 BRIEFING_SEARCH_INDEX = Path(
     os.environ.get(
         "BRIEFING_SEARCH_INDEX",

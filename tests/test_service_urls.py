@@ -303,7 +303,7 @@ def test_the_mail_server_variables_replaced_by_email_url_are_refused(monkeypatch
 
 
 POSTGRES = {
-    "ENGINE": "django.db.backends.postgresql",
+    "ENGINE": "releases.db.postgresql",
     "USER": "briefing",
     "PASSWORD": "p@ss",
     "PORT": 6432,
