@@ -126,7 +126,8 @@ def test_on_a_phone_each_bar_of_a_long_chart_is_a_fingertip_wide_and_the_chart_s
     # It opens at the newest months, as the list beneath does.
     newest = page.get_by_role("link", name="December 2020: 10 releases", exact=True)
     shown = newest.bounding_box()
-    assert 0 <= shown["x"] and shown["x"] + shown["width"] <= PHONE["width"], shown
+    assert shown["x"] >= 0, shown
+    assert shown["x"] + shown["width"] <= PHONE["width"], shown
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / "timeline-72-months-390.png")
     results = Axe().run(page)

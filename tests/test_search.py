@@ -13,10 +13,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from releases.caching.version import current_version
 from releases.importing.parsing import parse_release
 from releases.models import Release, SearchJournalEntry
 from releases.rendering import readable_text, render_body, searchable_text
 from releases.search import directory, journal, schema, updating
+from releases.search.compiling import Criteria
+from releases.search.engine import Search
 from releases.search.query import MAX_QUERY_LENGTH, SearchQueryError, parse_search
 from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 
@@ -415,6 +418,23 @@ def test_catching_up_up_to_an_entry_leaves_later_ones_for_later(client, make_rel
     assert updating.position(index.searcher()) == first
     later()
     assert len(titles(search(client, "harbour"))) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_index_a_change_ahead_of_a_requests_version_is_searched_as_it_is(make_release):
+    make_release(title="Harbour Dredging Resumes")
+    updating.catch_up()
+    version = current_version()
+    assert updating.journal_head(version) == journal.head()  # held for the version
+    # Committed and indexed by others after this request read its version.
+    make_release(title="Harbour Fees Rise")
+    updating.catch_up()
+    opened = directory.opened()
+    opened.reload()  # as the reader does by itself once it sees the commit
+    found = Search(wait=0, version=version)
+    assert found.releases_to_go == 0, "not taken for an index ahead of the database"
+    assert directory.opened() is opened, "not rebuilt"
+    assert found.count(Criteria(parse_search("harbour"))) == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -109,6 +109,10 @@ def fresh_searcher(wait=None, version=None):
         if index is None:
             return behind(None, head)
         searcher, held = reloaded_if_behind(index, head)
+        if held > head and version is not None:
+            # A change committed since this request read its version, and
+            # another process indexed it: the journal, read now, has it.
+            head = journal.head()
         if held > head:
             # The index holds changes the database never committed (a restored
             # backup, or another database): it belongs to another history.
