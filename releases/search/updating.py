@@ -152,12 +152,13 @@ def catch_up(lock_timeout=None, up_to=None):
 def apply(index, entries):
     """Write the releases named by *entries* into *index* as they are now, in one commit."""
     ids = sorted({release_id for _, release_id in entries})
-    writer = index.writer(WRITER_HEAP, 1)
-    writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
-    for documents in indexed_documents(Release.objects.filter(pk__in=ids), READ_ROWS):
-        for document in documents:
-            writer.add_document(document)
-    commit_and_merge(writer, entries[-1][0])
+    with freed_memory.pages_given_back(directory.root()):
+        writer = index.writer(WRITER_HEAP, 1)
+        writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
+        for documents in indexed_documents(Release.objects.filter(pk__in=ids), READ_ROWS):
+            for document in documents:
+                writer.add_document(document)
+        commit_and_merge(writer, entries[-1][0])
 
 
 def commit_and_merge(writer, entry):
@@ -194,15 +195,17 @@ def build_generation(on_progress=None):
     """
     head = journal.head()
     path, index = directory.new_generation()
-    writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
     count = 0
-    for documents in indexed_documents(Release.objects.order_by("pk"), READ_ROWS):
-        for document in documents:
-            writer.add_document(document)
-        count += 1
-        if on_progress and count % READ_ROWS == 0:
-            on_progress(READ_ROWS)
-    commit_and_merge(writer, head)
+    # The writer merges the segments it writes as it goes, not only after its commit.
+    with freed_memory.pages_given_back(path):
+        writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
+        for documents in indexed_documents(Release.objects.order_by("pk"), READ_ROWS):
+            for document in documents:
+                writer.add_document(document)
+            count += 1
+            if on_progress and count % READ_ROWS == 0:
+                on_progress(READ_ROWS)
+        commit_and_merge(writer, head)
     if on_progress and count % READ_ROWS:
         on_progress(count % READ_ROWS)
     return path, count
