@@ -167,8 +167,9 @@ def commit_and_merge(writer, entry):
 
     Waiting for merges keeps the segments few: each commit adds some. The memory
     the documents took is given back before the merges start, as they need little
-    of it: they read the segments they merge through the files' mappings, which
-    is the part of a merge's memory that grows with the index.
+    of it: they read the segments they merge through the files' mappings, the
+    part of a merge's memory that would grow with the index, and which the
+    caller's `freed_memory.pages_given_back` takes out of the process as it goes.
     """
     writer.delete_documents_by_term("id", POSITION_DOCUMENT_ID)
     writer.add_document(position_document(entry))
