@@ -172,12 +172,13 @@ def catch_up(lock_timeout=None, up_to=None):
 def apply(index, entries):
     """Write the releases named by *entries* into *index* as they are now, in one commit."""
     ids = sorted({release_id for _, release_id in entries})
-    writer = index.writer(WRITER_HEAP, 1)
-    writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
-    for documents in indexed_documents(Release.objects.filter(pk__in=ids), READ_ROWS):
-        for document in documents:
-            writer.add_document(document)
-    commit_and_merge(writer, entries[-1][0])
+    with freed_memory.pages_given_back(directory.root()):
+        writer = index.writer(WRITER_HEAP, 1)
+        writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
+        for documents in indexed_documents(Release.objects.filter(pk__in=ids), READ_ROWS):
+            for document in documents:
+                writer.add_document(document)
+        commit_and_merge(writer, entries[-1][0])
 
 
 def commit_and_merge(writer, entry):
@@ -186,8 +187,9 @@ def commit_and_merge(writer, entry):
 
     Waiting for merges keeps the segments few: each commit adds some. The memory
     the documents took is given back before the merges start, as they need little
-    of it: they read the segments they merge through the files' mappings, which
-    is the part of a merge's memory that grows with the index.
+    of it: they read the segments they merge through the files' mappings, the
+    part of a merge's memory that would grow with the index, and which the
+    caller's `freed_memory.pages_given_back` takes out of the process as it goes.
     """
     writer.delete_documents_by_term("id", POSITION_DOCUMENT_ID)
     writer.add_document(position_document(entry))
@@ -214,15 +216,17 @@ def build_generation(on_progress=None):
     """
     head = journal.head()
     path, index = directory.new_generation()
-    writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
     count = 0
-    for documents in indexed_documents(Release.objects.order_by("pk"), READ_ROWS):
-        for document in documents:
-            writer.add_document(document)
-        count += 1
-        if on_progress and count % READ_ROWS == 0:
-            on_progress(READ_ROWS)
-    commit_and_merge(writer, head)
+    # The writer merges the segments it writes as it goes, not only after its commit.
+    with freed_memory.pages_given_back(path):
+        writer = index.writer(REBUILD_HEAP, REBUILD_THREADS)
+        for documents in indexed_documents(Release.objects.order_by("pk"), READ_ROWS):
+            for document in documents:
+                writer.add_document(document)
+            count += 1
+            if on_progress and count % READ_ROWS == 0:
+                on_progress(READ_ROWS)
+        commit_and_merge(writer, head)
     if on_progress and count % READ_ROWS:
         on_progress(count % READ_ROWS)
     return path, count
