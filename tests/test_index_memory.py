@@ -78,9 +78,13 @@ def test_merges_paged_out_as_they_read_find_every_release(client, make_release, 
         return found
 
     monkeypatch.setattr(freed_memory, "index_mappings", recorded)
+    make_release(title="Report on wheat", body="The harvest of wheat.", slug="wheat")
+    assert found(client, "wheat") == ["Report on wheat"]
+    assert not paged_out, "a search's catch-up keeps the pages the server's searches read"
     crop_reports(make_release)
-    caught_up = searches(client)
+    updating.catch_up(paging_out=True)  # as an import's thread does
     assert paged_out
+    caught_up = searches(client)
     # One commit per release, and tantivy merged the segments they wrote.
     assert directory.opened().searcher().num_segments < 2 * len(CROPS)
     call_command("search_index", verbosity=0)

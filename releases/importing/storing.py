@@ -14,6 +14,7 @@ release keeps every permalink it had, each matching it on import.
 
 import dataclasses
 import datetime
+import functools
 import typing
 from urllib.parse import unquote, urlsplit
 
@@ -554,5 +555,6 @@ class BatchWriter:
 
 
 def catch_up_beside():
-    """Start catching the index up in this process's background thread."""
-    updating.Background.start(updating.catch_up)
+    """Start catching the index up in this process's background thread, paging out
+    what its merges read: an import's last merges read most of the index."""
+    updating.Background.start(functools.partial(updating.catch_up, paging_out=True))

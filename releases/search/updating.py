@@ -7,6 +7,7 @@ up or rebuilt by a thread in the background while searches answer from the
 index as it stands, saying how many releases are still to come.
 """
 
+import contextlib
 import logging
 import threading
 
@@ -141,10 +142,12 @@ def behind(searcher, held):
     return Freshness(searcher, to_go)
 
 
-def catch_up(lock_timeout=None, up_to=None):
+def catch_up(lock_timeout=None, up_to=None, paging_out=False):
     """Apply the journal's new entries to the index (those up to the entry *up_to*, if
     given), a chunk a commit, building the index first if there is none; return
-    whether this process had the writer lock.
+    whether this process had the writer lock. With *paging_out*, the index's pages
+    each commit's merges read are taken out of the process as they go
+    (``freed_memory.pages_given_back``).
 
     The position is read again once the lock is held: another process may
     have caught up meanwhile, and nothing is indexed twice.
@@ -164,15 +167,19 @@ def catch_up(lock_timeout=None, up_to=None):
                 entries = [entry for entry in entries if entry[0] <= up_to]
                 if not entries:
                     break
-            apply(index, entries)
+            apply(index, entries, paging_out)
             held = entries[-1][0]
         return True
 
 
-def apply(index, entries):
-    """Write the releases named by *entries* into *index* as they are now, in one commit."""
+def apply(index, entries, paging_out=False):
+    """Write the releases named by *entries* into *index* as they are now, in one
+    commit; with *paging_out*, as catch_up() says."""
     ids = sorted({release_id for _, release_id in entries})
-    with freed_memory.pages_given_back(directory.root()):
+    # Not in a web server's process: its searches read the same pages, and a page
+    # only it maps would leave the page cache, to be read from the disk again.
+    root = directory.root()
+    with freed_memory.pages_given_back(root) if paging_out else contextlib.nullcontext():
         writer = index.writer(WRITER_HEAP, 1)
         writer.delete_documents_by_query(tantivy.Query.term_set_query(SCHEMA, "id", ids))
         for documents in indexed_documents(Release.objects.filter(pk__in=ids), READ_ROWS):
