@@ -217,9 +217,10 @@ def stems_at_places(text):
 
 def pairs_of(stems):
     """Return the text of the ``pairs`` field for words of *stems*, one a place."""
+    # pair_term() written out: a call for each word of every body and speaker cost more.
     return " ".join(
         [
-            pair_term(stem, next_stem) if stem and next_stem else NO_PAIR
+            f"{stem}{PAIR_JOINER}{next_stem}" if stem and next_stem else NO_PAIR
             for stem, next_stem in itertools.pairwise(stems)
         ]
     )
