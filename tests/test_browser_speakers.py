@@ -128,6 +128,11 @@ def test_on_a_phone_each_bar_of_a_long_chart_is_a_fingertip_wide_and_the_chart_s
     shown = newest.bounding_box()
     assert shown["x"] >= 0, shown
     assert shown["x"] + shown["width"] <= PHONE["width"], shown
+    # The labels of its ends sit under its ends, and scroll with it.
+    chart = page.locator("svg.timeline-chart").bounding_box()
+    first, last = (page.locator(".timeline-axis span").nth(n).bounding_box() for n in (0, 1))
+    assert abs(first["x"] - chart["x"]) < 1, (first, chart)
+    assert abs(last["x"] + last["width"] - chart["x"] - chart["width"]) < 1, (last, chart)
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=SHOTS / "timeline-72-months-390.png")
     results = Axe().run(page)

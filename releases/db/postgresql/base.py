@@ -25,7 +25,10 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
 
 def anything_arrived(descriptor):
-    """Whether the socket *descriptor* has anything to read, or has been closed."""
+    """Whether the socket *descriptor* has anything to read, or has been closed; where
+    the system cannot tell without waiting (no poll(), as on Windows), True."""
+    if not hasattr(select, "poll"):
+        return True
     poller = select.poll()
     poller.register(descriptor, select.POLLIN)
     return bool(poller.poll(0))
