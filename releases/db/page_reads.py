@@ -92,14 +92,17 @@ def listed_releases(ids, opening=0):
     with connection.cursor() as cursor:
         cursor.execute(listed_sql(connection.vendor, len(ids), bool(opening)), params)
         rows = cursor.fetchall()
-    converters = listed_converters(connection.ops)
     shown = len(LISTED_FIELDS)
-    listed = {}
-    for row in rows:
-        if row[shown]:
-            values = [convert(value) for convert, value in zip(converters, row, strict=False)]
-            listed[values[0]] = ListedRelease(*values, *row[shown + 1 :])
-    return listed
+    listed = (listed_release(row[:shown], *row[shown + 1 :]) for row in rows if row[shown])
+    return {release.pk: release for release in listed}
+
+
+def listed_release(row, *rest):
+    """Return the ListedRelease of *row*, the values of LISTED_FIELDS as read, converted
+    as the ORM converts them, followed by the *rest* of its fields."""
+    converters = listed_converters(connection.ops)
+    values = (convert(value) for convert, value in zip(converters, row, strict=True))
+    return ListedRelease(*values, *rest)
 
 
 @functools.lru_cache(maxsize=64)
@@ -171,12 +174,7 @@ def listed_window(criteria, start, stop):
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, stop - start, start])
-        rows = cursor.fetchall()
-    converters = listed_converters(connection.ops)
-    return [
-        ListedRelease(*(convert(value) for convert, value in zip(converters, row, strict=True)))
-        for row in rows
-    ]
+        return [listed_release(row) for row in cursor.fetchall()]
 
 
 def window_sql(criteria):
