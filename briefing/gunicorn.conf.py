@@ -5,8 +5,10 @@ slower); each request is one access-log line on standard output, with its
 status and duration in milliseconds.
 """
 
+import logging
 import os
 import sys
+import time
 
 
 def worker_count():
@@ -25,6 +27,9 @@ workers = worker_count()
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms'
 errorlog = "-"
+# gunicorn's lines in UTC, as the site's own (briefing/logs.py): in local time they
+# would change zone once a process has loaded Django's settings, which set TIME_ZONE.
+logging.Formatter.converter = time.gmtime
 # gunicorn's control interface is unused here, and every server on a machine would
 # share its one default socket path.
 control_socket_disable = True

@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from briefing.logs import DATE_FORMAT, LINE_FORMAT
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A host name as an image host may be given: letters, digits, dots and hyphens.
 IMAGE_HOST = re.compile(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?")
@@ -394,8 +396,21 @@ LOGIN_REDIRECT_URL = "admin:index"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tracebacks": {"()": "briefing.log_filters.TracebackOnlyForServerErrors"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["tracebacks"]}},
+    "filters": {"tracebacks": {"()": "briefing.logs.TracebackOnlyForServerErrors"}},
+    "formatters": {
+        "lines": {
+            "()": "briefing.logs.UTCFormatter",
+            "format": LINE_FORMAT,
+            "datefmt": DATE_FORMAT,
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["tracebacks"],
+            "formatter": "lines",
+        }
+    },
     "root": {"handlers": ["console"], "level": "WARNING"},
     # gunicorn's access log has a line for every request already; Django adds
     # one only for a server error, with its traceback, and one for a request

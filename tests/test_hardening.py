@@ -5,10 +5,13 @@ import datetime
 import io
 import logging
 import os
+import re
 import secrets
 import shlex
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,6 +20,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from releases.admin.sign_in import ADDRESS_ATTEMPTS_FACTOR
+from tests.servers import manage, running_gunicorn
 
 MANAGE = Path(settings.BASE_DIR, "manage.py")
 # gunicorn as production starts it, on a free port.
@@ -231,13 +235,42 @@ def site_log():
     handler.setStream(standard_error)
 
 
+# How every line of the site's log begins, as gunicorn's own: the time in UTC, the
+# process and the level.
+LOG_LINE_START = re.compile(r"\[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \+0000\] \[\d+\] \[[A-Z]+\] ")
+
+
 def test_a_request_for_another_host_is_logged_in_one_line(client, site_log):
     response = client.get("/health/", HTTP_HOST="attacker.example")
     assert response.status_code == 400
-    assert site_log.getvalue().splitlines() == [
+    [line] = site_log.getvalue().splitlines()
+    start = LOG_LINE_START.match(line)
+    assert start, line
+    assert line[start.end() :] == (
         "Invalid HTTP_HOST header: 'attacker.example'. "
         "You may need to add 'attacker.example' to ALLOWED_HOSTS."
-    ]
+    )
+
+
+@pytest.mark.slow
+def test_a_servers_log_lines_all_begin_with_the_time_in_utc(tmp_path):
+    database_url = f"sqlite:///{tmp_path / 'log.sqlite3'}"
+    manage(database_url, "migrate", "-v0")
+    # The office's zone is hours from UTC, and Django sets the process's zone to it.
+    with running_gunicorn(database_url, tmp_path, BRIEFING_TIME_ZONE="America/New_York") as (
+        base,
+        log,
+    ):
+        request = urllib.request.Request(f"{base}/health/", headers={"Host": "attacker.example"})
+        with pytest.raises(urllib.error.HTTPError):
+            urllib.request.urlopen(request, timeout=10)
+    lines = log.read_text().splitlines()
+    # gunicorn's own, before and after Django's settings are loaded, and Django's.
+    timed = [line for line in lines if not line.startswith("127.0.0.1 ")]
+    assert any("Starting gunicorn" in line for line in timed)
+    assert any("Booting worker" in line for line in timed)
+    assert any("Invalid HTTP_HOST header" in line for line in timed)
+    assert all(LOG_LINE_START.match(line) for line in timed), "\n".join(timed)
 
 
 BALANCER = "10.0.0.1"
