@@ -56,9 +56,11 @@ def waiting_at_most(seconds):
         _in_force.seconds = before
 
 
-def request_started(sender, environ, **kwargs):
-    """Put the limit of the request *environ* describes in force (a request_started receiver)."""
-    staff = environ.get("PATH_INFO", "").startswith(ADMIN_PATH)
+def request_started(sender, environ=None, scope=None, **kwargs):
+    """Put the limit of the request in force (a request_started receiver): a WSGI server
+    describes it in *environ*, an ASGI server in *scope*."""
+    path = environ.get("PATH_INFO", "") if environ is not None else scope.get("path", "")
+    staff = path.startswith(ADMIN_PATH)
     _in_force.seconds = ADMIN_WAIT_SECONDS if staff else settings.BRIEFING_DATABASE_WAIT
 
 
