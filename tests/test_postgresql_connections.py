@@ -17,7 +17,8 @@ from django.db import close_old_connections, connection
 from releases.models import Release
 
 pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite has no server to close a connection"
+    connection.vendor != "postgresql",
+    reason="SQLite has no server to close a connection or to wait on",
 )
 
 TITLE_TYPE = "ALTER TABLE releases_release ALTER COLUMN title TYPE varchar({})"
