@@ -267,13 +267,21 @@ DATABASES = {
         **database_settings(os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")),
     }
 }
+# On PostgreSQL, while a reader's request is served, a statement waits this long
+# for the database's answer and then fails as an outage: a hung server (stopped,
+# or behind a network that drops packets) answers nothing and enforces no timeout
+# of its own (releases/db/wait_limits.py, which also says who else is bounded).
+# At most 20 s: within gunicorn's 30 s worker timeout, with room for the page.
+BRIEFING_DATABASE_WAIT = env_seconds("BRIEFING_DATABASE_WAIT", 5, most=20)
 # The database the address names; on PostgreSQL the backend is the site's own.
 address_engine = DATABASES["default"]["ENGINE"]
 if address_engine == "django.db.backends.postgresql":
     # Django's backend, with a health check that asks the server only when its
     # socket says something happened (releases/db/postgresql/base.py).
     DATABASES["default"]["ENGINE"] = "releases.db.postgresql"
-    # A database that does not answer costs a request seconds, not minutes.
+    # A database that does not answer costs a request seconds, not minutes: the
+    # connect timeout covers a server that takes the connection and says nothing
+    # (a stopped postmaster), BRIEFING_DATABASE_WAIT each statement after.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
     if env_flag("BRIEFING_PREPARED_STATEMENTS", default=True):
         # Queries bound on the server, and each prepared at its fifth run on a

@@ -12,7 +12,7 @@ class ReleasesConfig(AppConfig):
 
         from releases import changes, revisions
         from releases.admin import sign_in
-        from releases.db import prepared_statements
+        from releases.db import prepared_statements, wait_limits
         from releases.subscriptions import alerts
 
         connection_created.connect(prepared_statements.watch)
@@ -20,3 +20,4 @@ class ReleasesConfig(AppConfig):
         sign_in.connect()
         changes.connect()
         alerts.connect()
+        wait_limits.connect()

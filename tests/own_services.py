@@ -120,6 +120,21 @@ class OwnPostgres:
     def stop(self, mode="fast"):
         self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop")
 
+    def pause(self):
+        """Stop every process of the cluster (SIGSTOP), the postmaster first so that it
+        starts no more: connections stay open, and nothing answers on them."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def resume(self):
+        for pid in reversed(self.processes()):
+            os.kill(pid, signal.SIGCONT)
+
+    def processes(self):
+        """The postmaster's process id, then those of its children."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        return [postmaster, *children(postmaster)]
+
     def crash(self):
         """Stop at once, without a clean shutdown (crash recovery runs on restart)."""
         self.stop("immediate")
@@ -128,6 +143,17 @@ class OwnPostgres:
         with contextlib.suppress(RuntimeError):
             self.stop("immediate")
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def children(parent):
+    """The ids of the processes whose parent is *parent*, read from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            # The parent's id follows the command's name, which may hold spaces.
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == parent:
+                found.append(int(stat.parent.name))
+    return found
 
 
 def postgres_bin():

@@ -175,6 +175,52 @@ def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
     assert text.count("database unavailable") >= len(during), text[-3000:]
 
 
+def test_a_hung_database_serves_cached_pages_and_503s_the_rest_within_seconds(tmp_path):
+    require_redis_server()
+    require_postgres_server()
+    wait = 2  # BRIEFING_DATABASE_WAIT; a new connection gives up after its connect timeout, 3 s
+    bound = max(wait, 3) + 3  # and a margin for a busy machine
+    with own_redis(tmp_path) as redis_server, own_postgres() as postgres:
+        environment = {"BRIEFING_CACHE_URL": redis_server.url, "BRIEFING_DATABASE_WAIT": str(wait)}
+        set_up_site(postgres.url, **environment)
+        with running_gunicorn(postgres.url, tmp_path, **environment) as (base, log):
+            paths = reader_paths(base)
+            cached = paths[:2]
+            uncached = ["/briefing-room/?q=climate", "/briefing-room/2021/", "/api/releases/1/"]
+            assert all(status == 200 for _, status, _, _ in statuses(base, cached, rounds=2))
+
+            postgres.pause()
+            try:
+                during = statuses(base, cached + uncached, rounds=2)
+                ready_status, _, _, ready_seconds = get(f"{base}/health/ready/")
+            finally:
+                postgres.resume()
+            for path, status, headers, seconds in during:
+                assert seconds < bound, f"{path} waited {seconds:.1f} s on a hung database"
+                if path in cached:
+                    assert status == 200, path
+                    assert headers["X-Served-Stale"], path
+                else:
+                    assert status == 503, path
+                    assert headers["Retry-After"], path
+            assert ready_status == 503
+            assert ready_seconds < bound
+
+            recovered = wait_until(lambda: get(f"{base}/briefing-room/?q=climate")[0] == 200)
+            after = statuses(base, cached + uncached, rounds=1)
+            assert [status for _, status, _, _ in after] == [200] * len(after)
+            assert all(headers["X-Served-Stale"] is None for _, _, headers, _ in after)
+        text = log.read_text()
+    slowest = max(seconds for *_, seconds in during)
+    print(
+        f"\nPostgreSQL hung: {len(during)} requests, slowest {slowest:.1f} s, ready check "
+        f"{ready_seconds:.1f} s; served again {recovered:.1f} s after it resumed."
+    )
+    assert "Traceback" not in text, text[-3000:]
+    assert "WORKER TIMEOUT" not in text, text[-3000:]
+    assert text.count("database unavailable") >= len(during), text[-3000:]
+
+
 def test_thirty_guesses_at_once_check_no_more_passwords_than_the_limit(tmp_path):
     with served_with_own_redis(tmp_path) as (base, _, _):
         guessers = [StaffBrowser(base) for _ in range(30)]

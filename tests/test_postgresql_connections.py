@@ -1,16 +1,24 @@
 """Connections to PostgreSQL kept from request to request: a migration that changes
 a table while the site serves leaves no error behind, with queries prepared
 (``db/prepared_statements.py``), and a connection the server closed is replaced
-before a request uses it (``db/postgresql/base.py``)."""
+before a request uses it (``db/postgresql/base.py``). A statement the server does
+not answer in time fails a reader's request, not the admin's nor a command's
+(``db/wait_limits.py``)."""
 
+import contextlib
+import threading
 import time
 
 import psycopg
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import close_old_connections, connection
 
+from releases.models import Release
+
 pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="SQLite has no server to close a connection"
+    connection.vendor != "postgresql",
+    reason="SQLite has no server to close a connection or to wait on",
 )
 
 TITLE_TYPE = "ALTER TABLE releases_release ALTER COLUMN title TYPE varchar({})"
@@ -54,6 +62,29 @@ def test_a_column_type_changed_while_serving_leaves_pages_answering(
     assert client.get("/briefing-room/").status_code == 200
 
 
+@contextlib.contextmanager
+def table_locked(table, seconds):
+    """Hold *table* locked against reading, from a connection of its own, for *seconds*
+    (or until the block ends): a statement that reads it waits, as on a hung server."""
+    settings = connection.settings_dict
+    holder = psycopg.connect(
+        host=settings["HOST"],
+        port=settings["PORT"] or None,
+        user=settings["USER"],
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+    )
+    holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
+    release = threading.Timer(seconds, holder.rollback)
+    release.start()
+    try:
+        yield
+    finally:
+        release.cancel()
+        release.join()
+        holder.close()
+
+
 def backend_pid():
     return connection.connection.info.backend_pid
 
@@ -82,3 +113,46 @@ def test_a_connection_the_server_closed_is_replaced_before_a_request_uses_it(
     assert page.status_code == 200
     assert "Statement on ports" in page.text
     assert backend_pid() != kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_readers_page_the_database_does_not_answer_in_time_is_a_503(
+    client, make_release, settings
+):
+    settings.BRIEFING_PAGE_CACHE = False
+    settings.BRIEFING_DATABASE_WAIT = 0.5
+    address = make_release(title="Statement on ports").get_absolute_url()
+    assert served(client, address).status_code == 200
+    with table_locked("releases_release", seconds=5):
+        started = time.monotonic()
+        page = served(client, address)
+        waited = time.monotonic() - started
+    assert page.status_code == 503
+    assert page["Retry-After"]
+    assert waited < 2.5, f"the reader waited {waited:.1f} s"
+    page = served(client, address)
+    assert page.status_code == 200, "the connection given up on is replaced"
+    assert "Statement on ports" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_waits_on_a_slow_statement_longer_than_a_reader(client, make_release, settings):
+    settings.BRIEFING_DATABASE_WAIT = 0.2
+    make_release(title="Statement on ports")
+    client.force_login(get_user_model().objects.create_superuser("editor", "e@example.gov", "pw"))
+    with table_locked("releases_release", seconds=1):
+        page = served(client, "/admin/releases/release/")
+    assert page.status_code == 200
+    assert "Statement on ports" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_import_waits_on_a_slow_statement_as_long_as_it_takes(
+    run_import, write_release, settings
+):
+    settings.BRIEFING_DATABASE_WAIT = 0.2
+    path = write_release(title="Statement on ports")
+    with table_locked("releases_release", seconds=1):
+        status, _, errors = run_import(path)
+    assert status == 0, errors
+    assert Release.objects.filter(title="Statement on ports").exists()

@@ -1,4 +1,5 @@
-"""Django's PostgreSQL backend, with a health check that costs no round trip.
+"""Django's PostgreSQL backend, with a health check that costs no round trip and
+statements that give up on a server that does not answer.
 
 With CONN_HEALTH_CHECKS, Django asks a kept connection ``SELECT 1`` before the
 first query of every request, so that a connection the server closed (a
@@ -9,19 +10,56 @@ the stream; a connection the server has said nothing on since its last answer
 is as that answer left it. So the check first looks, without waiting, whether
 anything has arrived: nothing, and the connection is used as it is; anything,
 and it asks ``SELECT 1`` as Django does.
+
+A server that is hung says nothing at all, and a statement sent to it would
+wait for ever: while a request is served, each waits at most the limit in force
+(``db/wait_limits.py``), and then its connection is closed and it fails as an
+``OperationalError``. psycopg waits for every answer in ``Connection.wait()``,
+which takes a timeout; the connection's class gives it one.
 """
 
 import select
 
+import psycopg
+from django.conf import settings
 from django.db.backends.postgresql import base
+
+from releases.db import wait_limits
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_new_connection(self, conn_params):
+        connection = super().get_new_connection(conn_params)
+        # Django connects through psycopg.connect(), which has no say in the class.
+        connection.__class__ = PromptConnection
+        return connection
+
     def is_usable(self):
-        kept = self.connection is not None and not self.connection.broken
-        if kept and not anything_arrived(self.connection.fileno()):
+        if self.connection is None or self.connection.closed:
+            return False
+        if not self.connection.broken and not anything_arrived(self.connection.fileno()):
             return True
-        return super().is_usable()
+        # SELECT 1 is never a long statement, whoever asks it.
+        with wait_limits.waiting_at_most(settings.BRIEFING_DATABASE_WAIT):
+            return super().is_usable()
+
+
+class PromptConnection(psycopg.Connection):
+    """A psycopg connection whose statements give up on a server that has not answered
+    within the limit in force: the connection is closed, and OperationalError raised."""
+
+    def wait(self, gen, **options):
+        seconds = wait_limits.limit()
+        if seconds is None or "timeout" in options:
+            return super().wait(gen, **options)
+        try:
+            return super().wait(gen, **options, timeout=seconds)
+        except psycopg.errors._WaitTimeout:
+            # Its statement is still the server's: the connection cannot be used again.
+            self.close()
+            raise psycopg.OperationalError(
+                f"the database did not answer within {seconds:g} s"
+            ) from None
 
 
 def anything_arrived(descriptor):
