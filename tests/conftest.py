@@ -19,6 +19,7 @@ from django.core.management import CommandError, call_command
 
 from releases.caching.freshness import RENDER_AGAIN_AFTER
 from releases.caching.pages import LOCAL_PAGES
+from releases.db import outage
 from releases.models import Category, Release
 from releases.search import directory
 from releases.search.updating import Background
@@ -76,6 +77,13 @@ def empty_cache():
     an earlier test belong to its database, which is gone."""
     cache.clear()
     LOCAL_PAGES.clear()
+
+
+@pytest.fixture(autouse=True)
+def database_answering():
+    """Each test starts with the database taken to be answering: a failure an earlier
+    test provoked would turn this one's requests away (releases/db/outage.py)."""
+    outage.answered()
 
 
 @pytest.fixture(autouse=True)

@@ -24,12 +24,18 @@ import psycopg
 from django.conf import settings
 from django.db.backends.postgresql import base
 
-from releases.db import wait_limits
+from releases.db import outage, wait_limits
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
-        connection = super().get_new_connection(conn_params)
+        outage.refuse_while_down()
+        try:
+            connection = super().get_new_connection(conn_params)
+        except psycopg.OperationalError:
+            outage.failed()
+            raise
+        outage.answered()
         # Django connects through psycopg.connect(), which has no say in the class.
         connection.__class__ = PromptConnection
         return connection
@@ -57,6 +63,7 @@ class PromptConnection(psycopg.Connection):
         except psycopg.errors._WaitTimeout:
             # Its statement is still the server's: the connection cannot be used again.
             self.close()
+            outage.failed()
             raise psycopg.OperationalError(
                 f"the database did not answer within {seconds:g} s"
             ) from None
