@@ -6,6 +6,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from releases.caching.pages import stale_copy
 from releases.models import RENDERED_FIELDS, Redirect, Release
@@ -87,6 +88,8 @@ def database_unavailable(request, error):
     if response is None:
         response = unavailable(request)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        # Kept by no cache on the way: the next request may be served.
+        patch_cache_control(response, no_store=True)
     # Logged above, once: Django would log the 503 again.
     response._has_been_logged = True
     return response

@@ -36,7 +36,8 @@ def from_another_connection(sql):
         dbname=settings["NAME"],
         autocommit=True,
     ) as other:
-        other.execute(sql)
+        row = other.execute(sql).fetchone() if sql.startswith("SELECT") else None
+    return row and row[0]
 
 
 @pytest.fixture
@@ -86,6 +87,21 @@ def table_locked(table, seconds):
         holder.close()
 
 
+def waiting_on_a_lock():
+    """The number of this database's server processes waiting on a lock, as another
+    connection sees them; given a moment to settle."""
+    sql = (
+        "SELECT count(*) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    for _ in range(20):
+        count = from_another_connection(sql)
+        if count == 0:
+            break
+        time.sleep(0.05)
+    return count
+
+
 def backend_pid():
     return connection.connection.info.backend_pid
 
@@ -129,8 +145,12 @@ def test_a_readers_page_the_database_does_not_answer_in_time_is_a_503(
         started = time.monotonic()
         page = served(client, address)
         waited = time.monotonic() - started
+        # The statement given up on is cancelled on the server too, not left to wait
+        # there holding a server process, as a reader after another would pile up.
+        assert waiting_on_a_lock() == 0
     assert page.status_code == 503
     assert page["Retry-After"]
+    assert "no-store" in page["Cache-Control"]
     assert waited < 2.5, f"the reader waited {waited:.1f} s"
     # Until the next try, a request is an outage at once rather than another wait.
     started = time.monotonic()
@@ -141,6 +161,21 @@ def test_a_readers_page_the_database_does_not_answer_in_time_is_a_503(
     page = served(client, address)
     assert page.status_code == 200, "the connection given up on is replaced"
     assert "Statement on ports" in page.text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_csv_download_the_database_does_not_answer_in_time_is_a_503(
+    client, make_release, settings
+):
+    settings.BRIEFING_PAGE_CACHE = False
+    settings.BRIEFING_DATABASE_WAIT = 0.5
+    make_release(title="Statement on ports")
+    with table_locked("releases_release", seconds=5):
+        download = served(client, "/briefing-room/?format=csv")
+    # Not a 200 whose rows never come: the reader would keep a file of one line.
+    assert download.status_code == 503
+    assert download["Retry-After"]
+    close_old_connections()  # the one given up on, as the next request would
 
 
 @pytest.mark.django_db(transaction=True)

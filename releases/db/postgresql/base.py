@@ -18,6 +18,7 @@ wait for ever: while a request is served, each waits at most the limit in force
 which takes a timeout; the connection's class gives it one.
 """
 
+import contextlib
 import select
 
 import psycopg
@@ -25,6 +26,10 @@ from django.conf import settings
 from django.db.backends.postgresql import base
 
 from releases.db import outage, wait_limits
+
+# How long a statement given up on is given to be cancelled: a hung server takes
+# the request to cancel it and answers nothing.
+CANCEL_SECONDS = 1.0
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -61,7 +66,11 @@ class PromptConnection(psycopg.Connection):
         try:
             return super().wait(gen, **options, timeout=seconds)
         except psycopg.errors._WaitTimeout:
-            # Its statement is still the server's: the connection cannot be used again.
+            # Its statement is still the server's: cancelled there, or it would hold a
+            # server process for as long as it takes (a lock's holder, a hung server
+            # that comes back), and the connection cannot be used again.
+            with contextlib.suppress(psycopg.Error):
+                self.cancel_safe(timeout=CANCEL_SECONDS)
             self.close()
             outage.failed()
             raise psycopg.OperationalError(
