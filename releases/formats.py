@@ -7,7 +7,6 @@ data to fetch, or a spreadsheet to download.
 
 import csv
 import dataclasses
-import itertools
 
 from django.http import HttpResponseNotFound, JsonResponse, StreamingHttpResponse
 
@@ -93,15 +92,14 @@ class Echo:
 def csv_response(request, releases, filename):
     """Return every release of a list as CSV, streamed a row at a time."""
     writer = csv.writer(Echo())
-    # The first rows are read here, in the view: a database that does not answer
-    # is then an outage answered with a 503 (DatabaseOutageMiddleware), not a
-    # download that stops after its header.
-    found = releases.iterator(chunk_size=2000)
-    first = next(found, None)
+    # Asked once in the view, before the download starts: a database that does not
+    # answer is then an outage answered with a 503 (DatabaseOutageMiddleware), not
+    # a download that stops after its header.
+    releases.exists()
 
     def rows():
         yield writer.writerow(CSV_COLUMNS)
-        for release in itertools.chain([first] if first else [], found):
+        for release in releases.iterator(chunk_size=2000):
             data = release_data(request, release)
             yield writer.writerow(
                 [
