@@ -170,6 +170,9 @@ def test_a_csv_download_the_database_does_not_answer_in_time_is_a_503(
     settings.BRIEFING_PAGE_CACHE = False
     settings.BRIEFING_DATABASE_WAIT = 0.5
     make_release(title="Statement on ports")
+    # What the list keeps for the version (its count, its categories) is kept: only
+    # the rows are asked for.
+    assert b"Statement on ports" in b"".join(served(client, "/briefing-room/?format=csv"))
     with table_locked("releases_release", seconds=5):
         download = served(client, "/briefing-room/?format=csv")
     # Not a 200 whose rows never come: the reader would keep a file of one line.
