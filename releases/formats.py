@@ -149,6 +149,10 @@ class ListFormatsMixin:
         if key == "csv":
             return csv_response(self.request, releases, "releases.csv")
         if self.list.ranked_by_relevance or self.list.paging("page") is not None:
+            if self.list.paging("cursor") is not None:
+                # Read by page, where a cursor means nothing: one address per query.
+                message = "Not used with page or with a search by best match: leave it out."
+                return JsonResponse({"errors": {"cursor": [message]}}, status=400)
             _, page, _, _ = self.paginate_queryset(self.list.results(), self.paginate_by)
             return json_response(
                 self.request, page, lambda number: self.list.address_with(page=number)

@@ -109,6 +109,13 @@ def test_crafted_cursors_are_refused_with_a_reason(client, releases, cursor):
     assert "Not a cursor from this API" in response.json()["errors"]["cursor"][0]
 
 
+@pytest.mark.parametrize("paged", [{"page": "2"}, {"q": "vaccine"}])
+def test_a_cursor_beside_a_page_or_a_search_by_best_match_is_refused(client, releases, paged):
+    response = client.get(API, {"cursor": "garbage", **paged})
+    assert response.status_code == 400
+    assert "leave it out" in response.json()["errors"]["cursor"][0]
+
+
 def test_a_long_search_in_a_non_latin_script_can_be_followed(client, releases):
     search = " ".join(["气候变化危机应对国际合作"] * 10)
     encoded = f"q={quote(search).replace('%20', '+')}"
