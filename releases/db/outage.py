@@ -7,8 +7,8 @@ pages need no database. So once connecting or waiting for an answer has
 failed, the requests of the next RETRY_SECONDS in this process fail at once,
 as the outage they would meet, and ``DatabaseOutageMiddleware`` answers them
 with the cached copy or a 503; the first request after that tries again. The
-Redis cache backs off the same way (``caching/backends.py``). Commands are
-never turned away: they run only where a request's wait limit is in force.
+Redis cache backs off the same way (``caching/backends.py``). Only requests
+are turned away, whose wait limit is in force: commands, which have none, never.
 """
 
 import threading

@@ -57,7 +57,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
 class PromptConnection(psycopg.Connection):
     """A psycopg connection whose statements give up on a server that has not answered
-    within the limit in force: the connection is closed, and OperationalError raised."""
+    within the limit in force: the statement is cancelled, the connection closed, and
+    OperationalError raised."""
 
     def wait(self, gen, **options):
         seconds = wait_limits.limit()
