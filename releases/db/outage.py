@@ -11,7 +11,6 @@ Redis cache backs off the same way (``caching/backends.py``). Only requests
 are turned away, whose wait limit is in force: commands, which have none, never.
 """
 
-import threading
 import time
 
 import psycopg
@@ -22,9 +21,9 @@ from releases.db import wait_limits
 # answers at once for this long after, so most of its time goes to readers.
 RETRY_SECONDS = 5.0
 
-# When this process may next try the database (time.monotonic()); 0: now.
+# When this process may next try the database (time.monotonic()); 0: now. One
+# assignment sets it: a thread reads the time before or after it, either sound.
 _next_try = 0.0
-_lock = threading.Lock()
 
 
 def refuse_while_down():
@@ -38,8 +37,7 @@ def refuse_while_down():
 def failed():
     """Record that the database could not be reached or did not answer."""
     global _next_try
-    with _lock:
-        _next_try = time.monotonic() + RETRY_SECONDS
+    _next_try = time.monotonic() + RETRY_SECONDS
 
 
 def answered():
