@@ -153,38 +153,46 @@ def test_pages_and_sign_in_work_while_redis_is_down_or_hung(tmp_path):
     assert 1 <= text.count("cache unreachable") <= 2 * 2, text[-3000:]
 
 
-def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
+@contextlib.contextmanager
+def site_on_own_postgres(tmp_path, **environment):
+    """Serve the site with gunicorn from a PostgreSQL cluster and a Redis of the test's
+    own, two reader pages kept in the cache; yield (the cluster, the base URL, the log,
+    the cached paths, paths never cached)."""
     require_redis_server()
     require_postgres_server()
     with own_redis(tmp_path) as redis_server, own_postgres() as postgres:
-        environment = {"BRIEFING_CACHE_URL": redis_server.url}
+        environment = {"BRIEFING_CACHE_URL": redis_server.url, **environment}
         set_up_site(postgres.url, **environment)
         with running_gunicorn(postgres.url, tmp_path, **environment) as (base, log):
-            paths = reader_paths(base)
-            cached = paths[:2]
+            cached = reader_paths(base)[:2]
             uncached = ["/briefing-room/?q=climate", "/briefing-room/2021/", "/api/releases/1/"]
             assert all(status == 200 for _, status, _, _ in statuses(base, cached, rounds=2))
-            assert get(f"{base}/health/ready/")[0] == 200
+            yield postgres, base, log, cached, uncached
 
-            postgres.crash()
-            during = statuses(base, cached + uncached, rounds=3)
-            for path, status, headers, _ in during:
-                if path in cached:
-                    assert status == 200, path
-                    assert headers["X-Served-Stale"], path
-                else:
-                    assert status == 503, path
-                    assert headers["Retry-After"], path
-            assert get(f"{base}/health/ready/")[0] == 503
-            assert get(f"{base}/health/")[0] == 200
-            failed = sum(1 for *_, headers, _ in during if headers["X-Served-Stale"] is None)
 
-            postgres.start()
-            recovered = served_again(base, cached + uncached)
-            after = statuses(base, cached + uncached, rounds=1)
-            assert [status for _, status, _, _ in after] == [200] * len(after)
-            assert all(headers["X-Served-Stale"] is None for _, _, headers, _ in after)
-        text = log.read_text()
+def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
+    with site_on_own_postgres(tmp_path) as (postgres, base, log, cached, uncached):
+        assert get(f"{base}/health/ready/")[0] == 200
+
+        postgres.crash()
+        during = statuses(base, cached + uncached, rounds=3)
+        for path, status, headers, _ in during:
+            if path in cached:
+                assert status == 200, path
+                assert headers["X-Served-Stale"], path
+            else:
+                assert status == 503, path
+                assert headers["Retry-After"], path
+        assert get(f"{base}/health/ready/")[0] == 503
+        assert get(f"{base}/health/")[0] == 200
+        failed = sum(1 for *_, headers, _ in during if headers["X-Served-Stale"] is None)
+
+        postgres.start()
+        recovered = served_again(base, cached + uncached)
+        after = statuses(base, cached + uncached, rounds=1)
+        assert [status for _, status, _, _ in after] == [200] * len(after)
+        assert all(headers["X-Served-Stale"] is None for _, _, headers, _ in after)
+    text = log.read_text()
     print(
         f"\nPostgreSQL down: {len(during)} requests: {len(during) - failed} served stale from "
         f"the cache (200), {failed} answered 503; served again {recovered:.1f} s after restart."
@@ -195,45 +203,36 @@ def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
 
 
 def test_a_hung_database_serves_cached_pages_and_503s_the_rest_within_seconds(tmp_path):
-    require_redis_server()
-    require_postgres_server()
     wait = 2  # BRIEFING_DATABASE_WAIT; a new connection gives up after its connect timeout, 3 s
     bound = max(wait, 3) + 3  # and a margin for a busy machine
-    with own_redis(tmp_path) as redis_server, own_postgres() as postgres:
-        environment = {"BRIEFING_CACHE_URL": redis_server.url, "BRIEFING_DATABASE_WAIT": str(wait)}
-        set_up_site(postgres.url, **environment)
-        with running_gunicorn(postgres.url, tmp_path, **environment) as (base, log):
-            paths = reader_paths(base)
-            cached = paths[:2]
-            uncached = ["/briefing-room/?q=climate", "/briefing-room/2021/", "/api/releases/1/"]
-            assert all(status == 200 for _, status, _, _ in statuses(base, cached, rounds=2))
+    environment = {"BRIEFING_DATABASE_WAIT": str(wait)}
+    with site_on_own_postgres(tmp_path, **environment) as (postgres, base, log, cached, uncached):
+        postgres.pause()
+        try:
+            during = statuses(base, cached + uncached, rounds=2)
+            ready_status, _, _, ready_seconds = get(f"{base}/health/ready/")
+        finally:
+            postgres.resume()
+        for path, status, headers, seconds in during:
+            assert seconds < bound, f"{path} waited {seconds:.1f} s on a hung database"
+            if path in cached:
+                assert status == 200, path
+                assert headers["X-Served-Stale"], path
+            else:
+                assert status == 503, path
+                assert headers["Retry-After"], path
+        # Each worker waits on it once, then turns requests away at once until its
+        # next try (releases/db/outage.py): readers of cached pages are not queued.
+        waited = [seconds for *_, seconds in during if seconds >= wait * 0.75]
+        assert len(waited) <= 4, f"{len(waited)} of {len(during)} requests waited"
+        assert ready_status == 503
+        assert ready_seconds < bound
 
-            postgres.pause()
-            try:
-                during = statuses(base, cached + uncached, rounds=2)
-                ready_status, _, _, ready_seconds = get(f"{base}/health/ready/")
-            finally:
-                postgres.resume()
-            for path, status, headers, seconds in during:
-                assert seconds < bound, f"{path} waited {seconds:.1f} s on a hung database"
-                if path in cached:
-                    assert status == 200, path
-                    assert headers["X-Served-Stale"], path
-                else:
-                    assert status == 503, path
-                    assert headers["Retry-After"], path
-            # Each worker waits on it once, then turns requests away at once until its
-            # next try (releases/db/outage.py): readers of cached pages are not queued.
-            waited = [seconds for *_, seconds in during if seconds >= wait * 0.75]
-            assert len(waited) <= 4, f"{len(waited)} of {len(during)} requests waited"
-            assert ready_status == 503
-            assert ready_seconds < bound
-
-            recovered = served_again(base, cached + uncached)
-            after = statuses(base, cached + uncached, rounds=1)
-            assert [status for _, status, _, _ in after] == [200] * len(after)
-            assert all(headers["X-Served-Stale"] is None for _, _, headers, _ in after)
-        text = log.read_text()
+        recovered = served_again(base, cached + uncached)
+        after = statuses(base, cached + uncached, rounds=1)
+        assert [status for _, status, _, _ in after] == [200] * len(after)
+        assert all(headers["X-Served-Stale"] is None for _, _, headers, _ in after)
+    text = log.read_text()
     slowest = max(seconds for *_, seconds in during)
     print(
         f"\nPostgreSQL hung: {len(during)} requests, {len(waited)} waited, slowest "
