@@ -82,7 +82,7 @@ def saved(sender, instance, **signal_arguments):
     # A category's name is read from the database by every list: the index holds its id.
     release_ids = [instance.pk] if sender is Release else []
     if GATHERED.release_ids is None:
-        content_changed(release_ids)
+        changed_here(release_ids)
     else:
         GATHERED.release_ids.extend(release_ids)
 
@@ -100,4 +100,17 @@ def one_change():
         yield
     finally:
         release_ids, GATHERED.release_ids = GATHERED.release_ids, None
+    changed_here(release_ids)
+
+
+def changed_here(release_ids):
+    """Record a change made by this process (content_changed), and catch this server's
+    search index up to it once it commits: its readers then find the index current.
+    (An import catches up its own way, beside its next batch.)"""
+    # Imported here: the index's updating reads the content version, whose
+    # module records its changes through this one.
+    from releases.search.updating import take_in_change
+
     content_changed(release_ids)
+    if release_ids:
+        transaction.on_commit(take_in_change)

@@ -4,6 +4,7 @@ and the rule that a test not marked slow starts no process.
 The plain helpers they build on live in modules named for what they hold
 (`tests/release_files.py`, `tests/staff.py`), which tests import directly."""
 
+import contextlib
 import datetime
 import multiprocessing.process
 import os
@@ -21,7 +22,7 @@ from releases.caching.freshness import RENDER_AGAIN_AFTER
 from releases.caching.pages import LOCAL_PAGES
 from releases.db import outage
 from releases.models import Category, Release
-from releases.search import directory
+from releases.search import directory, updating
 from releases.search.updating import Background
 from tests.own_services import own_redis
 from tests.release_files import ARCHIVE_SAMPLE, release_text
@@ -113,6 +114,20 @@ def search_index(settings, tmp_path_factory, monkeypatch):
     yield settings.BRIEFING_SEARCH_INDEX
     # A catching up a test started ends with it, not in the next test's database.
     Background.finish()
+
+
+@pytest.fixture
+def elsewhere(monkeypatch):
+    """Return a context manager in which changes are made as on another server: this
+    server's index is not caught up as they commit, and its next search finds it behind."""
+
+    @contextlib.contextmanager
+    def on_another_server():
+        with monkeypatch.context() as patch:
+            patch.setattr(updating, "take_in_change", lambda: None)
+            yield
+
+    return on_another_server
 
 
 @pytest.fixture

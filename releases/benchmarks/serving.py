@@ -119,10 +119,12 @@ def drive_mix(base, paths, seconds, connections, directory):
 BUSY_LOOP = "while True: pass"
 
 # Run by manage.py shell: save the newest release every second, as an editor
-# would (the model's save: its signals, its revision), for the window; print
-# how many saves it made.
+# would (the model's save, in a transaction as the admin's: its signals, its
+# revision, and on commit the server's search index caught up), for the
+# window; print how many saves it made.
 EDITOR = """
 import time
+from django.db import transaction
 from releases.models import Release
 release = Release.objects.published().first()
 title = release.title
@@ -131,10 +133,12 @@ started = time.monotonic()
 while time.monotonic() < started + {seconds}:
     saves += 1
     release.title = f"{{title}} (saved {{saves}} times)"
-    release.save()
+    with transaction.atomic():
+        release.save()
     time.sleep(max(0.0, started + saves - time.monotonic()))
 release.title = title
-release.save()
+with transaction.atomic():
+    release.save()
 print(saves)
 """
 

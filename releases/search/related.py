@@ -68,7 +68,7 @@ def find_related(release, version):
             # database would, and its stored titles and slugs are current.
             return distinct(release, stored_links(searcher, hits, version)), True
         ids = searcher.fast_field_values("id", hits)
-    except (directory.DamagedIndex, ValueError, OSError) as error:
+    except updating.UNUSABLE as error:
         # The next search rebuilds it; a release page goes on without.
         directory.log_unusable("No related releases, the search index is unusable: %s", error)
         return [], False

@@ -1,10 +1,12 @@
 """Keeping this server's search index up to the journal, and rebuilding it.
 
-A search first asks how far the journal goes. An index a few changes behind
-is caught up there and then, under the writer lock; a long way behind (a
-server that was down during an import), or missing, or damaged, it is caught
-up or rebuilt by a thread in the background while searches answer from the
-index as it stands, saying how many releases are still to come.
+A save catches its server's index up as it commits (take_in_change), so that
+readers there find it current. A search first asks how far the journal goes.
+An index a few changes behind (another server's save) is caught up there and
+then, under the writer lock; a long way behind (a server that was down during
+an import), or missing, or damaged, it is caught up or rebuilt by a thread in
+the background while searches answer from the index as it stands, saying how
+many releases are still to come.
 """
 
 import contextlib
@@ -46,6 +48,8 @@ WRITER_HEAP = 15_000_000
 REBUILD_HEAP = 64_000_000
 REBUILD_THREADS = 2
 READ_ROWS = 200
+# What an index that cannot be opened or read raises.
+UNUSABLE = (directory.DamagedIndex, ValueError, OSError)
 
 # The journal's last entry moves only with the content version: content_changed()
 # writes both in one transaction. Held per version, it costs a search or a
@@ -128,11 +132,44 @@ def fresh_searcher(wait=None, version=None):
             searcher = index.searcher()
             held = position(searcher)
         return Freshness(searcher) if held >= head else behind(searcher, held)
-    except (directory.DamagedIndex, ValueError, OSError) as error:
-        directory.log_unusable("Search index unusable, rebuilding it: %s", error)
-        directory.Opened.path = directory.Opened.index = None
-        Background.start(rebuild_damaged)
+    except UNUSABLE as error:
+        rebuild_unusable(error)
         return Freshness(None, Release.objects.count())
+
+
+def take_in_change():
+    """Catch this server's index up to a change just committed: here, where that
+    takes under a second, or else in the background. Never raises for the index's sake.
+
+    Called by the request that saved, whose staff member may wait that long: the
+    index it leaves current spares this server's readers' searches the catching
+    up, which would make each of them, and every reader queued behind its worker,
+    wait for it. The writer lock is not waited for: whoever holds it is catching
+    up, and takes this change in too, or leaves it to the next search.
+    """
+    head = journal.head()
+    try:
+        index = directory.opened()
+        if index is None:
+            quick = Release.objects.count() <= CAUGHT_UP_IN_REQUEST
+        else:
+            held = position(index.searcher())
+            quick = journal.entries_after_count(held, CAUGHT_UP_IN_REQUEST + 1)
+            quick = quick <= CAUGHT_UP_IN_REQUEST
+        if quick:
+            # Up to this change only: an import appending meanwhile is not chased.
+            catch_up(lock_timeout=0, up_to=head)
+        else:
+            Background.start(catch_up)
+    except UNUSABLE as error:
+        rebuild_unusable(error)
+
+
+def rebuild_unusable(error):
+    """Log, once, that the index is unusable for *error*, and rebuild it in the background."""
+    directory.log_unusable("Search index unusable, rebuilding it: %s", error)
+    directory.Opened.path = directory.Opened.index = None
+    Background.start(rebuild_damaged)
 
 
 def behind(searcher, held):
@@ -249,7 +286,7 @@ def bring_up_to_date():
     must leave it whole (an import) or read it whole (alerts), however long it takes."""
     try:
         catch_up()
-    except (directory.DamagedIndex, ValueError, OSError) as error:
+    except UNUSABLE as error:
         directory.log_unusable("Search index unusable, rebuilding it: %s", error)
         directory.Opened.path = directory.Opened.index = None
         rebuild_damaged()

@@ -8,7 +8,7 @@ import typing
 from django.db import DatabaseError, connection, transaction
 from django.db.models.signals import post_save
 
-from releases.changes import content_changed
+from releases.changes import changed_here
 from releases.db.bulk_insert import BulkInsert
 from releases.models import Release
 from releases.rendered import BATCH_SIZE, render_stored, stale
@@ -107,7 +107,7 @@ def refresh_speakers(releases):
         resolve_again(ids, People())
         for start in range(0, len(ids), BATCH_SIZE):
             Release.objects.filter(pk__in=ids[start : start + BATCH_SIZE]).update(rendered_under="")
-        content_changed(ids)
+        changed_here(ids)
         transaction.on_commit(lambda: RenderingAgain.start(ids), robust=True)
     return len(ids)
 
@@ -179,4 +179,4 @@ def body_saved(sender, instance, update_fields=None, **signal_arguments):
         store_turns([instance])
         # A save outside a transaction (a shell) committed its journal entry before
         # these turns: a search index may have read the release without them.
-        content_changed([instance.pk])
+        changed_here([instance.pk])
