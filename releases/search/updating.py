@@ -14,7 +14,7 @@ import logging
 import threading
 
 import tantivy
-from django.db import close_old_connections, connection
+from django.db import DatabaseError, close_old_connections, connection
 
 from releases.caching.version import HeldPerVersion
 from releases.models import Release
@@ -147,20 +147,23 @@ def take_in_change():
     wait for it. The writer lock is not waited for: whoever holds it is catching
     up, and takes this change in too, or leaves it to the next search.
     """
-    head = journal.head()
     try:
+        head = journal.head()
         index = directory.opened()
         if index is None:
-            quick = Release.objects.count() <= CAUGHT_UP_IN_REQUEST
+            to_take = Release.objects.count()
         else:
             held = position(index.searcher())
-            quick = journal.entries_after_count(held, CAUGHT_UP_IN_REQUEST + 1)
-            quick = quick <= CAUGHT_UP_IN_REQUEST
-        if quick:
+            to_take = journal.entries_after_count(held, CAUGHT_UP_IN_REQUEST + 1)
+        if to_take <= CAUGHT_UP_IN_REQUEST:
             # Up to this change only: an import appending meanwhile is not chased.
             catch_up(lock_timeout=0, up_to=head)
         else:
             Background.start(catch_up)
+    except DatabaseError:
+        # The change is committed, and the next search takes it in: the request
+        # that saved it is answered as saved, whatever the database does now.
+        return
     except UNUSABLE as error:
         rebuild_unusable(error)
 
