@@ -113,4 +113,5 @@ def changed_here(release_ids):
 
     content_changed(release_ids)
     if release_ids:
-        transaction.on_commit(take_in_change)
+        # Robust: whatever it meets, the callbacks registered after it still run.
+        transaction.on_commit(take_in_change, robust=True)

@@ -1,13 +1,18 @@
 """Drafts, scheduled publishing and withdrawal, and who may do each."""
 
 import datetime
+import json
 
 import feedparser
 import pytest
 import time_machine
+from django.contrib.auth import get_user_model
+from django.test import Client
 from django.utils import timezone
 
-from releases.models import Release
+from releases.caching.version import current_version
+from releases.models import ContentVersion, Release
+from releases.search import directory
 from tests.staff import change_form_data
 
 pytestmark = pytest.mark.django_db
@@ -212,6 +217,41 @@ def test_publisher_publishes_drafts_from_the_list(client, publisher, make_releas
     assert client.get(draft.get_absolute_url()).status_code == 200
     feed = feedparser.parse(client.get(LIST, {"format": "atom"}).content)
     assert [entry.title for entry in feed.entries] == ["Ready draft"]
+
+
+def superseded():
+    """The content versions lately superseded."""
+    return set(json.loads(ContentVersion.objects.get().superseded))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_drafts_published_together_are_one_change_that_readers_find_at_once(
+    client, make_release, later
+):
+    drafts = [
+        make_release(title=f"Harbour draft {number}", status=Release.Status.DRAFT)
+        for number in range(3)
+    ]
+    assert client.get(LIST, {"q": "harbour"}).context["release_list"] == []
+    version = current_version()
+    superseded_before = superseded()
+    publisher = get_user_model().objects.create_user("pat", is_staff=True, is_superuser=True)
+    staff = Client()
+    staff.force_login(publisher)
+    response = staff.post(
+        "/admin/releases/release/",
+        {"action": "publish", "_selected_action": [draft.pk for draft in drafts]},
+        follow=True,
+    )
+    assert "Published 3 release(s)" in response.text
+    # One change: every reader's kept page is rendered again once, not once a draft.
+    assert superseded() - superseded_before == {version}
+    later()
+    # Caught up by the action itself: no reader's search could, with the lock held.
+    with directory.writer_lock():
+        found = client.get(LIST, {"q": "harbour"})
+    assert "Search is catching up" not in found.text
+    assert len(found.context["release_list"]) == 3
 
 
 def test_editor_cannot_delete(client, editor, make_release):

@@ -548,9 +548,9 @@ def test_the_newest_first_key_orders_dates_across_its_whole_range():
     assert keys == sorted(keys)
 
 
-def searched_beside_a_catching_up(client, q, seconds):
-    """Return the search for *q* asked while another process holds the index's writer
-    lock, catching up, for *seconds* from just before the search."""
+def beside_a_catching_up(seconds):
+    """Start holding the index's writer lock for *seconds*, as another process catching
+    up would; return (an Event set once it is held, the holding thread)."""
     taken = threading.Event()
 
     def hold():
@@ -560,6 +560,13 @@ def searched_beside_a_catching_up(client, q, seconds):
 
     holder = threading.Thread(target=hold)
     holder.start()
+    return taken, holder
+
+
+def searched_beside_a_catching_up(client, q, seconds):
+    """Return the search for *q* asked while another process holds the index's writer
+    lock, catching up, for *seconds* from just before the search."""
+    taken, holder = beside_a_catching_up(seconds)
     try:
         taken.wait()
         return search(client, q)
@@ -578,6 +585,25 @@ def test_a_save_leaves_its_servers_index_current_for_readers(client, make_releas
     response = searched_beside_a_catching_up(client, "harbour", 3)
     assert "Search is catching up" not in response.text
     assert sorted(titles(response)) == ["Harbour dredging", "Harbour lights"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_beside_another_editors_catching_up_waits_its_turn_and_takes_its_change_in(
+    make_release, monkeypatch
+):
+    make_release(title="Harbour dredging", body="Dredging the harbour.")
+    updating.catch_up()
+    # However slow the machine: the wait outlasts the other editor's hold.
+    monkeypatch.setattr(updating, "WAIT_SECONDS", 60)
+    taken, holder = beside_a_catching_up(0.3)
+    try:
+        taken.wait()
+        make_release(title="Harbour lights", body="Lights of the harbour.")
+    finally:
+        holder.join()
+    index = directory.opened()
+    index.reload()
+    assert updating.position(index.searcher()) == journal.head(), "left for a reader's search"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -19,6 +19,7 @@ from releases.admin import history, previews
 from releases.admin.change_lists import RangeChecked
 from releases.admin.forms import ReleaseForm
 from releases.caching.version import computed_once
+from releases.changes import one_change
 from releases.facets import counts_by
 from releases.models import RENDERED_FIELDS, Category, Redirect, Release
 from releases.search.compiling import Criteria
@@ -214,15 +215,16 @@ class ReleaseAdmin(RangeChecked, SimpleHistoryAdmin):
 
     @admin.action(permissions=["publish"], description="Publish the selected drafts")
     def publish(self, request, queryset):
-        drafts = queryset.filter(status=Release.Status.DRAFT)
+        """Publish the selected drafts, all or none, as one change to the content."""
         published = 0
-        for release in drafts:
-            # A draft's time is when it was drafted: publishing it means now,
-            # unless it is set for later, which schedules it.
-            release.published_at = max(release.published_at, timezone.now())
-            release.status = Release.Status.PUBLISHED
-            release.save()
-            published += 1
+        with transaction.atomic(using=router.db_for_write(self.model)), one_change():
+            for release in queryset.filter(status=Release.Status.DRAFT):
+                # A draft's time is when it was drafted: publishing it means now,
+                # unless it is set for later, which schedules it.
+                release.published_at = max(release.published_at, timezone.now())
+                release.status = Release.Status.PUBLISHED
+                release.save()
+                published += 1
         self.message_user(
             request,
             f"Published {published} release(s); each appears to readers at its publication time.",

@@ -17,6 +17,7 @@ import tantivy
 from django.db import DatabaseError, close_old_connections, connection
 
 from releases.caching.version import HeldPerVersion
+from releases.db import wait_limits
 from releases.models import Release
 from releases.search import directory, freed_memory, journal
 from releases.search.schema import (
@@ -37,6 +38,9 @@ CAUGHT_UP_IN_REQUEST = 500
 # holds the lock through each batch's commit and merges, and a reader's worker
 # waiting on it kept every other reader waiting too.
 WAIT_SECONDS = 0.5
+# The longest a statement of a save's catching up may wait for the database: the
+# change is committed, and the staff member waits for their answer meanwhile.
+TAKE_IN_WAIT_SECONDS = 2
 # Journal entries applied in one commit.
 CHUNK = 1000
 # The memory a writer holds for the documents it has not flushed yet, over all
@@ -139,31 +143,34 @@ def fresh_searcher(wait=None, version=None):
 
 def take_in_change():
     """Catch this server's index up to a change just committed: here, where that
-    takes under a second, or else in the background. Never raises for the index's sake.
+    takes under a second, or else in the background. Never raises for the index's
+    sake, nor for the database's: the change is saved whatever happens here.
 
     Called by the request that saved, whose staff member may wait that long: the
     index it leaves current spares this server's readers' searches the catching
     up, which would make each of them, and every reader queued behind its worker,
-    wait for it. The writer lock is not waited for: whoever holds it is catching
-    up, and takes this change in too, or leaves it to the next search.
+    wait for it. Another process holding the writer lock (an editor's save of
+    the same moment) is waited for up to WAIT_SECONDS, as a staff member's search
+    waits; an import, which holds it through each batch, takes the change in
+    with its next one.
     """
     try:
-        head = journal.head()
-        index = directory.opened()
-        if index is None:
-            to_take = Release.objects.count()
-        else:
-            held = position(index.searcher())
-            to_take = journal.entries_after_count(held, CAUGHT_UP_IN_REQUEST + 1)
-        if to_take <= CAUGHT_UP_IN_REQUEST:
-            # Up to this change only: an import appending meanwhile is not chased.
-            catch_up(lock_timeout=0, up_to=head)
-        else:
-            Background.start(catch_up)
-    except DatabaseError:
-        # The change is committed, and the next search takes it in: the request
-        # that saved it is answered as saved, whatever the database does now.
-        return
+        with wait_limits.waiting_at_most(TAKE_IN_WAIT_SECONDS):
+            head = journal.head()
+            index = directory.opened()
+            if index is None:
+                to_take = Release.objects.count()
+            else:
+                held = position(index.searcher())
+                to_take = journal.entries_after_count(held, CAUGHT_UP_IN_REQUEST + 1)
+            if to_take > CAUGHT_UP_IN_REQUEST:
+                Background.start(catch_up)
+            elif to_take:
+                # Up to this change only: an import appending meanwhile is not chased.
+                catch_up(lock_timeout=WAIT_SECONDS, up_to=head)
+    except DatabaseError as error:
+        # The next search takes the change in.
+        logger.warning("The search index was not brought up to a change just saved: %s", error)
     except UNUSABLE as error:
         rebuild_unusable(error)
 
