@@ -366,9 +366,11 @@ class Release(models.Model):
         return self.rendered("rendered_summary")
 
 
-def release_path(category_slug, date, slug):
-    """Return the public address of the release filed under these values."""
-    return address("releases:detail", **address_arguments(category_slug, date, slug))
+def release_path(category_slug, date, slug, kept=True):
+    """Return the public address of the release filed under these values, kept for
+    the next call unless *kept* is false (see ``addresses``)."""
+    arguments = address_arguments(category_slug, date, slug)
+    return address("releases:detail", kept=kept, **arguments)
 
 
 def change_path(release, revision_id):

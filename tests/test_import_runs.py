@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.core.management.base import BaseCommand, OutputWrapper
 
+from releases.addresses import kept_address
 from releases.benchmarks.generator import ArchiveGenerator
 from releases.importing import importer
 from releases.importing.parsing import parse_release
@@ -184,6 +185,17 @@ def test_permalink_of_another_shape_redirects_to_the_release(client, run_import,
     assert client.get("/articles/2025/02/no-such-release/").status_code == 404
     without_slash = client.get("/articles/2025/02/america-first-trade")
     assert (without_slash.status_code, without_slash.url) == (301, release.get_absolute_url())
+
+
+def test_an_import_keeps_none_of_its_files_addresses(client, run_import, write_release):
+    """Each is asked once or twice in a run: kept, a large archive's addresses would
+    fill every process of the import with tens of megabytes never asked again."""
+    kept_address.cache_clear()
+    write_release("trade.md", content=todays_archive_text())
+    run_import(write_release("statement.md").parent)
+    assert kept_address.cache_info().currsize == 0
+    response = client.get("/articles/2025/02/america-first-trade/")
+    assert response.url == "/briefing-room/fact-sheets/2025/02/03/america-first-trade/"
 
 
 def test_release_moved_by_a_reimport_redirects_from_its_old_address(

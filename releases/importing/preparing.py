@@ -120,7 +120,7 @@ class FilePreparer:
 def old_path(release):
     """Return the path of *release*'s permalink if it is not the release's address."""
     path = unquote(urlsplit(release.permalink).path)  # as request.path has it
-    address = release_path(release.category, release.date, release.slug)
+    address = release_path(release.category, release.date, release.slug, kept=False)
     return "" if path == address else path
 
 

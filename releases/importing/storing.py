@@ -298,7 +298,7 @@ class BatchWriter:
                 continue
             address = (parsed.category, parsed.date, parsed.slug)
             if address not in taken:
-                addresses[release_path(*address)] = address
+                addresses[release_path(*address, kept=False)] = address
         if not addresses:
             return {}
         rows = Redirect.objects.filter(old_path__in=list(addresses)).select_related(
@@ -478,7 +478,7 @@ class BatchWriter:
                 continue
             kept.append(FormerPermalink(url=url, release=release))
             path = path_of(url)
-            if path != release_path(release.category.slug, release.date, release.slug):
+            if path != release_path(release.category.slug, release.date, release.slug, kept=False):
                 redirects.append((path, release.pk))
         FormerPermalink.objects.bulk_create(kept, ignore_conflicts=True)
         return redirects
