@@ -170,19 +170,25 @@ def site_on_own_postgres(tmp_path, **environment):
             yield postgres, base, log, cached, uncached
 
 
+def assert_stale_or_unavailable(answers, cached):
+    """Check that each of *answers* (as statuses gives them) was the stale copy of a
+    page in *cached*, or else a 503 saying when to retry."""
+    for path, status, headers, _ in answers:
+        if path in cached:
+            assert status == 200, path
+            assert headers["X-Served-Stale"], path
+        else:
+            assert status == 503, path
+            assert headers["Retry-After"], path
+
+
 def test_a_database_outage_serves_cached_pages_and_503s_the_rest(tmp_path):
     with site_on_own_postgres(tmp_path) as (postgres, base, log, cached, uncached):
         assert get(f"{base}/health/ready/")[0] == 200
 
         postgres.crash()
         during = statuses(base, cached + uncached, rounds=3)
-        for path, status, headers, _ in during:
-            if path in cached:
-                assert status == 200, path
-                assert headers["X-Served-Stale"], path
-            else:
-                assert status == 503, path
-                assert headers["Retry-After"], path
+        assert_stale_or_unavailable(during, cached)
         assert get(f"{base}/health/ready/")[0] == 503
         assert get(f"{base}/health/")[0] == 200
         failed = sum(1 for *_, headers, _ in during if headers["X-Served-Stale"] is None)
@@ -213,14 +219,9 @@ def test_a_hung_database_serves_cached_pages_and_503s_the_rest_within_seconds(tm
             ready_status, _, _, ready_seconds = get(f"{base}/health/ready/")
         finally:
             postgres.resume()
-        for path, status, headers, seconds in during:
+        for path, _, _, seconds in during:
             assert seconds < bound, f"{path} waited {seconds:.1f} s on a hung database"
-            if path in cached:
-                assert status == 200, path
-                assert headers["X-Served-Stale"], path
-            else:
-                assert status == 503, path
-                assert headers["Retry-After"], path
+        assert_stale_or_unavailable(during, cached)
         # Each worker waits on it once, then turns requests away at once until its
         # next try (releases/db/outage.py): readers of cached pages are not queued.
         waited = [seconds for *_, seconds in during if seconds >= wait * 0.75]

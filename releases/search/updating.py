@@ -177,9 +177,14 @@ def take_in_change():
 
 def rebuild_unusable(error):
     """Log, once, that the index is unusable for *error*, and rebuild it in the background."""
+    forget_unusable(error)
+    Background.start(rebuild_damaged)
+
+
+def forget_unusable(error):
+    """Log, once, that the index is unusable for *error*, and stop using it: it is rebuilt."""
     directory.log_unusable("Search index unusable, rebuilding it: %s", error)
     directory.Opened.path = directory.Opened.index = None
-    Background.start(rebuild_damaged)
 
 
 def behind(searcher, held):
@@ -297,8 +302,7 @@ def bring_up_to_date():
     try:
         catch_up()
     except UNUSABLE as error:
-        directory.log_unusable("Search index unusable, rebuilding it: %s", error)
-        directory.Opened.path = directory.Opened.index = None
+        forget_unusable(error)
         rebuild_damaged()
 
 
