@@ -42,13 +42,15 @@ def content_changed(release_ids=()):
     scheduled release's time come) gives none, and moves the version alone.
     """
     serialize_changes()
+    # What the version replaced below held: an index up to here answers for it.
+    held = journal.head()
     journal.append(release_ids)
     upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
     with transaction.atomic():
         row = ContentVersion.objects.select_for_update().filter(pk=1).first()
         row = row or ContentVersion(pk=1)
         # The copies kept under the old token may be served a few seconds more.
-        row.superseded = superseded_record(row.superseded, row.token, time.time())
+        row.superseded = superseded_record(row.superseded, row.token, time.time(), held)
         row.token, row.next_publication = secrets.token_hex(8), upcoming
         row.save()
     return row.token

@@ -196,6 +196,17 @@ class ReleaseList:
         is not yet all, and not an answer to keep."""
         return self.indexed and bool(search_for(self.request).releases_to_go)
 
+    def version_answered(self):
+        """The content version a list answered by an index still catching up shows
+        whole, as a page of it may be kept: the newest that may still be served of
+        those the index holds (``caching/freshness.py``); None if none is, if there
+        is no index yet, or if the versions were not read for the page cache."""
+        versions = getattr(self.request, "content_versions", None)
+        position = search_for(self.request).position  # None: no index to read yet
+        if versions is None or position is None:
+            return None
+        return versions.held_whole_at(position)
+
     def count(self):
         """How many releases the list holds: a sum of its facets' counts where they hold it.
 

@@ -614,13 +614,19 @@ class ContentVersion(models.Model):
     every app server. *next_publication* is the time the next scheduled
     release goes live, when the token must change too. *superseded* records
     when each recent token was replaced, for how long its pages may still be
-    served (``releases/caching/freshness.py``).
+    served, and the search journal's last entry as of it, for the searches an
+    index still catching up answers (``releases/caching/freshness.py``).
     """
 
     token = models.CharField(max_length=32)
     next_publication = models.DateTimeField(null=True, blank=True)
     superseded = models.TextField(
-        blank=True, default="", help_text="JSON: each recent token, and when it was replaced."
+        blank=True,
+        default="",
+        help_text=(
+            "JSON: each recent token, when it was replaced, and the last search journal "
+            "entry it held."
+        ),
     )
 
     def __str__(self):

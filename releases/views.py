@@ -82,8 +82,15 @@ class ReleaseListView(ListFormatsMixin, FilterView):
         except NoSuchPage:
             return self.no_such_page(key)
         if self.list.catching_up():
-            # Found in a search index still catching up: not an answer to keep.
-            response["Cache-Control"] = "no-store"
+            # Found in a search index still catching up: the content of a version
+            # gone by, kept as a copy of it (or, if none may be served, not kept):
+            # every reader rendering it again until the index caught up would
+            # make each wait for their own render.
+            version = self.list.version_answered()
+            if version is None:
+                response["Cache-Control"] = "no-store"
+            else:
+                response.content_version = version
         return response
 
     def requested_format(self):

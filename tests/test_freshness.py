@@ -85,28 +85,67 @@ def test_once_the_copy_is_half_the_bound_old_a_reader_renders_the_change(
     assert "After the change" in client.get(release.get_absolute_url()).text
 
 
-def test_a_search_the_index_is_behind_on_leaves_the_copy_from_before_for_another_half_bound(
-    client, make_release, later
-):
-    """A search rendered while its index catches up is not kept: without this, every
-    reader would render it again until the index caught up."""
-    make_release(title="Harbour Dredging Resumes")
-    path = "/briefing-room/?q=harbour"
+def searched_with_the_index_behind(client, make_release, later, path, meanwhile=None):
+    """Keep the search at *path*, then save a release it finds and append more journal
+    entries than a search takes in itself, and call *meanwhile*; return the search
+    asked while the index, whose writer lock is held, cannot catch up, and the same
+    search asked again."""
     assert "Dredging Resumes" in client.get(path).text
     make_release(title="Harbour Fees Rise")
-    # More changes than a search takes in itself (to releases never stored).
-    journal.append(range(10**6, 10**6 + CAUGHT_UP_IN_REQUEST))
+    if meanwhile:
+        meanwhile()
+    journal.append(range(10**6, 10**6 + CAUGHT_UP_IN_REQUEST))  # releases never stored
     later()
     try:
         with directory.writer_lock():  # the catching up a search starts waits for it
-            assert "Search is catching up" in client.get(path).text, "whose turn it was"
+            first = client.get(path)
             with CaptureQueriesContext(connection) as queries:
-                again = client.get(path).text
+                again = client.get(path)
     finally:
         Background.finish()
-    assert "Fees Rise" not in again
-    assert "Search is catching up" not in again
+    assert "Search is catching up" in first.text, "whose turn it was"
+    assert "Fees Rise" not in again.text
     assert len(queries) == 1, "the content version alone: no render"
+    return first, again
+
+
+def test_a_search_the_index_is_behind_on_is_kept_as_the_version_it_holds_whole(
+    client, make_release, later
+):
+    """Without this, every reader would render the search again until the index
+    caught up, and wait for their own render."""
+    make_release(title="Harbour Dredging Resumes")
+    path = "/briefing-room/?q=harbour"
+    held = read_version().token  # the version the index holds whole
+    first, again = searched_with_the_index_behind(client, make_release, later, path)
+    assert "Search is catching up" in again.text, "the copy kept of it"
+    assert again["ETag"] == first["ETag"]
+    assert first["ETag"].startswith(f'"{held}-'), "kept as the version the index holds"
+    later()  # the bound past the change after it: that copy is never served again
+    assert client.get(path).context is not None, "rendered, not the copy kept"
+
+
+def test_a_search_behind_every_version_remembered_leaves_the_copy_from_before_standing(
+    client, make_release, later
+):
+    """A record kept before versions held their journal entries names none the
+    index holds: the answer is not kept, and the copy from before stands another
+    half bound."""
+    make_release(title="Harbour Dredging Resumes")
+    path = "/briefing-room/?q=harbour"
+
+    def forget_journal_entries():
+        times = read_version().superseded  # {token: when}, as a record kept before
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE releases_contentversion SET superseded = %s", [json.dumps(times)]
+            )
+
+    first, again = searched_with_the_index_behind(
+        client, make_release, later, path, forget_journal_entries
+    )
+    assert first["Cache-Control"] == "no-store"
+    assert "Search is catching up" not in again.text, "the copy from before"
     later()  # the bound past the change: the copy from before is never served again
     assert client.get(path).context is not None, "rendered, not the copy from before"
 
@@ -209,6 +248,7 @@ def test_each_change_remembers_when_the_version_it_replaced_went(make_release):
     row = read_version()
     assert row.token != old
     assert abs(row.superseded[old] - time.time()) < 60
+    assert row.heads[old] == journal.head() - 1, "the journal up to the change, not its entry"
 
 
 def test_a_version_is_servable_for_the_bound_after_it_was_superseded(settings):
@@ -223,12 +263,31 @@ def test_a_version_is_servable_for_the_bound_after_it_was_superseded(settings):
 def test_the_record_keeps_only_versions_still_servable_and_the_most_recent(settings):
     settings.BRIEFING_STALE_SECONDS = 5
     now = time.time()
-    record = json.loads(superseded_record(json.dumps({"gone": now - 6}), "old", now))
-    assert record == {"old": now}
+    record = json.loads(superseded_record(json.dumps({"gone": [now - 6, 1]}), "old", now, 2))
+    assert record == {"old": [now, 2]}
     many = {f"v{number}": now - 1 + number / 1000 for number in range(100)}
     record = json.loads(superseded_record(json.dumps(many), "old", now))
     assert len(record) == VERSIONS_REMEMBERED
     assert "old" in record
+
+
+def test_an_index_up_to_an_entry_holds_the_newest_version_served_that_it_holds_whole(
+    settings,
+):
+    settings.BRIEFING_STALE_SECONDS = 5
+    now = time.time()
+    superseded = {"old": now - 1, "older": now - 2, "gone": now - 6}
+    versions = Versions("new", superseded, {"old": 20, "older": 10, "gone": 5})
+    assert versions.held_whole_at(25) == "old"
+    assert versions.held_whole_at(20) == "old"
+    assert versions.held_whole_at(19) == "older"
+    assert versions.held_whole_at(9) is None, "behind every version that may be served"
+
+
+def test_a_record_kept_before_journal_entries_were_reads_as_times_alone():
+    now = time.time()
+    record = json.loads(superseded_record(json.dumps({"earlier": now - 1}), "old", now, 7))
+    assert record == {"earlier": [now - 1, None], "old": [now, 7]}
 
 
 def test_a_damaged_record_serves_no_stale_copy(client, make_release, monkeypatch):

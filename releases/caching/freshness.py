@@ -16,6 +16,12 @@ render waits its turn: a server renders one of them at a time, while its
 other workers serve copies, until the copy is three quarters of the bound
 behind its change; then the first reader free to render it does.
 
+A search answered by an index still catching up shows the content of a
+version gone by, or of one a little newer: the record remembers, for each
+version, the last entry of the search journal it held, and such an answer is
+kept as a copy of the newest version the index holds whole, served and
+rendered again as any copy of that version is.
+
 The staff member who made a change must see it at once: a signed-in staff
 member is never served a copy of a version gone by.
 """
@@ -45,6 +51,8 @@ class Versions:
 
     current: str
     superseded: dict  # token: the Unix time of the change that replaced it
+    # token: the last search journal entry its content held, where recorded
+    heads: dict = dataclasses.field(default_factory=dict)
 
     def behind(self, version):
         """Return the seconds since *version* was superseded: 0 for the current one,
@@ -53,6 +61,16 @@ class Versions:
             return 0.0
         when = self.superseded.get(version)
         return math.inf if when is None else max(0.0, time.time() - when)
+
+    def newer(self, version, other):
+        """Whether *version* is newer than *other*: superseded later, or current."""
+
+        def superseded_at(token):
+            if token == self.current:
+                return math.inf
+            return self.superseded.get(token, -math.inf)
+
+        return superseded_at(version) > superseded_at(other)
 
     def servable(self, version):
         """Whether a copy kept under *version* may be served to a reader now."""
@@ -63,6 +81,16 @@ class Versions:
         not wait its turn."""
         return self.behind(version) >= settings.BRIEFING_STALE_SECONDS * RENDER_AT_ONCE_AFTER
 
+    def held_whole_at(self, position):
+        """Return the newest version gone by, still servable, whose content a search
+        index holding the journal up to entry *position* holds whole; or None."""
+        held = [
+            version
+            for version, head in self.heads.items()
+            if head <= position and self.servable(version)
+        ]
+        return max(held, key=self.superseded.__getitem__, default=None)
+
 
 def due_for_render(rendered_at):
     """Whether a copy of a version gone by, rendered at *rendered_at* (a Unix time),
@@ -70,29 +98,39 @@ def due_for_render(rendered_at):
     return time.time() - rendered_at >= settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER
 
 
-def read_superseded(text):
-    """Return the record of superseded versions stored as *text* (JSON), as a dict."""
+def read_record(text):
+    """Return the record of superseded versions stored as *text* (JSON) as
+    {token: (when superseded, the last journal entry it held, or None)}."""
     if not text:
         return {}
     try:
-        record = json.loads(text)
+        stored = json.loads(text)
     except ValueError:
         return {}  # a damaged record costs renders, never a stale page
-    return record if isinstance(record, dict) else {}
+    if not isinstance(stored, dict):
+        return {}
+    record = {}
+    for version, value in stored.items():
+        # A record written before heads were kept holds the time alone.
+        when, head = value if isinstance(value, list) and len(value) == 2 else (value, None)
+        if isinstance(when, int | float) and not isinstance(when, bool):
+            record[version] = (when, head if type(head) is int else None)
+    return record
 
 
-def superseded_record(text, token, now):
-    """Return the record stored as *text* with *token* superseded at *now*, as JSON text:
-    only the versions still servable, the most recent VERSIONS_REMEMBERED of them."""
+def superseded_record(text, token, now, head=None):
+    """Return the record stored as *text* with *token*, which held the journal up to
+    entry *head*, superseded at *now*, as JSON text: only the versions still
+    servable, the most recent VERSIONS_REMEMBERED of them."""
     record = {
-        version: when
-        for version, when in read_superseded(text).items()
-        if isinstance(when, int | float) and now - when <= settings.BRIEFING_STALE_SECONDS
+        version: entry
+        for version, entry in read_record(text).items()
+        if now - entry[0] <= settings.BRIEFING_STALE_SECONDS
     }
     if token:
-        record[token] = now
-    recent = sorted(record.items(), key=lambda item: item[1])[-VERSIONS_REMEMBERED:]
-    return json.dumps(dict(recent), separators=(",", ":"))
+        record[token] = (now, head)
+    recent = sorted(record.items(), key=lambda item: item[1][0])[-VERSIONS_REMEMBERED:]
+    return json.dumps({version: list(entry) for version, entry in recent}, separators=(",", ":"))
 
 
 def sees_changes_at_once(request):

@@ -117,6 +117,7 @@ def cached_page(view, reads=()):
         started = time.time()
         versions = current_versions()
         request.content_version = versions.current
+        request.content_versions = versions
         address = page_address(request, reads)
         not_modified = unchanged(request, versions.current, address)
         if not_modified is not None:
@@ -216,7 +217,16 @@ def render_and_keep(address, label, view, request, args, kwargs):
     if not cacheable(response):
         return response
     version, rendered_at = label
-    return keep(address, Copy(version, *freeze(response), rendered_at))
+    shown = getattr(response, "content_version", version)
+    if shown != version:
+        # A search answered by an index catching up shows a version gone by, and
+        # is kept as that version's; never in place of a copy further on (another
+        # server's index may be), which stands instead, as rendered now.
+        versions = request.content_versions
+        standing = shared_copy(address)
+        if standing is not None and versions.newer(standing.version, shown):
+            return keep(address, standing._replace(rendered_at=time.time()))
+    return keep(address, Copy(shown, *freeze(response), rendered_at))
 
 
 def keep(address, copy):

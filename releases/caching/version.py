@@ -17,13 +17,14 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from releases.caching.freshness import Versions, read_superseded
+from releases.caching.freshness import Versions, read_record
 from releases.changes import content_changed
 from releases.models import ContentVersion
 
 KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
 
-VersionRow = collections.namedtuple("VersionRow", "token next_publication superseded")
+# superseded: {token: when it was replaced}; heads: {token: the last journal entry it held}
+VersionRow = collections.namedtuple("VersionRow", "token next_publication superseded heads")
 
 
 def current_versions():
@@ -32,7 +33,7 @@ def current_versions():
     if row is None or (row.next_publication and row.next_publication <= timezone.now()):
         content_changed()
         row = read_version()
-    return Versions(row.token, row.superseded)
+    return Versions(row.token, row.superseded, row.heads)
 
 
 def current_version():
@@ -58,7 +59,9 @@ def read_version():
     if next_publication is not None and timezone.is_naive(next_publication):
         # SQLite keeps times as UTC without saying so.
         next_publication = next_publication.replace(tzinfo=datetime.UTC)
-    return VersionRow(token, next_publication, read_superseded(superseded))
+    record = read_record(superseded)
+    heads = {version: head for version, (_, head) in record.items() if head is not None}
+    return VersionRow(token, next_publication, {v: when for v, (when, _) in record.items()}, heads)
 
 
 def version_for(request):

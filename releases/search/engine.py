@@ -25,6 +25,8 @@ class Search:
         self.searcher = freshness.searcher
         # Releases changed in the database that the index has still to take in.
         self.releases_to_go = freshness.releases_to_go
+        # The last journal entry the index holds, where it has releases to go.
+        self.position = freshness.position
         self.now = timezone.now()
 
     def query(self, criteria):

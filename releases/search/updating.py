@@ -93,11 +93,13 @@ def position(searcher):
 
 
 class Freshness:
-    """The searcher a search reads, and how many releases it has still to take in."""
+    """The searcher a search reads, how many releases it has still to take in, and the
+    last journal entry it holds (where it has some to take in)."""
 
-    def __init__(self, searcher, releases_to_go=0):
+    def __init__(self, searcher, releases_to_go=0, position=None):
         self.searcher = searcher
         self.releases_to_go = releases_to_go
+        self.position = position
 
 
 def fresh_searcher(wait=None, version=None):
@@ -190,8 +192,9 @@ def forget_unusable(error):
 def behind(searcher, held):
     """Start catching up in the background; return a Freshness saying how far it has to go."""
     Background.start(catch_up)
-    to_go = journal.releases_after(held) if searcher is not None else Release.objects.count()
-    return Freshness(searcher, to_go)
+    if searcher is None:
+        return Freshness(None, Release.objects.count())
+    return Freshness(searcher, journal.releases_after(held), held)
 
 
 def catch_up(lock_timeout=None, up_to=None, paging_out=False):
