@@ -109,11 +109,14 @@ def read_record(text):
         return {}  # a damaged record costs renders, never a stale page
     if not isinstance(stored, dict):
         return {}
+    # A time further ahead than the bound is damage, not another server's clock:
+    # its version would be served for good.
+    latest = time.time() + settings.BRIEFING_STALE_SECONDS
     record = {}
     for version, value in stored.items():
         # A record written before heads were kept holds the time alone.
         when, head = value if isinstance(value, list) and len(value) == 2 else (value, None)
-        if isinstance(when, int | float) and not isinstance(when, bool):
+        if type(when) in (int, float) and when <= latest:
             record[version] = (when, head if type(head) is int else None)
     return record
 
