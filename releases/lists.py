@@ -193,7 +193,7 @@ class ReleaseList:
 
     def catching_up(self):
         """Whether this list is answered by an index still catching up: what it finds
-        is not yet all, and not an answer to keep."""
+        is not yet all, and not an answer to keep as the current version's."""
         return self.indexed and bool(search_for(self.request).releases_to_go)
 
     def version_answered(self):
