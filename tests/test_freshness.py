@@ -125,6 +125,31 @@ def test_a_search_the_index_is_behind_on_is_kept_as_the_version_it_holds_whole(
     assert client.get(path).context is not None, "rendered, not the copy kept"
 
 
+def test_a_search_further_behind_than_another_servers_copy_leaves_that_copy_standing(
+    client, make_release, later
+):
+    make_release(title="Harbour Dredging Resumes")
+    path = "/briefing-room/?q=harbour"
+    client.get(path)  # this server's index holds the first version
+    make_release(title="Harbour Fees Rise")
+    further_on = read_version().token  # which another server's index holds
+    make_release(title="Harbour Lights Relit")
+    address = page_address(RequestFactory().get(path), pages.EVERY_PARAMETER)
+    theirs = pages.Copy(further_on, 200, {}, b"Fees Rise, from another server", 0.0)
+    cache.set(pages.page_key(address), tuple(theirs))  # due for a render
+    pages.LOCAL_PAGES.clear()
+    journal.append(range(10**6, 10**6 + CAUGHT_UP_IN_REQUEST))  # releases never stored
+    try:
+        with directory.writer_lock():  # this server's index cannot catch up
+            page = client.get(path)
+    finally:
+        Background.finish()
+    assert page.content == theirs.content
+    kept = pages.shared_copy(address)
+    assert (kept.version, kept.content) == (further_on, theirs.content)
+    assert time.time() - kept.rendered_at < 60, "as rendered now: not due again at once"
+
+
 def test_a_search_behind_every_version_remembered_leaves_the_copy_from_before_standing(
     client, make_release, later
 ):
