@@ -42,12 +42,13 @@ def content_changed(release_ids=()):
     scheduled release's time come) gives none, and moves the version alone.
     """
     serialize_changes()
-    # What the version replaced below held: an index up to here answers for it.
-    held = journal.head()
-    journal.append(release_ids)
     upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
     with transaction.atomic():
         row = ContentVersion.objects.select_for_update().filter(pk=1).first()
+        # What the version replaced here held, read under its row's lock (a change
+        # outside a transaction takes no other): an index up to it answers for it.
+        held = journal.head()
+        journal.append(release_ids)
         row = row or ContentVersion(pk=1)
         # The copies kept under the old token may be served a few seconds more.
         row.superseded = superseded_record(row.superseded, row.token, time.time(), held)

@@ -3,6 +3,7 @@ seconds at most, rendered again by one request once it is half that old; staff s
 change at once."""
 
 import json
+import math
 import time
 
 import pytest
@@ -16,6 +17,7 @@ from releases.caching import backends, pages, version
 from releases.caching.freshness import VERSIONS_REMEMBERED, Versions, superseded_record
 from releases.caching.pages import page_address
 from releases.caching.version import read_version
+from releases.models import ContentVersion
 from releases.search import directory, journal
 from releases.search.updating import CAUGHT_UP_IN_REQUEST, Background
 from tests.own_services import free_port
@@ -288,11 +290,11 @@ def test_a_version_is_servable_for_the_bound_after_it_was_superseded(settings):
 def test_the_record_keeps_only_versions_still_servable_and_the_most_recent(settings):
     settings.BRIEFING_STALE_SECONDS = 5
     now = time.time()
-    record = json.loads(superseded_record(json.dumps({"gone": [now - 6, 1]}), "old", now, 2))
-    assert record == {"old": [now, 2]}
+    gone = json.dumps({"gone": now - 6, "heads": {"gone": 1}})
+    assert json.loads(superseded_record(gone, "old", now, 2)) == {"old": now, "heads": {"old": 2}}
     many = {f"v{number}": now - 1 + number / 1000 for number in range(100)}
     record = json.loads(superseded_record(json.dumps(many), "old", now))
-    assert len(record) == VERSIONS_REMEMBERED
+    assert len(record) == VERSIONS_REMEMBERED + 1, "and the heads"
     assert "old" in record
 
 
@@ -312,21 +314,36 @@ def test_an_index_up_to_an_entry_holds_the_newest_version_served_that_it_holds_w
 def test_a_record_kept_before_journal_entries_were_reads_as_times_alone():
     now = time.time()
     record = json.loads(superseded_record(json.dumps({"earlier": now - 1}), "old", now, 7))
-    assert record == {"earlier": [now - 1, None], "old": [now, 7]}
+    assert record == {"earlier": now - 1, "old": now, "heads": {"old": 7}}
+
+
+def test_a_server_on_the_code_before_reads_each_version_of_the_record_as_its_time(make_release):
+    """Servers are upgraded one at a time: those before read {token: time}."""
+    make_release()
+    make_release()
+    stored = ContentVersion.objects.get().superseded
+    times = {key: when for key, when in json.loads(stored).items() if key != "heads"}
+    assert len(times) == 2
+    assert all(isinstance(when, float) for when in times.values())
 
 
 def test_a_damaged_entry_of_the_record_is_left_out():
     now = time.time()
     damaged = {
-        "a boolean": [True, 1],
-        "a string": ["then", 1],
-        "for ever": [1e400, 1],
-        "a year ahead": [now + 365 * 86400, 1],
-        "a head that is not a number": [now, "1"],
-        "kept": [now, 3],
+        "a boolean": True,
+        "a string": "then",
+        "for ever": 1e400,
+        "past a float": 10**400,
+        "not a number": math.nan,
+        "a year ahead": now + 365 * 86400,
+        "a head that is not a number": now,
+        "a head below the first": now,
+        "kept": now,
+        "heads": {"a head that is not a number": "1", "a head below the first": -1, "kept": 3},
     }
     record = json.loads(superseded_record(json.dumps(damaged), "", now))
-    assert record == {"a head that is not a number": [now, None], "kept": [now, 3]}
+    expected = {"a head that is not a number": now, "a head below the first": now, "kept": now}
+    assert record == {**expected, "heads": {"kept": 3}}
 
 
 def test_a_damaged_record_serves_no_stale_copy(client, make_release, monkeypatch):

@@ -98,27 +98,48 @@ def due_for_render(rendered_at):
     return time.time() - rendered_at >= settings.BRIEFING_STALE_SECONDS * RENDER_AGAIN_AFTER
 
 
+# The record's key for {token: the last journal entry it held}, beside each
+# token's time: a server still on the code before heads were recorded reads
+# the tokens' times alone, and looks no token up by this name.
+HEADS = "heads"
+
+
 def read_record(text):
     """Return the record of superseded versions stored as *text* (JSON) as
-    {token: (when superseded, the last journal entry it held, or None)}."""
+    {token: (when superseded, the last journal entry it held, or None)}.
+
+    A damaged entry is left out: it costs renders, never a stale page.
+    """
     if not text:
         return {}
     try:
         stored = json.loads(text)
     except ValueError:
-        return {}  # a damaged record costs renders, never a stale page
+        return {}
     if not isinstance(stored, dict):
         return {}
+    heads = stored.pop(HEADS, None)
+    heads = heads if isinstance(heads, dict) else {}
+    record = {}
+    for version, value in stored.items():
+        when, head = superseded_time(value), heads.get(version)
+        if when is not None:
+            record[version] = (when, head if type(head) is int and head >= 0 else None)
+    return record
+
+
+def superseded_time(value):
+    """Return *value* as the Unix time a version was superseded, or None if it is not one."""
+    if type(value) not in (int, float):
+        return None
+    try:
+        when = float(value)
+    except OverflowError:
+        return None
     # A time further ahead than the bound is damage, not another server's clock:
     # its version would be served for good.
     latest = time.time() + settings.BRIEFING_STALE_SECONDS
-    record = {}
-    for version, value in stored.items():
-        # A record written before heads were kept holds the time alone.
-        when, head = value if isinstance(value, list) and len(value) == 2 else (value, None)
-        if type(when) in (int, float) and when <= latest:
-            record[version] = (when, head if type(head) is int else None)
-    return record
+    return when if math.isfinite(when) and when <= latest else None
 
 
 def superseded_record(text, token, now, head=None):
@@ -133,7 +154,9 @@ def superseded_record(text, token, now, head=None):
     if token:
         record[token] = (now, head)
     recent = sorted(record.items(), key=lambda item: item[1][0])[-VERSIONS_REMEMBERED:]
-    return json.dumps({version: list(entry) for version, entry in recent}, separators=(",", ":"))
+    stored = {version: when for version, (when, _) in recent}
+    stored[HEADS] = {version: head for version, (_, head) in recent if head is not None}
+    return json.dumps(stored, separators=(",", ":"))
 
 
 def sees_changes_at_once(request):
