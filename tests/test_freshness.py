@@ -346,6 +346,23 @@ def test_a_damaged_entry_of_the_record_is_left_out():
     assert record == {**expected, "heads": {"kept": 3}}
 
 
+def test_a_record_nested_past_the_parsers_depth_reads_as_no_record():
+    nested = "[" * 5000 + "]" * 5000
+    damaged = f'{{"old": {time.time()}, "heads": {{"old": {nested}}}}}'
+    assert json.loads(superseded_record(damaged, "new", time.time())) == {
+        "new": pytest.approx(time.time(), abs=60),
+        "heads": {},
+    }
+
+
+def test_an_index_holds_whole_the_version_of_the_latest_entry_whatever_the_clocks(settings):
+    settings.BRIEFING_STALE_SECONDS = 5
+    now = time.time()
+    # Superseded on a server whose clock runs a second behind the other's.
+    versions = Versions("new", {"later": now - 2, "earlier": now - 1}, {"later": 20, "earlier": 10})
+    assert versions.held_whole_at(25) == "later"
+
+
 def test_a_damaged_record_serves_no_stale_copy(client, make_release, monkeypatch):
     monkeypatch.setattr(pages, "RENDER_WAIT_SECONDS", 0.1)
     release = make_release(title="Before the change")

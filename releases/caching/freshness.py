@@ -83,13 +83,19 @@ class Versions:
 
     def held_whole_at(self, position):
         """Return the newest version gone by, still servable, whose content a search
-        index holding the journal up to entry *position* holds whole; or None."""
+        index holding the journal up to entry *position* holds whole; or None.
+
+        Newest by the journal entry it held, which only grows, before the time it
+        was superseded, which each server reads off its own clock.
+        """
         held = [
             version
             for version, head in self.heads.items()
             if head <= position and self.servable(version)
         ]
-        return max(held, key=self.superseded.__getitem__, default=None)
+        return max(
+            held, key=lambda version: (self.heads[version], self.superseded[version]), default=None
+        )
 
 
 def due_for_render(rendered_at):
@@ -114,7 +120,7 @@ def read_record(text):
         return {}
     try:
         stored = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested past the parser's depth
         return {}
     if not isinstance(stored, dict):
         return {}
