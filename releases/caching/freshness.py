@@ -62,15 +62,17 @@ class Versions:
         when = self.superseded.get(version)
         return math.inf if when is None else max(0.0, time.time() - when)
 
+    def age_order(self, version):
+        """A key that sorts versions oldest first: by the journal entry each held, which
+        only grows, then by when it was superseded, which each server reads off its
+        own clock; the current version last."""
+        if version == self.current:
+            return (math.inf, math.inf)
+        return (self.heads.get(version, -1), self.superseded.get(version, -math.inf))
+
     def newer(self, version, other):
-        """Whether *version* is newer than *other*: superseded later, or current."""
-
-        def superseded_at(token):
-            if token == self.current:
-                return math.inf
-            return self.superseded.get(token, -math.inf)
-
-        return superseded_at(version) > superseded_at(other)
+        """Whether *version* is newer than *other*."""
+        return self.age_order(version) > self.age_order(other)
 
     def servable(self, version):
         """Whether a copy kept under *version* may be served to a reader now."""
@@ -83,19 +85,13 @@ class Versions:
 
     def held_whole_at(self, position):
         """Return the newest version gone by, still servable, whose content a search
-        index holding the journal up to entry *position* holds whole; or None.
-
-        Newest by the journal entry it held, which only grows, before the time it
-        was superseded, which each server reads off its own clock.
-        """
+        index holding the journal up to entry *position* holds whole; or None."""
         held = [
             version
             for version, head in self.heads.items()
             if head <= position and self.servable(version)
         ]
-        return max(
-            held, key=lambda version: (self.heads[version], self.superseded[version]), default=None
-        )
+        return max(held, key=self.age_order, default=None)
 
 
 def due_for_render(rendered_at):
