@@ -122,25 +122,26 @@ def read_record(text):
         return {}
     heads = stored.pop(HEADS, None)
     heads = heads if isinstance(heads, dict) else {}
+    # A time further ahead than the bound is damage, not another server's clock:
+    # its version would be served for good.
+    latest = time.time() + settings.BRIEFING_STALE_SECONDS
     record = {}
     for version, value in stored.items():
-        when, head = superseded_time(value), heads.get(version)
+        when, head = superseded_time(value, latest), heads.get(version)
         if when is not None:
             record[version] = (when, head if type(head) is int and head >= 0 else None)
     return record
 
 
-def superseded_time(value):
-    """Return *value* as the Unix time a version was superseded, or None if it is not one."""
+def superseded_time(value, latest):
+    """Return *value* as the Unix time a version was superseded, if it is one no later
+    than *latest*; else None."""
     if type(value) not in (int, float):
         return None
     try:
         when = float(value)
     except OverflowError:
         return None
-    # A time further ahead than the bound is damage, not another server's clock:
-    # its version would be served for good.
-    latest = time.time() + settings.BRIEFING_STALE_SECONDS
     return when if math.isfinite(when) and when <= latest else None
 
 
