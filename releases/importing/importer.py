@@ -104,6 +104,7 @@ class ReleaseImport:
             status=self.new_release_status(),
         )
         statistics = TableStatistics(len(known), enabled=not self.dry_run)
+        statistics.started()
         try:
             self.write_batches(writer, preparer, statistics, on_failure, on_progress)
         except RolledBack:
