@@ -20,7 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
 
-from releases.caching.freshness import superseded_record
+from releases.caching.freshness import listing_of, stored_listing, superseded_record
 from releases.models import Category, ContentVersion, Release
 from releases.search import journal
 
@@ -34,12 +34,15 @@ from releases.search import journal
 CHANGES_LOCK = 0x62726965666E67  # "briefng"
 
 
-def content_changed(release_ids=()):
+def content_changed(release_ids=(), *, listing=True):
     """Record a change to the content in the current transaction; return the new version.
 
     *release_ids* are the releases it saved, created or deleted: every search
     index writes them again. A change to no release (a category renamed, a
     scheduled release's time come) gives none, and moves the version alone.
+    A change that leaves every list as it was (bodies corrected, and nothing a
+    list shows or counts: ``Release.LISTING_FIELDS``) says so with *listing*
+    False, and the listing version stays.
     """
     serialize_changes()
     upcoming = Release.objects.scheduled().aggregate(next=Min("published_at"))["next"]
@@ -50,9 +53,18 @@ def content_changed(release_ids=()):
         held = journal.head()
         journal.append(release_ids)
         row = row or ContentVersion(pk=1)
-        # The copies kept under the old token may be served a few seconds more.
-        row.superseded = superseded_record(row.superseded, row.token, time.time(), held)
-        row.token, row.next_publication = secrets.token_hex(8), upcoming
+        now, token = time.time(), secrets.token_hex(8)
+        # The copies kept under the old tokens may be served a few seconds more.
+        row.superseded = superseded_record(row.superseded, row.token, now, held)
+        old_listing = listing_of(row.listing, row.token)
+        if old_listing == row.token:
+            # The content token stood for the listing (no listing was kept for it): a
+            # token of its own now, never one recorded as the content's.
+            listing = True
+        elif listing:
+            row.superseded = superseded_record(row.superseded, old_listing, now)
+        row.listing = stored_listing(secrets.token_hex(8) if listing else old_listing, token)
+        row.token, row.next_publication = token, upcoming
         row.save()
     return row.token
 

@@ -42,12 +42,26 @@ SHOWING = {"sort", *PAGING}
 # The parameters that choose a list's releases, which an email alert follows.
 CHOOSING = ("q", "speaker", "category", *DATE_FILTERS)
 
-# A list page, filed in the page cache under its whole query: the list views
+# Parameters with which a list shows more than the listing: what releases say
+# (a search, a speaker's turns), or another format (a feed's summaries).
+BEYOND_LISTING = ("q", "speaker", "format")
+
+
+def shows_listing_only(request):
+    """Whether the list *request* asks for is a page that shows only the listing
+    (``Release.LISTING_FIELDS``): no search, no speaker, no other format. A value
+    of theirs the list would drop or redirect counts as one all the same."""
+    return not any(value.strip() for name in BEYOND_LISTING for value in request.GET.getlist(name))
+
+
+# A list, filed in the page cache under its whole query: the list views
 # redirect any query not written the canonical way, so only canonical queries
 # are kept, and a query answers the same whether or not its list is kept.
 cached_list = functools.partial(cached_page, reads=EVERY_PARAMETER)
-# Lists' counts and facets held in each process, for 200 lists a version: a
-# list's facets (a count for each month) take about 35 KB, so at most 7 MB.
+# A list's page, kept under the listing version where it shows the listing alone.
+cached_list_page = functools.partial(cached_list, listing_only=shows_listing_only)
+# Lists' counts and facets held in each process, for 200 lists a version, of two
+# versions: a list's facets (a count for each month) take about 35 KB, so at most 14 MB.
 held_counts = HeldPerVersion(most=200)
 
 

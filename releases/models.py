@@ -156,6 +156,19 @@ class Release(models.Model):
         PUBLISHED = "published"
         WITHDRAWN = "withdrawn"
 
+    # What a list without a search shows of a release, or counts and orders it
+    # by: a change to none of them leaves the listing version (ContentVersion).
+    LISTING_FIELDS = (
+        "title",
+        "slug",
+        "category_id",
+        "date",
+        "published_at",
+        "modified_at",
+        "permalink",
+        "status",
+    )
+
     title = models.CharField(max_length=500)
     slug = models.SlugField(max_length=255)
     # No index of its own: the address constraint and the category listing
@@ -616,9 +629,22 @@ class ContentVersion(models.Model):
     when each recent token was replaced, for how long its pages may still be
     served, and the search journal's last entry as of it, for the searches an
     index still catching up answers (``releases/caching/freshness.py``).
+    *listing* changes only with what a list of releases shows and counts (a
+    release's title, address, dates, category or status; a release created or
+    deleted): a list without a search is kept under it, and stays current
+    while an import corrects bodies alone.
     """
 
     token = models.CharField(max_length=32)
+    listing = models.CharField(
+        max_length=40,
+        blank=True,
+        default="",
+        help_text=(
+            "The token of what lists show, then the token it was last kept for: a change "
+            "made by a server that does not move it moves it too."
+        ),
+    )
     next_publication = models.DateTimeField(null=True, blank=True)
     superseded = models.TextField(
         blank=True,

@@ -5,7 +5,7 @@ from django.urls import path, register_converter
 from releases import views
 from releases.caching.pages import cached_page
 from releases.converters import FixedWidthNumberConverter, YearConverter
-from releases.lists import cached_list
+from releases.lists import cached_list_page
 from releases.transcripts.views import SpeakerIndexView, SpeakerView
 
 register_converter(YearConverter, "yyyy")
@@ -24,7 +24,7 @@ def cached_path(route, view_class, name):
 
 def list_path(route, view_class, name):
     """Route *route* to the list *view_class*, filed in the page cache by its filters."""
-    return path(route, cached_list(view_class.as_view()), name=name)
+    return path(route, cached_list_page(view_class.as_view()), name=name)
 
 
 urlpatterns = [

@@ -53,6 +53,13 @@ class Versions:
     superseded: dict  # token: the Unix time of the change that replaced it
     # token: the last search journal entry its content held, where recorded
     heads: dict = dataclasses.field(default_factory=dict)
+    # The listing version: what lists without a search show (ContentVersion.listing).
+    listing: str = ""
+
+    def of_listing(self):
+        """These Versions as a page that shows the listing alone reads them: its
+        current version is the listing version."""
+        return dataclasses.replace(self, current=self.listing or self.current)
 
     def behind(self, version):
         """Return the seconds since *version* was superseded: 0 for the current one,
@@ -160,6 +167,23 @@ def superseded_record(text, token, now, head=None):
     stored = {version: when for version, (when, _) in recent}
     stored[HEADS] = {version: head for version, (_, head) in recent if head is not None}
     return json.dumps(stored, separators=(",", ":"))
+
+
+def stored_listing(listing, token):
+    """Return the listing version *listing* as stored beside the content version *token*."""
+    return f"{listing} {token}"
+
+
+def listing_of(stored, token):
+    """Return the listing version stored as *stored* beside the content version *token*.
+
+    Where the content version has moved on without it (by a server on the code
+    before listing versions, whose changes leave the column as it was), or none
+    is stored, the content version stands for it: every list is then rendered
+    again, as on any change.
+    """
+    listing, _, kept_for = stored.partition(" ")
+    return listing if listing and kept_for == token else token
 
 
 def sees_changes_at_once(request):

@@ -97,7 +97,7 @@ LOCAL_PAGES = LocalPages(budget=32 * 1024 * 1024, largest=2 * 1024 * 1024)
 EVERY_PARAMETER = "every parameter"
 
 
-def cached_page(view, reads=()):
+def cached_page(view, reads=(), listing_only=None):
     """Serve *view*'s 200 responses from the cache, with an ETag that answers 304s.
 
     *reads* names the query parameters the view reads: only they file a page,
@@ -105,6 +105,9 @@ def cached_page(view, reads=()):
     a page under its whole query, for a view that redirects any query not
     written its one way (a redirect is never kept, so junk makes no copies):
     a query answers the same whether or not its page is kept.
+    A page for which *listing_only*(request) is true shows nothing but what
+    lists show of releases: it is kept under the listing version, which a
+    change to bodies alone leaves as it was (``caching/version.py``).
     """
 
     @functools.wraps(view)
@@ -116,6 +119,8 @@ def cached_page(view, reads=()):
         # Taken before the version is read: a copy is never younger than its label.
         started = time.time()
         versions = current_versions()
+        if listing_only is not None and listing_only(request):
+            versions = versions.of_listing()
         request.content_version = versions.current
         request.content_versions = versions
         address = page_address(request, reads)

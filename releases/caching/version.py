@@ -11,20 +11,22 @@ query a request costs is the read of the token.
 import collections
 import datetime
 import hashlib
+import itertools
 
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from releases.caching.freshness import Versions, read_record
+from releases.caching.freshness import Versions, listing_of, read_record
 from releases.changes import content_changed
 from releases.models import ContentVersion
 
 KEEP_SECONDS = 24 * 60 * 60  # a day: what an old version filed simply ages out
 
-# superseded: {token: when it was replaced}; heads: {token: the last journal entry it held}
-VersionRow = collections.namedtuple("VersionRow", "token next_publication superseded heads")
+# superseded: {token: when it was replaced}; heads: {token: the last journal entry it held};
+# listing: the listing version (ContentVersion.listing)
+VersionRow = collections.namedtuple("VersionRow", "token next_publication superseded heads listing")
 
 
 def current_versions():
@@ -33,7 +35,7 @@ def current_versions():
     if row is None or (row.next_publication and row.next_publication <= timezone.now()):
         content_changed()
         row = read_version()
-    return Versions(row.token, row.superseded, row.heads)
+    return Versions(row.token, row.superseded, row.heads, row.listing)
 
 
 def current_version():
@@ -49,11 +51,13 @@ def read_version():
     """
     table = connection.ops.quote_name(ContentVersion._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT token, next_publication, superseded FROM {table} WHERE id = 1")
+        cursor.execute(
+            f"SELECT token, next_publication, superseded, listing FROM {table} WHERE id = 1"
+        )
         row = cursor.fetchone()
     if row is None:
         return None
-    token, next_publication, superseded = row
+    token, next_publication, superseded, listing = row
     if isinstance(next_publication, str):
         next_publication = parse_datetime(next_publication)
     if next_publication is not None and timezone.is_naive(next_publication):
@@ -61,7 +65,8 @@ def read_version():
         next_publication = next_publication.replace(tzinfo=datetime.UTC)
     record = read_record(superseded)
     heads = {version: head for version, (_, head) in record.items() if head is not None}
-    return VersionRow(token, next_publication, {v: when for v, (when, _) in record.items()}, heads)
+    times = {version: when for version, (when, _) in record.items()}
+    return VersionRow(token, next_publication, times, heads, listing_of(listing, token))
 
 
 def version_for(request):
@@ -81,30 +86,41 @@ def computed_once(name, key, compute, version=None):
 class HeldPerVersion:
     """computed_once() for data every first render asks for, held in this process too.
 
-    What was asked under the last version is held, up to *most* values, so a
-    page rendered again under the same version does not fetch it from the shared
-    cache (a round trip, and unpickling it: a twentieth of a list's render); a
-    new version fetches each once per process. The values are shared by every
-    request of the process: their users must not change them.
+    What was asked under the two versions asked for last is held, up to *most*
+    values each, so a page rendered again under the same version does not fetch
+    it from the shared cache (a round trip, and unpickling it: a twentieth of a
+    list's render); a new version fetches each once per process. Two: a list
+    without a search asks under the listing version, while other pages ask
+    under the content version. The values are shared by every request of the
+    process: their users must not change them.
     """
 
     def __init__(self, most):
         self.most = most
-        self.held = (None, {})
+        self.held = {}  # version: {(name, key): value}
+        self.asked = {}  # version: when it was last asked for, as a count
+        self.counter = itertools.count()
 
     def get(self, name, key, compute, version):
         """Return computed_once(*name*, *key*, *compute*, *version*)."""
-        held_version, values = self.held
-        if held_version != version:
+        self.asked[version] = next(self.counter)
+        values = self.held.get(version)
+        if values is None:
             values = {}
-            # One assignment of a pair: another thread reads the old pair or the new.
-            self.held = (version, values)
+            # The other version asked for last stays: one assignment, so that
+            # another thread reads the old dictionary or the new.
+            other = max(self.held, key=self.last_asked, default=None)
+            self.held = {version: values, **({other: self.held[other]} if other else {})}
+            self.asked = {kept: self.last_asked(kept) for kept in self.held}
         value = values.get((name, key), MISSING)
         if value is MISSING:
             if len(values) >= self.most:
                 values.clear()
             value = values[name, key] = computed_once(name, key, compute, version)
         return value
+
+    def last_asked(self, version):
+        return self.asked.get(version, -1)
 
 
 MISSING = object()

@@ -221,9 +221,10 @@ class BatchWriter:
         if self.dry_run:
             return self.recorder.commit()
         with transaction.atomic():
-            self.store(writes)
+            lists_change = self.store(writes)
             if writes:
-                content_changed(write.release_id for write in writes.values())
+                release_ids = [write.release_id for write in writes.values()]
+                content_changed(release_ids, listing=lists_change)
                 # Searchable on this server once stored: the import keeps its
                 # server's index up as it goes (other servers catch up themselves),
                 # in a thread, so that the index takes in one batch while the next
@@ -405,6 +406,8 @@ class BatchWriter:
         return claim
 
     def store(self, writes):
+        """Store *writes*; return whether that changes what a list shows or counts
+        (a release created, or one's ``Release.LISTING_FIELDS``)."""
         now = timezone.now()
         created = [write for write in writes.values() if write.existing is None]
         updated = [write for write in writes.values() if write.existing]
@@ -418,12 +421,15 @@ class BatchWriter:
             revisions.append(self.revision(write.release_id, values, "+", now))
             if write.prepared.old_path:
                 redirects.append((write.prepared.old_path, write.release_id))
+        lists_change = bool(created)
         for write in updated:
             release = write.existing
             old_paths = {path_of(release.permalink), release.get_absolute_url()}
             # Its permalink until now, which it keeps (its key in this batch).
             self.permalinks.setdefault(release.permalink, release.permalink)
+            listed = listed_values(release)
             self.fill(release, write.prepared, now)
+            lists_change = lists_change or listed_values(release) != listed
             old_paths.discard(release.get_absolute_url())
             redirects += [(path, release.pk) for path in old_paths]
             write.release_id = release.pk
@@ -448,6 +454,7 @@ class BatchWriter:
         )
         for write in writes.values():
             self.recorder.staged[write.position].release_id = write.release_id
+        return lists_change
 
     def keep_former_permalinks(self, writes):
         """Record, for each release the batch touched, every permalink of its files
@@ -552,6 +559,11 @@ class BatchWriter:
                 slug=slug, defaults={"name": Category.name_for_slug(slug)}
             )
         return self.categories[slug]
+
+
+def listed_values(release):
+    """What a list without a search shows of *release*, or counts and orders it by."""
+    return [getattr(release, name) for name in Release.LISTING_FIELDS]
 
 
 def catch_up_beside():
