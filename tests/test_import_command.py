@@ -267,7 +267,8 @@ prepare = FilePreparer.prepare
 
 def write_down(who):
     with open(record, "a") as lines:
-        print(who, os.getpid(), os.getpriority(os.PRIO_PROCESS, 0), file=lines)
+        priority = os.getpriority(os.PRIO_PROCESS, 0)
+        print(who, os.getpid(), priority, os.sched_getscheduler(0), file=lines)
 
 
 def prepare_and_write_down(self, path, skip_known=True):
@@ -282,10 +283,17 @@ write_down("command")
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("options", "nicer_by"), [([], 10), (["--nice", "0"], 0)])
-def test_an_import_and_its_workers_give_way_to_readers(tmp_path, write_release, options, nicer_by):
-    """The command and its worker processes run nicer than whoever started them,
-    unless --nice 0 says otherwise: readers' requests have the processor first."""
+@pytest.mark.parametrize(
+    ("options", "nicer_by", "policy"),
+    [([], 10, os.SCHED_IDLE), (["--nice", "0"], 0, os.SCHED_OTHER)],
+    ids=["idle", "as started"],
+)
+def test_an_import_and_its_workers_give_way_to_readers(
+    tmp_path, write_release, options, nicer_by, policy
+):
+    """The command and its worker processes run nicer than whoever started them, as
+    idle work, unless --nice 0 says otherwise: readers' requests have the processor
+    first."""
     for number in range(4):
         archive = write_release(f"archive/{number}.md", slug=f"harvest-{number}").parent
     database_url = f"sqlite:///{tmp_path / 'nice.sqlite3'}"
@@ -296,12 +304,13 @@ def test_an_import_and_its_workers_give_way_to_readers(tmp_path, write_release, 
     environment = child_env(database_url)
     subprocess.run([*script, *arguments], cwd=settings.BASE_DIR, env=environment, check=True)
     lines = [line.split() for line in record.read_text().splitlines()]
-    (command_pid,) = {pid for who, pid, _ in lines if who == "command"}
-    workers = {pid for who, pid, _ in lines if who == "worker"}
+    (command_pid,) = {pid for who, pid, _, _ in lines if who == "command"}
+    workers = {pid for who, pid, _, _ in lines if who == "worker"}
     assert workers
     assert command_pid not in workers
     expected = min(19, os.getpriority(os.PRIO_PROCESS, 0) + nicer_by)
-    assert {int(priority) for _, _, priority in lines} == {expected}
+    assert {int(priority) for _, _, priority, _ in lines} == {expected}
+    assert {int(scheduled) for _, _, _, scheduled in lines} == {policy}
 
 
 @pytest.mark.parametrize("value", ["-1", "20", "ten"])

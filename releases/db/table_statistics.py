@@ -50,16 +50,18 @@ class TableStatistics:
         run_on("ANALYZE", table_names())
         self.analyzed_rows = rows
 
-    def finished(self, created):
-        """VACUUM the tables after a run that created many releases.
+    def finished(self, written):
+        """VACUUM the tables after a run that created or updated many (*written*) releases.
 
         Until a VACUUM marks the new rows visible to all, PostgreSQL cannot
         answer from an index alone: a list's deep page, whose ids come from
         the listing index, reads the table row of every entry it skips, and a
-        speaker's page each turn's. Autovacuum gets there minutes later; a bulk
-        load should not leave it to chance.
+        speaker's page each turn's. The rows an update left behind are read by
+        every count of a list until a VACUUM clears them. Autovacuum gets there
+        minutes later, or never where it is turned off; a bulk load should not
+        leave it to chance.
         """
-        if not self.enabled or created < MIN_ROWS or connection.in_atomic_block:
+        if not self.enabled or written < MIN_ROWS or connection.in_atomic_block:
             return
         run_on("VACUUM (ANALYZE)", table_names())
 

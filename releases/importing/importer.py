@@ -118,7 +118,7 @@ class ReleaseImport:
             # The last batches may have come while the thread was busy with an earlier one.
             updating.Background.finish()
             updating.bring_up_to_date()
-        statistics.finished(self.summary[Outcome.CREATED])
+        statistics.finished(self.summary[Outcome.CREATED] + self.summary[Outcome.UPDATED])
         return self.run_record
 
     def beat(self):
