@@ -104,13 +104,13 @@ class HeldPerVersion:
     def get(self, name, key, compute, version):
         """Return computed_once(*name*, *key*, *compute*, *version*)."""
         self.asked[version] = next(self.counter)
-        values = self.held.get(version)
+        held = self.held  # replaced whole, never changed: another thread reads one or the other
+        values = held.get(version)
         if values is None:
             values = {}
-            # The other version asked for last stays: one assignment, so that
-            # another thread reads the old dictionary or the new.
-            other = max(self.held, key=self.last_asked, default=None)
-            self.held = {version: values, **({other: self.held[other]} if other else {})}
+            # The other version asked for last stays.
+            other = max(held, key=self.last_asked, default=None)
+            self.held = {version: values, **({other: held[other]} if other else {})}
             self.asked = {kept: self.last_asked(kept) for kept in self.held}
         value = values.get((name, key), MISSING)
         if value is MISSING:
