@@ -19,6 +19,7 @@ import time
 from django.db import connection, transaction
 from django.db.models import Min
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
 
 from releases.caching.freshness import listing_of, stored_listing, superseded_record
 from releases.models import Category, ContentVersion, Release
@@ -57,6 +58,10 @@ def content_changed(release_ids=(), *, listing=True):
         # The copies kept under the old tokens may be served a few seconds more.
         row.superseded = superseded_record(row.superseded, row.token, now, held)
         old_listing = listing_of(row.listing, row.token)
+        if row.next_publication is not None and row.next_publication <= timezone.now():
+            # A scheduled release's time has come, whatever this change is: this is
+            # the change that shows it, in every list.
+            listing = True
         if old_listing == row.token:
             # The content token stood for the listing (no listing was kept for it): a
             # token of its own now, never one recorded as the content's.

@@ -3,10 +3,14 @@ bodies alone leaves them current (their readers wait for no render), while the
 release pages and searches it changed move on; anything a list shows or counts
 moves them too."""
 
+import datetime
+
 import pytest
+from django.utils import timezone
 
 from releases.caching.version import current_versions
-from releases.models import ContentVersion
+from releases.importing.storing import BatchWriter
+from releases.models import ContentVersion, Release
 
 pytestmark = pytest.mark.django_db
 
@@ -87,3 +91,41 @@ def test_a_change_by_a_server_that_does_not_keep_the_listing_moves_the_lists(
     ContentVersion.objects.update(token="fromanoldserver")
     later()
     assert still_current(client, imported) == set()
+
+
+def test_a_scheduled_release_going_live_before_an_import_of_bodies_reaches_the_lists(
+    client, run_import, write_release, imported, make_release, later
+):
+    """No request came between the release's time and the import's batch: the batch is
+    the change that shows it."""
+    soon = timezone.now() + datetime.timedelta(seconds=4)
+    make_release(title="Embargoed statement", published_at=soon, date=datetime.date(2021, 3, 5))
+    later()
+    assert "Embargoed statement" not in client.get(LIST).text
+    later()
+    assert run_import(write_release(body="The President welcomed the *harvest* again.\n"))[0] == 0
+    later()
+    assert "Embargoed statement" in client.get(LIST).text
+
+
+def test_a_title_saved_while_an_import_stores_its_release_is_not_left_on_the_lists(
+    client, run_import, write_release, imported, later, monkeypatch
+):
+    """An editor retitles the release between the import's reading it and its batch's
+    writing it: the file's title is written over theirs, and the lists follow."""
+    store = BatchWriter.store
+
+    def store_after_an_editor(writer, writes):
+        release = Release.objects.get(slug="statement-on-the-harvest-festival")
+        release.title = "Retitled by an editor meanwhile"
+        release.save()
+        later()
+        assert "Retitled by an editor meanwhile" in client.get(LIST).text
+        return store(writer, writes)
+
+    monkeypatch.setattr(BatchWriter, "store", store_after_an_editor)
+    assert run_import(write_release(body="The President welcomed the *harvest* again.\n"))[0] == 0
+    later()
+    page = client.get(LIST).text
+    assert "Statement on the Harvest Festival" in page
+    assert "Retitled by an editor meanwhile" not in page

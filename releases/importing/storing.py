@@ -421,15 +421,15 @@ class BatchWriter:
             revisions.append(self.revision(write.release_id, values, "+", now))
             if write.prepared.old_path:
                 redirects.append((write.prepared.old_path, write.release_id))
+        listed = listed_now(write.existing.pk for write in updated)
         lists_change = bool(created)
         for write in updated:
             release = write.existing
             old_paths = {path_of(release.permalink), release.get_absolute_url()}
             # Its permalink until now, which it keeps (its key in this batch).
             self.permalinks.setdefault(release.permalink, release.permalink)
-            listed = listed_values(release)
             self.fill(release, write.prepared, now)
-            lists_change = lists_change or listed_values(release) != listed
+            lists_change = lists_change or listed_values(release) != listed.get(release.pk)
             old_paths.discard(release.get_absolute_url())
             redirects += [(path, release.pk) for path in old_paths]
             write.release_id = release.pk
@@ -563,7 +563,27 @@ class BatchWriter:
 
 def listed_values(release):
     """What a list without a search shows of *release*, or counts and orders it by."""
-    return [getattr(release, name) for name in Release.LISTING_FIELDS]
+    return tuple(getattr(release, name) for name in Release.LISTING_FIELDS)
+
+
+def listed_now(release_ids):
+    """Return {id: listed_values} of the releases *release_ids* as stored now, their rows
+    locked until the batch commits.
+
+    Read in the batch's transaction, not when the batch was settled: a staff
+    member's save in between (a new title) would otherwise be written over
+    unnoticed, and every list would keep showing it. Locked, so that no save
+    comes between this read and the batch's update; in id order, so that two
+    batches locking the same releases take them in one order. (SQLite's write
+    lock, taken as the transaction begins, holds off every other writer.)
+    """
+    rows = (
+        Release.objects.select_for_update()
+        .filter(pk__in=list(release_ids))
+        .order_by("pk")
+        .values_list("pk", *Release.LISTING_FIELDS)
+    )
+    return {pk: tuple(values) for pk, *values in rows}
 
 
 def catch_up_beside():
